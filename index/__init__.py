@@ -1,0 +1,1 @@
+"""Turn a folder of articles into a persisted, searchable index."""

@@ -1,0 +1,197 @@
+"""Incremental, atomic index builds.
+
+Only new or changed articles are chunked and embedded; unchanged ones reuse
+their stored vectors; removed ones are dropped.  Everything is written to a new
+generation and published with one atomic rename (see ``index/store.py``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .chunk import Chunk, ChunkConfig, chunk_article
+from .embed import canonical_id, get_embedder
+from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
+from .lexical import DEFAULT_ANALYZER, LexicalIndex
+from .load import Skipped, load_corpus
+from .store import IndexStore, discard_stale, new_generation, publish, write_generation
+
+# Bump when normalisation or cleaning changes what a chunk contains.
+PIPELINE_VERSION = "1"
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    index_path: Path
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_total: int = 0
+    chunks_embedded: int = 0
+    full: bool = False
+    timings: dict = field(default_factory=dict)  # seconds: load, chunk, embed, write
+
+    def summary(self) -> str:
+        kind = "full build" if self.full else "incremental build"
+        lines = [
+            f"{kind}: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged, {len(self.skipped)} skipped",
+            f"{self.chunks_total} chunks in the index, {self.chunks_embedded} embedded now "
+            f"({sum(self.timings.values()):.1f}s)",
+        ]
+        for label, items in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+            lines += [f"  {label}: {a}" for a in items]
+        lines += [f"  skipped: {s.source}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+@contextmanager
+def _build_lock(root: Path):
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RagError(f"Another build of {root} is running; wait for it to finish.") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _previous(root: Path, settings: dict) -> IndexStore | None:
+    """The live index when it can be reused for an incremental build."""
+    try:
+        prev = IndexStore.load(root)
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return None
+    m = prev.manifest
+    same = (
+        m["embedder"]["id"] == settings["embedder"]["id"]
+        and m.get("chunker") == settings["chunker"]
+        and m.get("pipeline") == settings["pipeline"]
+    )
+    return prev if same else None
+
+
+def build_index(
+    corpus: Path,
+    root: Path,
+    embedder: str = "use-m3",
+    chunk_cfg: ChunkConfig = ChunkConfig(),
+    index_type: str = "flat",
+    analyzer: str = DEFAULT_ANALYZER,
+    full: bool = False,
+    progress: Progress | None = None,
+    show_bar: bool = False,
+) -> BuildReport:
+    """Build or update the index at ``root`` from the articles in ``corpus``."""
+    note = progress or (lambda msg, frac: None)
+    root = Path(root)
+    t = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "write": 0.0}
+    with _build_lock(root):
+        discard_stale(root)
+        t0 = time.perf_counter()
+        note("reading articles", 0.0)
+        articles, skipped = load_corpus(Path(corpus))
+        if not articles:
+            detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
+            raise CorpusError(
+                f"No usable articles in {corpus}" + (f" ({detail})" if detail else "") + ". "
+                "Add .txt, .md, .html or .jsonl files; the existing index was left unchanged."
+            )
+        settings = {
+            "embedder": {"id": canonical_id(embedder)},
+            "chunker": chunk_cfg.as_dict(),
+            "pipeline": PIPELINE_VERSION,
+        }
+        prev = None if full else _previous(root, settings)
+        t["load"] = time.perf_counter() - t0
+
+        prev_hashes = {a: meta["hash"] for a, meta in (prev.manifest["articles"].items() if prev else [])}
+        prev_rows: dict[str, list[int]] = {}
+        if prev:
+            for row, c in enumerate(prev.chunks):
+                prev_rows.setdefault(c.article_id, []).append(row)
+        prev_vecs = prev.vectors() if prev else None
+
+        t0 = time.perf_counter()
+        chunks: list[Chunk] = []
+        reuse: list[int | None] = []  # row in the previous index, or None = embed now
+        added, updated, unchanged = [], [], 0
+        for art in articles:
+            if prev and prev_hashes.get(art.id) == art.content_hash:
+                rows = prev_rows.get(art.id, [])
+                chunks.extend(prev.chunks[r] for r in rows)
+                reuse.extend(rows)
+                unchanged += 1
+                continue
+            (updated if art.id in prev_hashes else added).append(art.id)
+            new = chunk_article(art, chunk_cfg)
+            chunks.extend(new)
+            reuse.extend([None] * len(new))
+        current_ids = {a.id for a in articles}
+        removed = sorted(a for a in prev_hashes if a not in current_ids)
+        t["chunk"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        todo = [i for i, r in enumerate(reuse) if r is None]
+        note(f"embedding {len(todo)} chunks", 0.1)
+        emb = get_embedder(embedder)
+        new_vecs = emb.embed_passages([chunks[i].embed_text for i in todo], progress=show_bar)
+        vectors = np.zeros((len(chunks), emb.dim), dtype=np.float32)
+        if todo:
+            vectors[todo] = new_vecs
+        kept = [(i, r) for i, r in enumerate(reuse) if r is not None]
+        if kept:
+            vectors[[i for i, _ in kept]] = prev_vecs[[r for _, r in kept]]
+        t["embed"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        note("writing index", 0.9)
+        gen = new_generation(root)
+        try:
+            LexicalIndex.build([c.text for c in chunks], analyzer).save(gen / "bm25")
+            manifest = {
+                **settings,
+                "embedder": {"id": emb.id, "dim": emb.dim},
+                "analyzer": analyzer,
+                "corpus": str(Path(corpus).resolve()),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "counts": {"articles": len(articles), "chunks": len(chunks)},
+                "articles": {
+                    a.id: {"hash": a.content_hash, "source": a.source, "title": a.title} for a in articles
+                },
+                "skipped": [{"source": s.source, "reason": s.reason} for s in skipped],
+            }
+            write_generation(gen, chunks, vectors, manifest, index_type)
+            publish(root, gen)
+        except BaseException:
+            shutil.rmtree(gen, ignore_errors=True)  # the live generation is untouched
+            raise
+        t["write"] = time.perf_counter() - t0
+        note("done", 1.0)
+    return BuildReport(
+        index_path=root,
+        added=added,
+        updated=updated,
+        removed=removed,
+        unchanged=unchanged,
+        skipped=skipped,
+        chunks_total=len(chunks),
+        chunks_embedded=len(todo),
+        full=prev is None,
+        timings=t,
+    )

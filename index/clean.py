@@ -1,0 +1,133 @@
+"""Remove scraping junk from article text by general rules.
+
+Scraped news pages carry CMS markers (``[ad_1]``), template tokens
+(``spot_img``), "related news" teaser blocks, comment counters, source
+footers and lines repeated verbatim (titles and photo captions).  The rules
+here look at the *shape* of a line, never at a list of known pages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .arabic import normalize
+
+# [ad_1], [related_posts], {{widget}}, <!-- more -->
+_CMS_MARKER = re.compile(r"^(\[[\w\- ]{1,40}\]|\{\{.{1,40}\}\}|<!--.*-->)$")
+# Lone template/identifier tokens such as spot_img, td-module, wp_footer.
+_TEMPLATE_TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9]*([_\-][A-Za-z0-9]+)+$")
+_TEASER_HEADERS = {
+    normalize(s)
+    for s in (
+        "ذات صلة",
+        "اخبار ذات صلة",
+        "أخبار متعلقة",
+        "اظهار أخبار متعلقة",
+        "إظهار أخبار متعلقة",
+        "اقرأ أيضا",
+        "اقرأ أيضاً",
+        "اقرأ المزيد",
+        "شاهد أيضا",
+        "مواضيع ذات صلة",
+        "related",
+        "related news",
+        "related articles",
+        "read more",
+        "read also",
+        "see also",
+    )
+}
+_COUNTER = re.compile(
+    r"^(التعليقات|تعليقات|تعليق|comments?|shares?|views?|مشاهدات|مشاركات)\s*[:(]?\s*\d+\s*\)?$",
+    re.IGNORECASE,
+)
+_SOURCE_FOOTER = re.compile(r"^(المصدر|مصدر|source|via)\s*[:：]?\s*\S{0,40}$", re.IGNORECASE)
+_ELLIPSIS_END = re.compile(r"(\.\.\.|…)\s*$")
+_ONLY_PUNCT = re.compile(r"^[\W_]+$")
+
+# A teaser headline (the line just before a teaser snippet) is short.
+_TEASER_HEADLINE_MAX_WORDS = 20
+# A snippet that ends in an ellipsis is a teaser only when short; a long
+# paragraph may legitimately end in "...".
+_TEASER_SNIPPET_MAX_WORDS = 30
+
+
+def _is_junk(line: str) -> bool:
+    """True for a line that is never content.
+
+    >>> [_is_junk(s) for s in ('[ad_1]', 'spot_img', 'التعليقات (0)', 'المصدر', 'وصل بوتين.')]
+    [True, True, True, True, False]
+    """
+    if _CMS_MARKER.match(line) or _TEMPLATE_TOKEN.match(line) or _ONLY_PUNCT.match(line):
+        return True
+    if _COUNTER.match(line) or _SOURCE_FOOTER.match(line):
+        return True
+    return normalize(line).rstrip(":") in _TEASER_HEADERS
+
+
+def _is_teaser_snippet(line: str) -> bool:
+    return bool(_ELLIPSIS_END.search(line)) and len(line.split()) <= _TEASER_SNIPPET_MAX_WORDS
+
+
+def _is_label(line: str) -> bool:
+    """Category labels and tags: one or two words with no sentence punctuation.
+
+    >>> _is_label('سياسة دولية'), _is_label('بوتين'), _is_label('زار بوتين قرغيزستان.')
+    (True, True, False)
+    """
+    return len(line.split()) <= 2 and not re.search(r"[.!?؟؛:\d]", line)
+
+
+def clean_lines(text: str) -> list[str]:
+    """Clean scraped article text; returns the content lines, title first.
+
+    >>> clean_lines('ذات صلة\\nعنوان خبر آخر\\nبداية الخبر...\\n[ad_1]\\nعنوان المقال هنا\\nعنوان المقال هنا\\nنص المقال الطويل.\\nspot_img')
+    ['عنوان المقال هنا', 'نص المقال الطويل.']
+    """
+    lines = [" ".join(raw.split()) for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [ln for ln in lines if ln]
+
+    drop = [False] * len(lines)
+    for i, ln in enumerate(lines):
+        if _is_junk(ln):
+            drop[i] = True
+        elif _is_teaser_snippet(ln):
+            drop[i] = True
+            # The teaser's headline sits just above it.
+            j = i - 1
+            if j >= 0 and not drop[j] and len(lines[j].split()) <= _TEASER_HEADLINE_MAX_WORDS:
+                drop[j] = True
+
+    out: list[str] = []
+    seen: set[str] = set()
+    for ln, dropped in zip(lines, drop):
+        if dropped:
+            continue
+        key = normalize(ln)
+        if key in seen:  # titles and captions repeated verbatim
+            continue
+        seen.add(key)
+        out.append(ln)
+
+    # Labels before the title ("سياسة دولية", "جمع") and tags anywhere are noise;
+    # the title is the first meaningful line.
+    out = [ln for ln in out if not _is_label(ln)]
+    # Trailing footers ("المصدر: وكالة") after the last sentence.
+    while out and _SOURCE_FOOTER.match(out[-1]):
+        out.pop()
+    return out
+
+
+def title_from(lines: list[str], max_words: int = 16) -> str:
+    """The first meaningful line, shortened when it is a whole paragraph.
+
+    >>> title_from(['بوتين يزور كوريا الشمالية', 'نص'])
+    'بوتين يزور كوريا الشمالية'
+    """
+    if not lines:
+        return ""
+    first = lines[0]
+    words = first.split()
+    if len(words) <= max_words * 2:
+        return first
+    return " ".join(words[:max_words]) + " …"

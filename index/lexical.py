@@ -1,0 +1,123 @@
+"""Lexical (BM25) index over normalised Arabic tokens, built with ``bm25s``.
+
+The analyzer decides how words meet: ``word`` (normalised tokens only),
+``stem`` (light prefix/suffix stripping), ``stem+skeleton`` (stems plus a
+vowel-less skeleton so قيرغيزستان meets قرغيزستان) and ``ngram`` (character
+3-grams).  ``rag eval`` compares them; the default is the best measured.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .arabic import light_stem, normalize, skeleton, tokenize
+
+DEFAULT_ANALYZER = "stem+skeleton"
+
+# Question words and the most frequent function words: they carry no topic.
+_STOP = set(
+    tokenize(
+        "من في على إلى الى عن أن ان إن مع ما ماذا لماذا متى أين اين كيف كم هل أي التي الذي الذين "
+        "هذا هذه ذلك تلك هو هي هم كان كانت قد لقد لم لن لا او أو ثم بعد قبل عند حتى كل بين منذ "
+        "وفي ومن وعلى وقد وهي وهو يا the a an of to in on at for is are was were did does do what "
+        "why when where who how which whom with by from and or"
+    )
+)
+
+
+def _words(text: str) -> list[str]:
+    return [t for t in tokenize(text) if t not in _STOP]
+
+
+def _stems(text: str) -> list[str]:
+    return [light_stem(t) for t in _words(text)]
+
+
+def _stems_skeleton(text: str) -> list[str]:
+    out = []
+    for t in _words(text):
+        s = light_stem(t)
+        out.append(s)
+        if len(s) > 3 and "\u0600" <= s[0] <= "\u06ff":
+            out.append("~" + skeleton(s))
+    return out
+
+
+def _ngrams(text: str, n: int = 3) -> list[str]:
+    out = []
+    for t in _words(text):
+        w = f"#{t}#"
+        out.extend(w[i : i + n] for i in range(max(1, len(w) - n + 1)))
+    return out
+
+
+ANALYZERS: dict[str, Callable[[str], list[str]]] = {
+    "word": _words,
+    "stem": _stems,
+    "stem+skeleton": _stems_skeleton,
+    "ngram": _ngrams,
+}
+
+
+def analyze(text: str, analyzer: str = DEFAULT_ANALYZER) -> list[str]:
+    """Tokens the lexical index sees.
+
+    >>> analyze('والمحكمة الجنائية', 'stem')
+    ['محكم', 'جنا']
+    """
+    try:
+        return ANALYZERS[analyzer](text)
+    except KeyError:
+        raise ValueError(f"unknown analyzer {analyzer!r}; choose from {', '.join(ANALYZERS)}") from None
+
+
+class LexicalIndex:
+    def __init__(self, bm25, analyzer: str, num_docs: int):
+        self._bm25 = bm25
+        self.analyzer = analyzer
+        self.num_docs = num_docs
+
+    @classmethod
+    def build(cls, texts: list[str], analyzer: str = DEFAULT_ANALYZER) -> "LexicalIndex":
+        import bm25s
+
+        docs = [analyze(normalize(t), analyzer) or [""] for t in texts]
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        if docs:
+            bm25.index(docs, show_progress=False)
+        return cls(bm25, analyzer, len(docs))
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "analyzer.txt").write_text(self.analyzer + "\n", encoding="utf-8")
+        if self.num_docs:
+            self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, num_docs: int) -> "LexicalIndex":
+        import bm25s
+
+        analyzer = (folder / "analyzer.txt").read_text(encoding="utf-8").strip()
+        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if num_docs else None
+        return cls(bm25, analyzer, num_docs)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every document for the query (zeros when no term matches)."""
+        if not self.num_docs:
+            return np.zeros(0, dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(analyze(query, self.analyzer))
+        if not ids:
+            return np.zeros(self.num_docs, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
+
+    def top(self, query: str, k: int) -> list[tuple[int, float]]:
+        s = self.scores(query)
+        if not len(s):
+            return []
+        k = min(k, len(s))
+        idx = np.argpartition(-s, k - 1)[:k]
+        idx = idx[np.argsort(-s[idx], kind="stable")]
+        return [(int(i), float(s[i])) for i in idx if s[i] > 0]

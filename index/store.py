@@ -1,0 +1,231 @@
+"""The on-disk index: a directory of readable files, swapped in atomically.
+
+Layout::
+
+    <index>/CURRENT             name of the live generation (replaced atomically)
+    <index>/gen-<time>/manifest.json   format, embedder, settings, article hashes, file checksums
+    <index>/gen-<time>/vectors.faiss   the FAISS index (row i = chunk i)
+    <index>/gen-<time>/chunks.jsonl    one Chunk per line, in row order
+    <index>/gen-<time>/bm25/           the lexical index (see index/lexical.py)
+
+A build writes a new generation beside the live one and only then points
+CURRENT at it, so a crash, Ctrl-C or full disk leaves the old index loadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunk import Chunk
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+
+FORMAT_VERSION = 1
+INDEX_TYPES = ("flat", "hnsw", "ivf")
+FAISS_FILE = "vectors.faiss"
+CHUNKS_FILE = "chunks.jsonl"
+MANIFEST_FILE = "manifest.json"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def make_faiss_index(vectors: np.ndarray, index_type: str = "flat"):
+    """Exact inner product by default; HNSW or IVF for large corpora."""
+    import faiss
+
+    n, dim = vectors.shape
+    if index_type == "flat" or n == 0:
+        index = faiss.IndexFlatIP(dim)
+    elif index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 96
+    elif index_type == "ivf":
+        nlist = int(max(1, min(4 * np.sqrt(n), n // 39)))  # faiss wants >= 39 points per list
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+        index.nprobe = min(nlist, 16)
+    else:
+        raise ValueError(f"index type must be one of {INDEX_TYPES}, not {index_type!r}")
+    if n:
+        index.add(vectors)
+    return index
+
+
+@dataclass
+class IndexStore:
+    """A loaded generation: chunks, vectors and manifest, all in memory."""
+
+    path: Path
+    manifest: dict
+    chunks: list[Chunk]
+    faiss_index: object = field(repr=False)
+
+    _lexical: object = field(default=None, repr=False)
+
+    @property
+    def embedder_id(self) -> str:
+        return self.manifest["embedder"]["id"]
+
+    @property
+    def lexical(self):
+        """The BM25 index stored beside the vectors (loaded on first use)."""
+        if self._lexical is None:
+            from .lexical import LexicalIndex
+
+            try:
+                self._lexical = LexicalIndex.load(self.path / "bm25", len(self.chunks))
+            except Exception as e:
+                raise IndexCorruptError(
+                    f"Lexical index in {self.path / 'bm25'} cannot be read ({e}). Rebuild: rag index build --full"
+                ) from e
+        return self._lexical
+
+    def search(self, qvecs: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """Row ids and inner-product scores of the k nearest chunks per query."""
+        k = max(1, min(k, len(self.chunks)))
+        if not self.chunks:
+            return [[] for _ in range(len(qvecs))]
+        scores, ids = self.faiss_index.search(np.ascontiguousarray(qvecs, dtype=np.float32), k)
+        return [[(int(i), float(s)) for i, s in zip(row_i, row_s) if i >= 0] for row_i, row_s in zip(ids, scores)]
+
+    def vectors(self) -> np.ndarray:
+        """All stored vectors in row order (to reuse unchanged chunks on rebuild)."""
+        import faiss
+
+        n = self.faiss_index.ntotal
+        if n == 0:
+            return np.zeros((0, self.manifest["embedder"]["dim"]), dtype=np.float32)
+        if isinstance(self.faiss_index, faiss.IndexIVF):
+            self.faiss_index.make_direct_map()
+        return self.faiss_index.reconstruct_n(0, n)
+
+    # ---------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, root: Path, expect_embedder: str | None = None) -> "IndexStore":
+        gen = live_generation(Path(root))
+        manifest = read_manifest(gen)
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"Index at {root} has format version {manifest.get('format_version')}, this program reads "
+                f"version {FORMAT_VERSION}. Rebuild it: rag index build --full"
+            )
+        if expect_embedder and manifest["embedder"]["id"] != expect_embedder:
+            raise IndexMismatchError(
+                f"Index at {root} was built with embedder '{manifest['embedder']['id']}', but "
+                f"'{expect_embedder}' is configured. Rebuild it (rag index build --full --embedder "
+                f"{expect_embedder}) or use the embedder it was built with."
+            )
+        for name, meta in manifest.get("files", {}).items():
+            f = gen / name
+            if not f.exists():
+                raise IndexCorruptError(f"Index file {f} is missing. Rebuild the index: rag index build --full")
+            if f.stat().st_size != meta["size"] or _sha256(f) != meta["sha256"]:
+                raise IndexCorruptError(
+                    f"Index file {f} is truncated or damaged (checksum mismatch). "
+                    "Rebuild the index: rag index build --full"
+                )
+        try:
+            import faiss
+
+            index = faiss.read_index(str(gen / FAISS_FILE))
+            with (gen / CHUNKS_FILE).open(encoding="utf-8") as fh:
+                chunks = [Chunk(**json.loads(line)) for line in fh if line.strip()]
+        except Exception as e:  # faiss raises RuntimeError; JSON/TypeError on bad metadata
+            raise IndexCorruptError(f"Index at {gen} cannot be read ({e}). Rebuild it: rag index build --full") from e
+        if index.ntotal != len(chunks) or (chunks and index.d != manifest["embedder"]["dim"]):
+            raise IndexCorruptError(
+                f"Index at {gen} is inconsistent ({index.ntotal} vectors, {len(chunks)} chunks). "
+                "Rebuild it: rag index build --full"
+            )
+        if hasattr(index, "hnsw"):
+            index.hnsw.efSearch = max(index.hnsw.efSearch, 96)
+        return cls(path=gen, manifest=manifest, chunks=chunks, faiss_index=index)
+
+
+def live_generation(root: Path) -> Path:
+    """The directory of the live generation under an index root."""
+    if (root / MANIFEST_FILE).exists():  # pointed straight at a generation
+        return root
+    current = root / "CURRENT"
+    if not current.exists():
+        raise IndexMissingError(f"No index at {root}. Build one first: rag index build --corpus DIR --index {root}")
+    name = current.read_text(encoding="utf-8").strip()
+    gen = root / name
+    if not name or "/" in name or not gen.is_dir():
+        raise IndexCorruptError(f"{current} points to a missing generation '{name}'. Rebuild: rag index build --full")
+    return gen
+
+
+def read_manifest(gen: Path) -> dict:
+    try:
+        manifest = json.loads((gen / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest["embedder"]["id"], manifest["embedder"]["dim"]
+        return manifest
+    except FileNotFoundError:
+        raise IndexCorruptError(f"{gen / MANIFEST_FILE} is missing. Rebuild the index: rag index build --full") from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise IndexCorruptError(f"{gen / MANIFEST_FILE} is damaged ({e}). Rebuild: rag index build --full") from None
+
+
+def new_generation(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    gen = root / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}.tmp"
+    gen.mkdir()
+    return gen
+
+
+def write_generation(gen: Path, chunks: list[Chunk], vectors: np.ndarray, manifest: dict, index_type: str) -> None:
+    """Write chunks, vectors and manifest into a fresh generation directory, fsynced."""
+    import faiss
+
+    faiss.write_index(make_faiss_index(vectors, index_type), str(gen / FAISS_FILE))
+    with (gen / CHUNKS_FILE).open("w", encoding="utf-8") as fh:
+        for c in chunks:
+            fh.write(json.dumps(asdict(c), ensure_ascii=False) + "\n")
+    files = {}
+    for f in sorted(p for p in gen.rglob("*") if p.is_file()):
+        files[f.relative_to(gen).as_posix()] = {"size": f.stat().st_size, "sha256": _sha256(f)}
+    manifest = {**manifest, "format_version": FORMAT_VERSION, "index_type": index_type, "files": files}
+    tmp = gen / (MANIFEST_FILE + ".part")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    for f in gen.rglob("*"):
+        if f.is_file():
+            with f.open("rb") as fh:
+                os.fsync(fh.fileno())
+    os.replace(tmp, gen / MANIFEST_FILE)
+
+
+def publish(root: Path, gen: Path) -> Path:
+    """Atomically make ``gen`` the live generation and remove older ones."""
+    final = gen.with_name(gen.name.removesuffix(".tmp"))
+    os.replace(gen, final)
+    pointer = root / "CURRENT.part"
+    pointer.write_text(final.name + "\n", encoding="utf-8")
+    with pointer.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(pointer, root / "CURRENT")
+    for old in root.glob("gen-*"):
+        if old.is_dir() and old.name != final.name and not old.name.endswith(".tmp"):
+            shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def discard_stale(root: Path) -> None:
+    """Remove generations left by interrupted builds."""
+    for old in root.glob("gen-*.tmp"):
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Answer questions from the index: hybrid retrieval, grounded generation, checked citations."""

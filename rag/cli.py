@@ -1,0 +1,174 @@
+"""The `rag` command. Heavy libraries load inside the command that needs them,
+so `rag --help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from index.errors import RagError
+
+from .settings import Settings, load_settings
+
+EXIT_SKIPPED = 3  # index built, but some files were skipped
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    keys = (
+        "corpus", "index", "embedder", "index_type", "chunk_size", "chunk_overlap", "k", "retriever",
+        "mode", "llm_model", "llm_url", "host", "port", "analyzer",
+    )
+    overrides = {k: getattr(args, k, None) for k in keys}
+    return load_settings(Path(args.config) if args.config else None, overrides=overrides)
+
+
+def _load_store(s: Settings):
+    from index.store import IndexStore
+
+    return IndexStore.load(s.index)
+
+
+def cmd_index_build(args, s: Settings) -> int:
+    from index.build import build_index
+    from index.chunk import ChunkConfig
+
+    report = build_index(
+        s.corpus, s.index, embedder=s.embedder,
+        chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
+        index_type=s.index_type, analyzer=s.analyzer, full=args.full, show_bar=sys.stderr.isatty(),
+    )
+    print(report.summary())
+    print(f"index: {s.index}")
+    return EXIT_SKIPPED if report.skipped else 0
+
+
+def cmd_index_status(args, s: Settings) -> int:
+    from index.load import load_corpus
+
+    store = _load_store(s)
+    m = store.manifest
+    size = sum(f.stat().st_size for f in store.path.rglob("*") if f.is_file())
+    print(f"index:     {s.index} ({store.path.name}, {m.get('index_type')}, {size / 1e6:.1f} MB)")
+    print(f"built:     {m.get('built_at')}")
+    print(f"embedder:  {m['embedder']['id']} ({m['embedder']['dim']}-d)")
+    print(f"articles:  {m['counts']['articles']}   chunks: {m['counts']['chunks']}")
+    stale = 0
+    if s.corpus.is_dir():
+        articles, skipped = load_corpus(s.corpus)
+        now = {a.id: a.content_hash for a in articles}
+        before = {a: meta["hash"] for a, meta in m["articles"].items()}
+        new = sorted(set(now) - set(before))
+        changed = sorted(a for a in now if a in before and now[a] != before[a])
+        missing = sorted(set(before) - set(now))
+        for label, items in (("new, not indexed", new), ("changed since build", changed), ("missing", missing)):
+            for a in items:
+                print(f"  {label}: {a}")
+        for sk in skipped:
+            print(f"  skipped: {sk.source}: {sk.reason}")
+        stale = len(new) + len(changed) + len(missing)
+        print("status:    " + ("up to date" if not stale else f"{stale} article(s) stale; run: rag index build"))
+    else:
+        print(f"corpus:    {s.corpus} not found")
+    return 0
+
+
+def cmd_search(args, s: Settings) -> int:
+    from .retrieve import Retriever
+    from .textio import clean_question
+
+    question = clean_question(args.question, s.max_question_chars)
+    store = _load_store(s)
+    r = Retriever(store, mode=s.retriever, rrf_k=s.rrf_k, answerable_threshold=s.answerable_threshold)
+    res = r.search(question.text, k=s.k)
+    if args.json:
+        out = [
+            {"chunk_id": h.chunk.id, "score": round(h.score, 6), "dense": h.dense, "bm25": h.lexical,
+             "title": h.chunk.title, "source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end,
+             "text": h.chunk.text}
+            for h in res.hits
+        ]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    if question.notice:
+        print(f"note: {question.notice}", file=sys.stderr)
+    print(f"answerable: {'yes' if res.answerable else 'no'} (confidence {res.confidence:.2f})\n")
+    for i, h in enumerate(res.hits, 1):
+        dense = f"{h.dense:.3f}" if h.dense is not None else "-"
+        bm25 = f"{h.lexical:.2f}" if h.lexical is not None else "-"
+        print(f"[{i}] {h.chunk.title}  ({h.chunk.source})  score {h.score:.4f}  cos {dense}  bm25 {bm25}")
+        print("    " + h.chunk.text.replace("\n", "\n    ") + "\n")
+    return 0
+
+
+def cmd_models(args, s: Settings) -> int:
+    from . import models
+
+    if args.models_cmd == "pull":
+        path = models.pull(args.name)
+        print(f"downloaded {args.name} -> {path}")
+        return 0
+    rows = models.list_models()
+    w = max(len(r[0]) for r in rows)
+    for name, kind, status, note in rows:
+        print(f"{name:<{w}}  {kind:<8}  {status}  — {note}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Arabic-first local RAG over news articles.")
+    p.add_argument("--config", help="TOML settings file (default: ./rag.toml or $RAG_CONFIG)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp):
+        sp.add_argument("--index", help="index directory (default: data/index)")
+        sp.add_argument("--corpus", help="articles folder (default: data/articles)")
+
+    pi = sub.add_parser("index", help="build or inspect the index")
+    isub = pi.add_subparsers(dest="index_cmd", required=True)
+    b = isub.add_parser("build", help="build or update the index (incremental by default)")
+    common(b)
+    b.add_argument("--embedder", help="use-m3 (default) or sentence-transformers:<model id or path>")
+    b.add_argument("--full", action="store_true", help="re-embed everything")
+    b.add_argument("--index-type", choices=("flat", "hnsw", "ivf"))
+    b.add_argument("--chunk-size", type=int)
+    b.add_argument("--chunk-overlap", type=int)
+    b.add_argument("--analyzer", choices=("word", "stem", "stem+skeleton", "ngram"))
+    b.set_defaults(func=cmd_index_build)
+    st = isub.add_parser("status", help="articles, chunks, embedder, stale files")
+    common(st)
+    st.set_defaults(func=cmd_index_status)
+
+    se = sub.add_parser("search", help="show the passages retrieved for a question")
+    common(se)
+    se.add_argument("question")
+    se.add_argument("--k", type=int)
+    se.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
+    se.add_argument("--json", action="store_true")
+    se.set_defaults(func=cmd_search)
+
+    pm = sub.add_parser("models", help="list or download models")
+    msub = pm.add_subparsers(dest="models_cmd", required=True)
+    msub.add_parser("list", help="local and recommended models").set_defaults(func=cmd_models)
+    pl = msub.add_parser("pull", help="download a recommended model (needs internet)")
+    pl.add_argument("name")
+    pl.set_defaults(func=cmd_models)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        s = _settings(args)
+        return args.func(args, s)
+    except RagError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

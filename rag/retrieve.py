@@ -1,0 +1,159 @@
+"""Hybrid retrieval: dense (FAISS) + lexical (BM25 over Arabic stems), fused
+with reciprocal rank fusion, near-duplicates removed, plus an `answerable`
+signal the answering step uses to abstain.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.arabic import detect_language, tokenize
+from index.chunk import Chunk
+from index.embed import Embedder, get_embedder
+from index.lexical import analyze
+from index.store import IndexStore
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float  # fused score used for ranking
+    dense: float | None = None  # cosine similarity, when the dense side saw it
+    lexical: float | None = None  # BM25 score, when the lexical side saw it
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: str
+    hits: list[Hit]
+    answerable: bool
+    confidence: float  # 0..1; compared with the answerable threshold
+    timings: dict = field(default_factory=dict)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, len(a | b))
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder | None = None,
+        mode: str = "hybrid",
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        candidates: int = 50,
+        answerable_threshold: float = 0.35,
+        dedup_jaccard: float = 0.8,
+    ):
+        if mode not in MODES:
+            raise ValueError(f"retriever must be one of {MODES}, not {mode!r}")
+        self.store = store
+        self.embedder = embedder or get_embedder(store.embedder_id)
+        self.mode = mode
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self.candidates = candidates
+        self.answerable_threshold = answerable_threshold
+        self.dedup_jaccard = dedup_jaccard
+        self._tokens: dict[int, set[str]] = {}
+
+    def _chunk_tokens(self, row: int) -> set[str]:
+        if row not in self._tokens:
+            self._tokens[row] = set(tokenize(self.store.chunks[row].text))
+        return self._tokens[row]
+
+    def confidence(self, query: str, hits: list[Hit]) -> float:
+        """How likely the passages answer the query, in 0..1.
+
+        Dense cosine says "same topic"; lexical coverage (share of the
+        query's content stems found in the best passage) says "the specific
+        thing asked is there".  Non-Arabic queries rely on the dense side only,
+        since BM25 cannot match English words to Arabic text.
+        """
+        if not hits:
+            return 0.0
+        cos = max((h.dense for h in hits if h.dense is not None), default=0.0)
+        # USE cosine for related text sits roughly in 0.2..0.7; map to 0..1.
+        dense_conf = float(np.clip((cos - 0.2) / 0.5, 0.0, 1.0))
+        if detect_language(query) != "ar":
+            return dense_conf
+        q_terms = set(analyze(query, "stem"))
+        if not q_terms:
+            return dense_conf
+        coverage = max(len(q_terms & set(analyze(h.chunk.text, "stem"))) / len(q_terms) for h in hits[:3])
+        return 0.5 * dense_conf + 0.5 * coverage
+
+    def search(self, query: str, k: int = 5, mode: str | None = None) -> Retrieval:
+        mode = mode or self.mode
+        timings: dict[str, float] = {}
+        n = len(self.store.chunks)
+        cand = min(max(self.candidates, k * 4), n)
+
+        dense: dict[int, tuple[int, float]] = {}  # row -> (rank, cosine)
+        t0 = time.perf_counter()
+        qvec = self.embedder.embed_queries([query])
+        timings["embed"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for rank, (row, score) in enumerate(self.store.search(qvec, cand)[0]):
+            dense[row] = (rank, score)
+        timings["dense"] = time.perf_counter() - t0
+
+        lexical: dict[int, tuple[int, float]] = {}
+        if mode != "dense":
+            t0 = time.perf_counter()
+            for rank, (row, score) in enumerate(self.store.lexical.top(query, cand)):
+                lexical[row] = (rank, score)
+            timings["bm25"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        fused: dict[int, float] = {}
+        if mode in ("hybrid", "dense"):
+            w = self.dense_weight if mode == "hybrid" else 1.0
+            for row, (rank, _) in dense.items():
+                fused[row] = fused.get(row, 0.0) + w / (self.rrf_k + rank + 1)
+        if mode in ("hybrid", "bm25"):
+            for row, (rank, _) in lexical.items():
+                fused[row] = fused.get(row, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        order = sorted(fused, key=lambda r: (-fused[r], r))
+
+        hits: list[Hit] = []
+        kept_rows: list[int] = []
+        for row in order:
+            toks = self._chunk_tokens(row)
+            if any(_jaccard(toks, self._chunk_tokens(r)) >= self.dedup_jaccard for r in kept_rows):
+                continue  # a near-copy of a better-ranked passage
+            kept_rows.append(row)
+            d = dense.get(row)
+            lx = lexical.get(row)
+            hits.append(
+                Hit(
+                    chunk=self.store.chunks[row],
+                    score=fused[row],
+                    dense=d[1] if d else self._cosine(qvec, row),
+                    lexical=lx[1] if lx else None,
+                )
+            )
+            if len(hits) == k:
+                break
+        timings["fusion"] = time.perf_counter() - t0
+        conf = self.confidence(query, hits)
+        return Retrieval(
+            query=query,
+            hits=hits,
+            answerable=conf >= self.answerable_threshold,
+            confidence=conf,
+            timings=timings,
+        )
+
+    def _cosine(self, qvec: np.ndarray, row: int) -> float | None:
+        try:
+            return float(self.store.faiss_index.reconstruct(row) @ qvec[0])
+        except Exception:  # IVF without a direct map
+            return None

@@ -1,0 +1,114 @@
+"""One settings object, from defaults < TOML file < environment < CLI flags.
+
+The TOML file is ``rag.toml`` in the working directory, or the path in
+``RAG_CONFIG``.  Environment variables are ``RAG_<FIELD>`` (``RAG_K=8``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from index.errors import RagError
+
+_REPO_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _default_data() -> Path:
+    return _REPO_DATA if _REPO_DATA.is_dir() else Path("data")
+
+
+def cache_dir() -> Path:
+    """Where assembled and pulled models live (``RAG_HOME`` overrides)."""
+    base = os.environ.get("RAG_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "arabic-rag"
+    )
+    return Path(base)
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path = dataclasses.field(default_factory=lambda: _default_data() / "articles")
+    index: Path = dataclasses.field(default_factory=lambda: _default_data() / "index")
+    # indexing
+    embedder: str = "use-m3"
+    index_type: str = "flat"  # flat | hnsw | ivf
+    chunk_size: int = 600
+    chunk_overlap: int = 1
+    chunk_unit: str = "chars"
+    analyzer: str = "stem+skeleton"
+    # retrieval
+    k: int = 5
+    retriever: str = "hybrid"  # hybrid | dense | bm25
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    answerable_threshold: float = 0.35
+    # answering
+    mode: str = "generative"  # generative | extractive
+    llm_model: str = ""  # GGUF path or pulled name; empty = bundled Gemma 3 270M
+    llm_url: str = ""  # OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1
+    llm_ctx: int = 0  # 0 = from the model, capped at 8192
+    llm_threads: int = 0  # 0 = all cores
+    max_tokens: int = 256
+    temperature: float = 0.1
+    llm_timeout: float = 120.0
+    max_question_chars: int = 1000
+    support_threshold: float = 0.3
+    # chat
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, typ: Any, value: Any) -> Any:
+    typ = str(typ)
+    try:
+        if "Path" in typ:
+            return Path(str(value)).expanduser()
+        if typ == "int":
+            return int(value)
+        if typ == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise RagError(f"Setting '{name}' must be {typ}, got {value!r}.") from None
+
+
+def load_settings(
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    env = os.environ if env is None else env
+    types = {f.name: f.type for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    path = config or (Path(env["RAG_CONFIG"]) if env.get("RAG_CONFIG") else Path("rag.toml"))
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise RagError(f"Config file {path} is not valid TOML: {e}") from None
+        for key, val in data.items():
+            key = key.replace("-", "_")
+            if key not in types:
+                raise RagError(f"Unknown setting '{key}' in {path}. Known: {', '.join(types)}")
+            values[key] = _coerce(key, types[key], val)
+    elif config:
+        raise RagError(f"Config file {config} does not exist.")
+
+    for key, typ in types.items():
+        raw = env.get(f"RAG_{key.upper()}")
+        if raw not in (None, ""):
+            values[key] = _coerce(key, typ, raw)
+
+    for key, val in (overrides or {}).items():
+        if val is not None and key in types:
+            values[key] = _coerce(key, types[key], val)
+    return Settings(**values)

@@ -1,0 +1,56 @@
+import pytest
+
+from index.chunk import ChunkConfig, chunk_article
+from index.load import Article, load_corpus
+
+from conftest import ARTICLES
+
+
+@pytest.mark.parametrize("cfg", [ChunkConfig(), ChunkConfig(size=300, overlap=2), ChunkConfig(size=60, overlap=1, unit="words"), ChunkConfig(size=100, overlap=0)])
+def test_offsets_budget_and_overlap_on_real_corpus(cfg):
+    arts, _ = load_corpus(ARTICLES)
+    for a in arts:
+        chunks = chunk_article(a, cfg)
+        assert chunks
+        for c in chunks:
+            assert c.text == a.text[c.start : c.end]
+            size = len(c.text) if cfg.unit == "chars" else len(c.text.split())
+            assert size <= cfg.size
+            assert c.title == a.title and c.article_id == a.id
+        # every character of content is covered, in order
+        assert chunks[0].start == 0 and chunks[-1].end == len(a.text.rstrip())
+        for prev, nxt in zip(chunks, chunks[1:]):
+            assert nxt.start <= prev.end + 1 or a.text[prev.end : nxt.start].strip() == ""
+            if cfg.overlap:
+                assert nxt.start < prev.end or len(prev.text) + len(nxt.text) > cfg.size
+
+
+def test_ids_are_stable_and_content_derived():
+    a = Article(id="x.txt", title="عنوان", text="عنوان\nجملة أولى. جملة ثانية.", source="x.txt")
+    ids1 = [c.id for c in chunk_article(a)]
+    ids2 = [c.id for c in chunk_article(a)]
+    assert ids1 == ids2
+    b = Article(id="x.txt", title="عنوان", text="عنوان\nجملة أولى. جملة مختلفة.", source="x.txt")
+    assert [c.id for c in chunk_article(b)] != ids1
+
+
+def test_overlong_sentence_is_cut_at_words():
+    text = " ".join(f"كلمة{i}" for i in range(200))
+    a = Article(id="l", title="t", text=text, source="l")
+    chunks = chunk_article(a, ChunkConfig(size=100, overlap=1))
+    assert len(chunks) > 5
+    assert all(len(c.text) <= 100 and c.text == text[c.start : c.end] for c in chunks)
+    assert " ".join(c.text for c in chunks) == text
+
+
+def test_embed_text_carries_title_once():
+    a = Article(id="a", title="قمة بريكس", text="قمة بريكس\nجملة. " + "نص آخر. " * 200, source="a")
+    chunks = chunk_article(a, ChunkConfig(size=100))
+    assert chunks[0].embed_text == chunks[0].text
+    assert chunks[1].embed_text.startswith("قمة بريكس\n")
+
+
+@pytest.mark.parametrize("kw", [dict(unit="tokens"), dict(size=3), dict(overlap=-1)])
+def test_bad_config(kw):
+    with pytest.raises(ValueError):
+        ChunkConfig(**kw)

@@ -1,0 +1,99 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
+
+
+def rag(*args, env=None, timeout=300):
+    e = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=e
+    )
+
+
+def test_help_is_instant_and_imports_nothing_heavy():
+    code = "import sys, rag.cli; rag.cli.build_parser(); print(sorted(m for m in ('torch','gradio','llama_cpp','faiss','sentence_transformers','numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stderr
+    assert rag("--help").returncode == 0
+
+
+def test_search_json(built_index):
+    r = rag("search", BRICS, "--k", "3", "--json", "--index", str(built_index))
+    assert r.returncode == 0, r.stderr
+    hits = json.loads(r.stdout)
+    assert len(hits) == 3
+    assert {"chunk_id", "score", "title", "source", "text"} <= set(hits[0])
+    assert any("جنوب أفريقيا" in h["text"] and "المحكمة الجنائية الدولية" in h["text"] for h in hits)
+
+
+def test_search_human_output(built_index):
+    r = rag("search", BRICS, "--k", "2", "--index", str(built_index))
+    assert r.returncode == 0 and "[1]" in r.stdout and "[2]" in r.stdout and "[3]" not in r.stdout
+
+
+@pytest.mark.parametrize("question", ["", "   ", "؟؟؟"])
+def test_empty_question_is_a_clear_error(built_index, question):
+    r = rag("search", question, "--index", str(built_index))
+    assert r.returncode == 1 and "question is empty" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_huge_question_is_trimmed(built_index):
+    r = rag("search", "بوتين " * 4000, "--k", "1", "--index", str(built_index))
+    assert r.returncode == 0 and "only the first" in r.stderr
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    r = rag("search", BRICS, "--index", str(tmp_path / "none"))
+    assert r.returncode == 1 and "rag index build" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_build_status_and_skipped_exit_code(corpus, tmp_path):
+    idx = tmp_path / "idx"
+    (corpus / "broken.txt").write_bytes(b"\xff\xfe\xfa bad")
+    r = rag("index", "build", "--corpus", str(corpus), "--index", str(idx))
+    assert r.returncode == 3, r.stderr
+    assert "5 added" in r.stdout and "skipped: broken.txt: not valid UTF-8" in r.stdout
+    p = corpus / "001_e0ceb109d2754a97.txt"
+    p.write_text(p.read_text(encoding="utf-8") + "\nسطر جديد في الخبر للاختبار.", encoding="utf-8")
+    s = rag("index", "status", "--corpus", str(corpus), "--index", str(idx))
+    assert s.returncode == 0 and "changed since build: 001_e0ceb109d2754a97.txt" in s.stdout
+    assert "use-m3" in s.stdout and "1 article(s) stale" in s.stdout
+    r2 = rag("index", "build", "--corpus", str(corpus), "--index", str(idx))
+    assert "1 updated" in r2.stdout and "4 unchanged" in r2.stdout
+
+
+def test_models_list_and_offline_pull():
+    r = rag("models", "list")
+    assert r.returncode == 0 and "use-m3" in r.stdout and "intfloat/multilingual-e5-base" in r.stdout
+    p = rag("models", "pull", "intfloat/multilingual-e5-base", timeout=30)
+    assert p.returncode == 1 and "Cannot download" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_settings_precedence(tmp_path):
+    from rag.settings import load_settings
+
+    cfg = tmp_path / "rag.toml"
+    cfg.write_text('k = 7\nembedder = "use"\nchunk-size = 400\n', encoding="utf-8")
+    s = load_settings(cfg, env={"RAG_K": "9"}, overrides={"k": None, "mode": "extractive"})
+    assert (s.k, s.embedder, s.chunk_size, s.mode) == (9, "use", 400, "extractive")
+    s2 = load_settings(cfg, env={"RAG_K": "9"}, overrides={"k": 3})
+    assert s2.k == 3
+
+
+@pytest.mark.parametrize("toml, msg", [("k = [", "not valid TOML"), ("colour = 1", "Unknown setting"), ('k = "many"', "must be int")])
+def test_bad_settings(tmp_path, toml, msg):
+    from index.errors import RagError
+    from rag.settings import load_settings
+
+    cfg = tmp_path / "rag.toml"
+    cfg.write_text(toml, encoding="utf-8")
+    with pytest.raises(RagError, match=msg):
+        load_settings(cfg, env={})

@@ -1,0 +1,131 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from index.arabic import normalize
+from index.clean import clean_lines
+from index.load import load_corpus
+
+from conftest import ARTICLES
+
+
+@pytest.fixture(scope="module")
+def real_articles():
+    arts, skipped = load_corpus(ARTICLES)
+    assert not skipped
+    return {a.id: a for a in arts}
+
+
+def test_real_corpus_has_no_scraping_junk(real_articles):
+    assert len(real_articles) == 5
+    for a in real_articles.values():
+        for line in a.text.split("\n"):
+            assert "[ad_" not in line and "spot_img" not in line
+            assert not line.rstrip().endswith(("...", "…")), line
+            assert normalize(line) not in {"ذات صلة", "اظهار اخبار متعلقه", "المصدر", "جمع"}
+            assert not line.startswith("التعليقات")
+        lines = a.text.split("\n")
+        assert len(lines) == len({normalize(x) for x in lines}), "a line is repeated verbatim"
+
+
+def test_related_news_teasers_are_gone(real_articles):
+    text = real_articles["000_a3e55f912d94aed4.txt"].text
+    assert "مفاوضات غزة" not in text
+    assert "القصف الإسرائيلي في بيروت" not in text
+    assert "ما الذي يمنع إسرائيل وإيران" not in text
+    assert "لم يحضر بوتين قمة مجموعة البريكس" in text
+
+
+@pytest.mark.parametrize(
+    "art_id, title",
+    [
+        ("000_a3e55f912d94aed4.txt", "بعد إصدار مذكرة جنائية دولية لتوقيفه.. تفاصيل أول زيارة خارجية لـ “بوتين”"),
+        ("001_e0ceb109d2754a97.txt", "بوتين يقوم بزيارة نادرة إلى قيرغيزستان على الرغم من مذكرة الاعتقال التي أصدرتها المحكمة الجنائية الدولية"),
+        ("003_0bae4047a3b78741.txt", "دلالات زيارة بوتين إلي قيرغيزستان"),
+        ("004_75f26f0d2f0326b4.txt", "بوتين يزور كوريا الشمالية لتوقيع اتفاق شراكة استراتيجية.. مخاوف دولية واسعة"),
+    ],
+)
+def test_titles_kept(real_articles, art_id, title):
+    a = real_articles[art_id]
+    assert a.title == title
+    assert a.text.startswith(title)
+
+
+def test_title_from_paragraph_is_shortened(real_articles):
+    a = real_articles["002_2be46929c08f2fa9.txt"]
+    assert a.title.startswith("يزور الرئيس الروسي فلاديمير بوتين قرغيزستان")
+    assert len(a.title) < 120
+
+
+def test_long_paragraph_ending_in_ellipsis_is_kept():
+    para = " ".join(["كلمة"] * 40) + "..."
+    assert clean_lines("عنوان المقال الطويل هنا\n" + para) == ["عنوان المقال الطويل هنا", para]
+
+
+def test_bad_files_are_reported_and_skipped(tmp_path: Path):
+    good = "عنوان الخبر هنا\nزار الرئيس البلاد اليوم في زيارة رسمية."
+    (tmp_path / "good.txt").write_text(good, encoding="utf-8")
+    (tmp_path / "bom.txt").write_bytes("\ufeff".encode() + good.encode())
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.md").write_text("   \n\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait est bon".encode("latin-1"))
+    (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "junk.txt").write_text("[ad_1]\nspot_img\n", encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text(good, encoding="utf-8")
+    arts, skipped = load_corpus(tmp_path)
+    assert sorted(a.id for a in arts) == ["bom.txt", "good.txt"]
+    assert arts[0].text == arts[1].text  # BOM stripped
+    reasons = {s.source: s.reason for s in skipped}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.md"] == "empty file"
+    assert "binary" in reasons["binary.txt"]
+    assert "UTF-8" in reasons["latin1.txt"] and "0xe9" in reasons["latin1.txt"]
+    assert "unsupported" in reasons["doc.pdf"]
+    assert "no article text" in reasons["junk.txt"]
+
+
+def test_html_markdown_and_jsonl(tmp_path: Path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.html").write_text(
+        "<html><head><title>عنوان الصفحة</title><style>p{}</style></head><body><nav>الرئيسية</nav>"
+        "<h1>بوتين يزور الصين</h1><p>وصل الرئيس الروسي إلى بكين صباح اليوم.</p>"
+        "<script>var x = 1;</script><p>وسيلتقي نظيره الصيني.</p></body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.md").write_text(
+        "# قمة بريكس\n\n![صورة](x.png)\nعقدت **القمة** في [جنوب أفريقيا](http://x) هذا العام.\n", encoding="utf-8"
+    )
+    rows = [
+        {"id": "n1", "title": "خبر أول", "text": "نص الخبر الأول الطويل بما يكفي.", "url": "http://e/1", "date": "2023-10-12"},
+        "not json",
+        {"title": "بلا نص"},
+        {"id": "n1", "title": "مكرر", "text": "نص آخر طويل بما يكفي هنا."},
+    ]
+    (tmp_path / "c.jsonl").write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8"
+    )
+    arts, skipped = load_corpus(tmp_path)
+    by_id = {a.id: a for a in arts}
+    html = by_id["sub/a.html"]
+    assert html.title == "بوتين يزور الصين"
+    assert "var x" not in html.text and "p{}" not in html.text and "الرئيسية" not in html.text
+    assert "وسيلتقي نظيره الصيني." in html.text
+    md = by_id["b.md"]
+    assert md.title == "قمة بريكس" and "عقدت القمة في جنوب أفريقيا هذا العام." in md.text
+    assert "x.png" not in md.text
+    j = by_id["c.jsonl#n1"]
+    assert (j.title, j.url, j.date) == ("خبر أول", "http://e/1", "2023-10-12")
+    reasons = {s.source: s.reason for s in skipped}
+    assert "invalid JSON" in reasons["c.jsonl:2"]
+    assert "text" in reasons["c.jsonl:3"]
+    assert "duplicate id" in reasons["c.jsonl:4"]
+
+
+def test_content_hash_changes_with_text(tmp_path: Path):
+    p = tmp_path / "a.txt"
+    p.write_text("عنوان الخبر هنا\nنص أول للخبر هنا.", encoding="utf-8")
+    h1 = load_corpus(tmp_path)[0][0].content_hash
+    p.write_text("عنوان الخبر هنا\nنص ثان للخبر هنا.", encoding="utf-8")
+    assert load_corpus(tmp_path)[0][0].content_hash != h1

