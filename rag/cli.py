@@ -102,6 +102,82 @@ def cmd_search(args, s: Settings) -> int:
     return 0
 
 
+def _print_answer(ans, streamed: str) -> None:
+    if ans.text.strip() != streamed.strip():
+        if streamed.strip():
+            print("\n--- checked answer:")
+        print(ans.text)
+    else:
+        print()
+    for c in ans.sentences:
+        if not c.supported:
+            print(f"  (unsupported by the passages: {c.text[:80]})")
+    if ans.abstained:
+        print("\nClosest passages:")
+        for p in ans.passages[:3]:
+            print(f"  [{p.n}] {p.title} ({p.source}): {p.text[:160]}…")
+    else:
+        print("\nSources:")
+        for c in ans.citations:
+            tag = " (attached by the checker)" if c.inferred else ""
+            print(f"  [{c.n}] {c.title} — {c.source}{tag}\n      {' '.join(c.text.split())[:300]}")
+    if ans.query != ans.question:
+        print(f"\n(searched for: {ans.query})")
+    for note in ans.notices:
+        print(f"note: {note}", file=sys.stderr)
+    t = ans.timings
+    extra = f", first token {t['ttft']:.2f}s, {t.get('tokens_per_s', 0):.1f} tok/s" if "ttft" in t else ""
+    print(f"[{ans.mode}, {ans.model}, {t.get('total', 0):.2f}s{extra}]", file=sys.stderr)
+
+
+def cmd_ask(args, s: Settings) -> int:
+    from .answer import Answer, Assistant
+
+    assistant = Assistant(s)
+    if args.json or args.no_stream:
+        ans = assistant.ask(args.question)
+        if args.json:
+            print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            _print_answer(ans, "")
+        return 0
+    streamed = ""
+    for event in assistant.stream(args.question):
+        if isinstance(event, Answer):
+            _print_answer(event, streamed)
+        else:
+            streamed += event
+            print(event, end="", flush=True)
+    return 0
+
+
+def cmd_chat(args, s: Settings) -> int:
+    from ui.app import launch
+
+    launch(s, share=args.share)
+    return 0
+
+
+def cmd_eval(args, s: Settings) -> int:
+    from eval.runner import run_eval
+
+    summary = run_eval(
+        s, dataset=Path(args.dataset) if args.dataset else None, out=Path(args.out),
+        retrieval_only=args.retrieval_only, modes=args.mode or None, limit=args.limit,
+    )
+    print(json.dumps(summary["headline"], ensure_ascii=False, indent=2))
+    print(f"report: {Path(args.out) / 'report.md'}")
+    return 0
+
+
+def cmd_bench(args, s: Settings) -> int:
+    from eval.bench import run_bench
+
+    run_bench(Path(args.out), quick=args.quick, settings=s)
+    print(f"bench: {Path(args.out) / 'bench.md'}")
+    return 0
+
+
 def cmd_models(args, s: Settings) -> int:
     from . import models
 
@@ -147,6 +223,46 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_search)
+
+    pa = sub.add_parser("ask", help="answer a question with cited passages")
+    common(pa)
+    pa.add_argument("question")
+    pa.add_argument("--mode", choices=("generative", "extractive"))
+    pa.add_argument("--llm-model", help="GGUF path or a name from `rag models list` (default: bundled Gemma 3 270M)")
+    pa.add_argument("--llm-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
+    pa.add_argument("--k", type=int)
+    pa.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
+    pa.add_argument("--json", action="store_true", help="print one JSON object")
+    pa.add_argument("--no-stream", action="store_true")
+    pa.set_defaults(func=cmd_ask)
+
+    pc = sub.add_parser("chat", help="open the Gradio chat (builds the index first if needed)")
+    common(pc)
+    pc.add_argument("--host", help="bind address (default 127.0.0.1)")
+    pc.add_argument("--port", type=int, help="port (default 7860)")
+    pc.add_argument("--llm-model")
+    pc.add_argument("--llm-url")
+    pc.add_argument("--mode", choices=("generative", "extractive"))
+    pc.add_argument("--share", action="store_true", help="create a public Gradio share link (off by default)")
+    pc.set_defaults(func=cmd_chat)
+
+    pe = sub.add_parser("eval", help="run an eval dataset and write summary.json, results.jsonl, report.md/png")
+    common(pe)
+    pe.add_argument("--dataset", help="JSONL dataset (default: eval/datasets/arabic_news.jsonl)")
+    pe.add_argument("--k", type=int)
+    pe.add_argument("--retrieval-only", action="store_true")
+    pe.add_argument("--mode", action="append", choices=("generative", "extractive"),
+                    help="answer mode(s) to evaluate; repeatable (default: both)")
+    pe.add_argument("--out", default="runs/eval", help="output folder (default: runs/eval)")
+    pe.add_argument("--limit", type=int, help="only the first N questions")
+    pe.add_argument("--llm-model")
+    pe.add_argument("--llm-url")
+    pe.set_defaults(func=cmd_eval)
+
+    pb = sub.add_parser("bench", help="speed, memory and scaling benchmarks")
+    pb.add_argument("--quick", action="store_true", help="small sizes, few repeats (about 3 minutes)")
+    pb.add_argument("--out", default="runs/bench", help="output folder (default: runs/bench)")
+    pb.set_defaults(func=cmd_bench)
 
     pm = sub.add_parser("models", help="list or download models")
     msub = pm.add_subparsers(dest="models_cmd", required=True)

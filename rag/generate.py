@@ -1,0 +1,210 @@
+"""Generators: llama.cpp in-process, or any OpenAI-compatible HTTP server.
+
+Both stream text pieces.  Callers pass chat messages; a model without a chat
+template gets them flattened into a completion prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, Protocol
+
+from index.errors import ModelError
+
+Messages = list[dict[str, str]]
+
+
+class GenerationError(ModelError):
+    """The LLM failed or timed out while answering."""
+
+
+class Generator(Protocol):
+    name: str
+    context_size: int
+    chat: bool  # True when the model has a chat template (instruct model)
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def stream(self, messages: Messages, max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]: ...
+
+
+def flatten(messages: Messages) -> str:
+    """A completion prompt for base models: system text, then user text, then
+    the assistant cue the user message ends with."""
+    return "\n\n".join(m["content"] for m in messages if m["role"] in ("system", "user")).rstrip() + "\n"
+
+
+_LOG_CALLBACK = None
+
+
+def _silence_llama_logs() -> None:
+    """llama.cpp prints context details to stderr even with verbose=False."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def _quiet(level, text, user_data):  # noqa: ARG001
+        return None
+
+    _LOG_CALLBACK = _quiet  # keep a reference: C holds only a pointer
+    llama_cpp.llama_log_set(_quiet, ctypes.c_void_p())
+
+
+class LlamaCppGenerator:
+    """A GGUF model run in-process by llama-cpp-python.
+
+    One lock per model: llama.cpp contexts are not thread-safe, so concurrent
+    chat sessions queue here.
+    """
+
+    def __init__(self, model_path: Path, n_ctx: int = 0, n_threads: int = 0, max_ctx: int = 4096):
+        try:
+            from llama_cpp import Llama
+        except ImportError as e:
+            raise ModelError("llama-cpp-python is not installed: pip install llama-cpp-python") from e
+        model_path = Path(model_path)
+        if not model_path.is_file():
+            raise ModelError(f"GGUF file {model_path} does not exist.")
+        with model_path.open("rb") as fh:
+            if fh.read(4) != b"GGUF":
+                raise ModelError(f"{model_path} is not a GGUF model file (bad header). Re-download it.")
+        threads = n_threads or os.cpu_count() or 1
+        _silence_llama_logs()
+        try:
+            self._llm = Llama(
+                model_path=str(model_path), n_ctx=n_ctx or max_ctx, n_threads=threads,
+                n_threads_batch=threads, verbose=False,
+            )
+        except Exception as e:  # llama.cpp raises ValueError on damaged files
+            raise ModelError(f"Could not load {model_path.name}: {e}. The file may be damaged; re-download it.") from e
+        meta = self._llm.metadata or {}
+        train_ctx = next((int(v) for k, v in meta.items() if k.endswith(".context_length")), 0)
+        if not n_ctx and train_ctx and train_ctx < self._llm.n_ctx():
+            self._llm = Llama(model_path=str(model_path), n_ctx=train_ctx, n_threads=threads, verbose=False)
+        self.name = model_path.name
+        self.path = model_path
+        self.context_size = self._llm.n_ctx()
+        self.chat = bool(meta.get("tokenizer.chat_template"))
+        self._lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
+               stop: list[str] | None = None) -> Iterator[str]:
+        with self._lock:
+            try:
+                if self.chat:
+                    it = self._llm.create_chat_completion(
+                        messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True,
+                        stop=stop or None, repeat_penalty=1.1,
+                    )
+                    for part in it:
+                        piece = part["choices"][0].get("delta", {}).get("content")
+                        if piece:
+                            yield piece
+                else:
+                    it = self._llm(
+                        flatten(messages), max_tokens=max_tokens, temperature=temperature, stream=True,
+                        stop=stop or None, repeat_penalty=1.15,
+                    )
+                    for part in it:
+                        piece = part["choices"][0].get("text")
+                        if piece:
+                            yield piece
+            except ValueError as e:  # e.g. prompt longer than the context
+                raise GenerationError(f"The model could not answer: {e}") from e
+
+
+class OpenAIHTTPGenerator:
+    """Any server speaking the OpenAI chat API (llama.cpp server, vLLM, ...)."""
+
+    def __init__(self, url: str, model: str = "", timeout: float = 120.0, context_size: int = 4096):
+        self.base = url.rstrip("/")
+        if not self.base.endswith("/v1"):
+            self.base += "/v1"
+        self.model = model
+        self.timeout = timeout
+        self.name = f"{model or 'model'} @ {self.base}"
+        self.context_size = context_size
+        self.chat = True
+        try:
+            import httpx
+
+            r = httpx.get(f"{self.base}/models", timeout=min(timeout, 10.0))
+            r.raise_for_status()
+            ids = [m.get("id") for m in r.json().get("data", [])]
+            if not self.model and ids:
+                self.model = ids[0]
+                self.name = f"{self.model} @ {self.base}"
+        except Exception as e:
+            raise ModelError(f"No OpenAI-compatible server answers at {self.base} ({e}). Start it or fix --llm-url.") from e
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 3)  # the server's tokenizer is not ours; a safe over-estimate for Arabic
+
+    def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
+               stop: list[str] | None = None) -> Iterator[str]:
+        import httpx
+
+        body = {"model": self.model or "default", "messages": messages, "max_tokens": max_tokens,
+                "temperature": temperature, "stream": True}
+        if stop:
+            body["stop"] = stop
+        try:
+            with httpx.stream("POST", f"{self.base}/chat/completions", json=body, timeout=self.timeout) as r:
+                if r.status_code >= 400:
+                    r.read()
+                    raise GenerationError(f"LLM server error {r.status_code}: {r.text[:300]}")
+                for line in r.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    if piece:
+                        yield piece
+        except httpx.HTTPError as e:
+            raise GenerationError(f"LLM server at {self.base} failed: {e}") from e
+
+
+def with_deadline(pieces: Iterator[str], seconds: float) -> Iterator[str]:
+    """Stop (with GenerationError) when a stream runs past its time budget."""
+    end = time.monotonic() + seconds
+    try:
+        for p in pieces:
+            yield p
+            if time.monotonic() > end:
+                raise GenerationError(f"The model took longer than {seconds:.0f}s.")
+    finally:
+        close = getattr(pieces, "close", None)
+        if close:
+            close()  # releases the model lock at once
+
+
+_CACHE: dict[tuple, Generator] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_generator(llm_model: str = "", llm_url: str = "", n_ctx: int = 0, threads: int = 0,
+                  timeout: float = 120.0) -> Generator:
+    """The configured generator, loaded once per process."""
+    from .models import resolve_llm
+
+    key = (llm_model, llm_url, n_ctx, threads)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            if llm_url:
+                _CACHE[key] = OpenAIHTTPGenerator(llm_url, model=llm_model, timeout=timeout)
+            else:
+                _CACHE[key] = LlamaCppGenerator(resolve_llm(llm_model), n_ctx=n_ctx, n_threads=threads)
+        return _CACHE[key]

@@ -1,0 +1,72 @@
+"""Turn a follow-up question into a standalone one before retrieval."""
+
+from __future__ import annotations
+
+import re
+
+from index.arabic import normalize, tokenize
+from index.lexical import _STOP
+
+from .generate import Generator
+
+# Words that point back at the conversation: "he", "there", "that", "it" ...
+_REFERRING = set(
+    tokenize(
+        "هو هي هم هما ذلك تلك هذا هذه هناك هنالك عنه عنها فيه فيها منه منها اليه اليها له لها معه "
+        "ايضا كذلك وماذا ولماذا ومتى واين وكيف وكم وهل وما ومن "
+        "he she it they them his her its their there that this those these also then"
+    )
+)
+_PRONOUN_SUFFIX = re.compile(r"(ه|ها|هم|هما)$")
+
+REWRITE_SYSTEM = (
+    "أعد كتابة السؤال الأخير ليكون مفهوما وحده دون المحادثة، بنفس لغته. "
+    "أخرج السؤال المعاد كتابته فقط."
+)
+
+
+def needs_context(question: str) -> bool:
+    """A short question, or one that refers back ('ومتى حدث ذلك؟').
+
+    >>> needs_context('ومتى حدث ذلك؟'), needs_context('لماذا تغيب بوتين عن قمة بريكس؟')
+    (True, False)
+    """
+    toks = tokenize(question)
+    content = [t for t in toks if t not in _STOP and t not in _REFERRING]
+    return len(content) < 2 or any(t in _REFERRING for t in toks)
+
+
+def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
+    """Add the previous question's content words the new one lacks.
+
+    >>> rewrite_rule('ومتى حدث ذلك؟', [('لماذا تغيب بوتين عن قمة بريكس؟', '...')])
+    'ومتى حدث ذلك؟ (تغيب بوتين قمة بريكس)'
+    """
+    if not history or not needs_context(question):
+        return question
+    have = {normalize(t) for t in tokenize(question)}
+    prev = history[-1][0]
+    words = [w for w in re.findall(r"[\w\u0600-\u06ff]+", prev)
+             if normalize(w) not in have and normalize(w) not in _STOP and normalize(w) not in _REFERRING]
+    words = list(dict.fromkeys(words))
+    return f"{question} ({' '.join(words)})" if words else question
+
+
+def rewrite(question: str, history: list[tuple[str, str]], generator: Generator | None = None) -> str:
+    """LLM rewrite with an instruct model; the deterministic rule otherwise
+    (base models only continue text, they do not follow this instruction)."""
+    if not history or not needs_context(question):
+        return question
+    if generator is not None and generator.chat:
+        convo = "\n".join(f"المستخدم: {q}\nالمساعد: {a[:300]}" for q, a in history[-3:])
+        messages = [
+            {"role": "system", "content": REWRITE_SYSTEM},
+            {"role": "user", "content": f"{convo}\n\nالسؤال الأخير: {question}"},
+        ]
+        try:
+            out = "".join(generator.stream(messages, max_tokens=64, temperature=0.0, stop=["\n"])).strip()
+            if 3 <= len(out) <= 400:
+                return out
+        except Exception:  # the rule below is always available
+            pass
+    return rewrite_rule(question, history)
