@@ -25,7 +25,7 @@ from .load import Skipped, load_corpus
 from .store import IndexStore, discard_stale, new_generation, publish, write_generation
 
 # Bump when normalisation or cleaning changes what a chunk contains.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "3"
 
 Progress = Callable[[str, float], None]
 

@@ -22,7 +22,7 @@ _STOP = set(
     tokenize(
         "من في على إلى الى عن أن ان إن مع ما ماذا لماذا متى أين اين كيف كم هل أي التي الذي الذين "
         "هذا هذه ذلك تلك هو هي هم كان كانت قد لقد لم لن لا او أو ثم بعد قبل عند حتى كل بين منذ "
-        "وفي ومن وعلى وقد وهي وهو يا the a an of to in on at for is are was were did does do what "
+        "وفي ومن وعلى وقد وهي وهو يا اسم عدد المذكور المذكوره ذكر تذكر الاخبار الخبر the a an of to in on at for is are was were did does do what "
         "why when where who how which whom with by from and or"
     )
 )
@@ -112,6 +112,26 @@ class LexicalIndex:
         if not ids:
             return np.zeros(self.num_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
+
+    def idf(self, terms: list[str]) -> dict[str, float]:
+        """Inverse document frequency of analyzed terms.
+
+        A term the corpus never uses gets the mean weight of the known terms:
+        it may name something absent (منغوليا) or merely be a paraphrase
+        (تغيب for غاب); the maximum weight made every paraphrased question
+        look unanswerable on the eval set.
+        """
+        n = max(1, self.num_docs)
+        indptr = self._bm25.scores["indptr"] if self.num_docs else None
+        vocab = self._bm25.vocab_dict if self.num_docs else {}
+        known: dict[str, float] = {}
+        for t in terms:
+            i = vocab.get(t)
+            df = int(indptr[i + 1] - indptr[i]) if i is not None and i + 1 < len(indptr) else 0
+            if df:
+                known[t] = float(np.log(1 + n / (df + 0.5)))
+        fill = sum(known.values()) / len(known) if known else float(np.log(1 + n / 0.5))
+        return {t: known.get(t, fill) for t in terms}
 
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         s = self.scores(query)

@@ -12,7 +12,8 @@ from index.errors import ModelError, RagError
 from index.store import IndexStore
 
 from .cite import Citation, SentenceCheck, check_answer
-from .extractive import extract_answer
+from .abstain import expected_type, has_type
+from .extractive import candidates, extract_answer
 from .generate import Generator, get_generator, with_deadline
 from .prompt import ABSTAIN, STOP, build_prompt
 from .retrieve import Hit, Retrieval, Retriever
@@ -162,7 +163,7 @@ class Assistant:
             if abstained:
                 cites, checks = [], []
             else:
-                text, cites, checks, dropped = check_answer(text, shown, s.support_threshold)
+                text, cites, checks, dropped = check_answer(text, shown, s.support_threshold, q.text)
                 if dropped:
                     notices.append(f"{dropped} citation(s) pointed to no shown passage and were removed.")
             timings["check"] = time.perf_counter() - t0
@@ -174,7 +175,15 @@ class Assistant:
                 model=(gen.name if gen and used_mode == "generative" else "extractive"), raw=raw,
             )
 
-        if not hits or not ret.answerable:
+        # Sentences that could answer, of the kind the question asks for
+        # (a number for "how many", a date for "when").
+        t0 = time.perf_counter()
+        focus = q.text if query == q.text else query
+        kind = expected_type(q.text)
+        cands = [c for c in candidates(focus, hits, retriever.embedder, retriever.store.lexical.idf)
+                 if has_type(c.text, kind)]
+        timings["candidates"] = time.perf_counter() - t0
+        if not hits or not ret.answerable or not cands:
             text = ABSTAIN[lang]
             yield text
             yield finish(text, "", mode, True, hits)
@@ -184,7 +193,7 @@ class Assistant:
             raw = ""
             try:
                 t0 = time.perf_counter()
-                prompt = build_prompt(q.text if query == q.text else query, hits, lang, gen.count_tokens,
+                prompt = build_prompt(focus, hits, lang, gen.count_tokens,
                                       gen.context_size, s.max_tokens, gen.chat)
                 if prompt.notice:
                     notices.append(prompt.notice)
@@ -211,7 +220,7 @@ class Assistant:
                     text = ABSTAIN[lang]
                     yield finish(text, raw, "generative", True, hits)
                     return
-                text, _, checks, _ = check_answer(raw, prompt.hits, s.support_threshold)
+                text, _, checks, _ = check_answer(raw, prompt.hits, s.support_threshold, q.text)
                 if checks and any(c.supported for c in checks):
                     yield finish(raw, raw, "generative", False, prompt.hits)
                     return
@@ -221,7 +230,7 @@ class Assistant:
         else:
             raw = ""
         t0 = time.perf_counter()
-        text = extract_answer(q.text if query == q.text else query, hits, lang, retriever.embedder)
+        text = extract_answer(cands, lang)
         timings["extract"] = time.perf_counter() - t0
         if not text:
             yield ABSTAIN[lang]

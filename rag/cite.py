@@ -73,13 +73,18 @@ def strip_markers(text: str) -> str:
 _NUMBER = re.compile(r"\d+")
 
 
-def support_score(sentence: str, passage: str) -> float:
+def support_score(sentence: str, passage: str, question: str = "") -> float:
     """Share of the sentence's content stems that occur in the passage; 0 when
     the sentence states a number the passage does not contain.
+
+    Words the sentence merely repeats from the question are not evidence of
+    anything, so only the sentence's *new* words are checked (when it has any).
 
     >>> support_score('غاب بوتين عن قمة بريكس', 'لم يحضر بوتين قمة بريكس في جنوب أفريقيا')
     0.8
     >>> support_score('غاب بوتين عن قمة بريكس في 2019', 'لم يحضر بوتين قمة بريكس في 2023')
+    0.0
+    >>> support_score('غاب بوتين عن قمة بريكس بسبب التوتر السياسي', 'لم يحضر بوتين قمة بريكس', 'لماذا غاب بوتين عن قمة بريكس')
     0.0
     """
     terms = set(analyze(sentence, "stem+skeleton"))
@@ -88,6 +93,8 @@ def support_score(sentence: str, passage: str) -> float:
     p_terms = set(analyze(passage, "stem+skeleton"))
     if any(n not in p_terms for n in _NUMBER.findall(normalize(sentence))):
         return 0.0  # an invented date or count is the commonest hallucination
+    new = terms - set(analyze(question, "stem+skeleton")) if question else terms
+    terms = new or terms
     return len(terms & p_terms) / len(terms)
 
 
@@ -108,7 +115,7 @@ def citation_for(n: int, hit: Hit, inferred: bool = False) -> Citation:
 
 
 def check_answer(
-    answer: str, hits: list[Hit], threshold: float = 0.3
+    answer: str, hits: list[Hit], threshold: float = 0.3, question: str = ""
 ) -> tuple[str, list[Citation], list[SentenceCheck], int]:
     """Clean the markers of a generated answer and check each sentence.
 
@@ -136,12 +143,12 @@ def check_answer(
     for s, e in split_sentences(text):
         sent = text[s:e]
         plain = strip_markers(sent)
-        if not plain or not any(ch.isalnum() for ch in plain):
-            continue
+        if not plain or not any(ch.isalpha() for ch in plain):
+            continue  # list numbering, stray punctuation
         nums = list(dict.fromkeys(n for _, _, ns in parse_markers(sent) for n in ns))
         inferred = not nums
         candidates = nums or list(range(1, len(hits) + 1))
-        scores = {n: support_score(plain, hits[n - 1].chunk.text) for n in candidates}
+        scores = {n: support_score(plain, hits[n - 1].chunk.text, question) for n in candidates}
         best = max(scores, key=scores.get, default=None)
         best_score = scores.get(best, 0.0) if best else 0.0
         supported = best_score >= threshold

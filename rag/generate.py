@@ -65,7 +65,7 @@ class LlamaCppGenerator:
     chat sessions queue here.
     """
 
-    def __init__(self, model_path: Path, n_ctx: int = 0, n_threads: int = 0, max_ctx: int = 4096):
+    def __init__(self, model_path: Path, n_ctx: int = 0, n_threads: int = 0, max_ctx: int = 4096, seed: int = 42):
         try:
             from llama_cpp import Llama
         except ImportError as e:
@@ -81,14 +81,14 @@ class LlamaCppGenerator:
         try:
             self._llm = Llama(
                 model_path=str(model_path), n_ctx=n_ctx or max_ctx, n_threads=threads,
-                n_threads_batch=threads, verbose=False,
+                n_threads_batch=threads, seed=seed, verbose=False,
             )
         except Exception as e:  # llama.cpp raises ValueError on damaged files
             raise ModelError(f"Could not load {model_path.name}: {e}. The file may be damaged; re-download it.") from e
         meta = self._llm.metadata or {}
         train_ctx = next((int(v) for k, v in meta.items() if k.endswith(".context_length")), 0)
         if not n_ctx and train_ctx and train_ctx < self._llm.n_ctx():
-            self._llm = Llama(model_path=str(model_path), n_ctx=train_ctx, n_threads=threads, verbose=False)
+            self._llm = Llama(model_path=str(model_path), n_ctx=train_ctx, n_threads=threads, seed=seed, verbose=False)
         self.name = model_path.name
         self.path = model_path
         self.context_size = self._llm.n_ctx()

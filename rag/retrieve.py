@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.arabic import detect_language, tokenize
+from index.arabic import detect_language, strip_diacritics, tokenize
 from index.chunk import Chunk
 from index.embed import Embedder, get_embedder
 from index.lexical import analyze
@@ -46,10 +46,10 @@ class Retriever:
         store: IndexStore,
         embedder: Embedder | None = None,
         mode: str = "hybrid",
-        rrf_k: int = 60,
+        rrf_k: int = 10,
         dense_weight: float = 1.0,
         candidates: int = 50,
-        answerable_threshold: float = 0.35,
+        answerable_threshold: float = 0.315,
         dedup_jaccard: float = 0.8,
     ):
         if mode not in MODES:
@@ -80,14 +80,17 @@ class Retriever:
         if not hits:
             return 0.0
         cos = max((h.dense for h in hits if h.dense is not None), default=0.0)
-        # USE cosine for related text sits roughly in 0.2..0.7; map to 0..1.
-        dense_conf = float(np.clip((cos - 0.2) / 0.5, 0.0, 1.0))
+        # USE cosine for related text sits roughly in 0.15..0.55; map to 0..1.
+        dense_conf = float(np.clip((cos - 0.15) / 0.4, 0.0, 1.0))
         if detect_language(query) != "ar":
             return dense_conf
-        q_terms = set(analyze(query, "stem"))
+        lex = self.store.lexical
+        q_terms = set(analyze(query, lex.analyzer))
         if not q_terms:
             return dense_conf
-        coverage = max(len(q_terms & set(analyze(h.chunk.text, "stem"))) / len(q_terms) for h in hits[:3])
+        idf = lex.idf(sorted(q_terms))
+        total = sum(idf.values())
+        coverage = max(sum(idf[t] for t in q_terms & set(analyze(h.chunk.text, lex.analyzer))) / total for h in hits[:3])
         return 0.5 * dense_conf + 0.5 * coverage
 
     def search(self, query: str, k: int = 5, mode: str | None = None) -> Retrieval:
@@ -98,7 +101,9 @@ class Retriever:
 
         dense: dict[int, tuple[int, float]] = {}  # row -> (rank, cosine)
         t0 = time.perf_counter()
-        qvec = self.embedder.embed_queries([query])
+        # Diacritics push USE off its training distribution (cosine ~0.02 for a
+        # fully vowelled question); the lexical side normalises on its own.
+        qvec = self.embedder.embed_queries([strip_diacritics(query)])
         timings["embed"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         for rank, (row, score) in enumerate(self.store.search(qvec, cand)[0]):

@@ -46,7 +46,7 @@ def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
         return question
     have = {normalize(t) for t in tokenize(question)}
     prev = history[-1][0]
-    words = [w for w in re.findall(r"[\w\u0600-\u06ff]+", prev)
+    words = [w for w in re.findall(r"\w+", prev)
              if normalize(w) not in have and normalize(w) not in _STOP and normalize(w) not in _REFERRING]
     words = list(dict.fromkeys(words))
     return f"{question} ({' '.join(words)})" if words else question

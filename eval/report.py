@@ -1,0 +1,140 @@
+"""report.md and report.png for `rag eval`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.retrieve import MODES as RETRIEVERS
+
+
+def _f(x, digits: int = 3) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def _ms(p: dict | None) -> str:
+    if not p:
+        return "—"
+    return f"{p['p50'] * 1000:.0f} / {p['p95'] * 1000:.0f}"
+
+
+def _worst(items, rows_by, answer_rows, k: int) -> list[str]:
+    """Answerable questions whose evidence hybrid retrieval missed, then wrong answers."""
+    out = []
+    hyb = rows_by["hybrid"]
+    for it in items:
+        if not it.answerable:
+            continue
+        rank = next((i + 1 for i, r in enumerate(hyb[it.id]["rel"]) if r), None)
+        if rank is None or rank > k:
+            why = "evidence not in the top 10" if rank is None else f"evidence first at rank {rank} (> k={k})"
+            out.append(f"| {it.id} | {it.category} | {it.question} | retrieval: {why} |")
+    for mode, rows in answer_rows.items():
+        for it in items:
+            r = rows[it.id]
+            if it.answerable and not r["contains"]:
+                why = "abstained" if r["abstained"] else f"no gold answer in: {r['answer'][:90]}…"
+                out.append(f"| {it.id} | {it.category} | {it.question} | {mode}: {why} |")
+            elif not it.answerable and not r["abstained"]:
+                out.append(f"| {it.id} | {it.category} | {it.question} | {mode}: answered an unanswerable question |")
+    return out
+
+
+def write_report(out: Path, summary: dict, items, rows_by, answer_rows, k: int) -> None:
+    ret = summary["retrieval"]["by_retriever"]
+    lines = [
+        "# Eval report", "",
+        f"Dataset `{summary['dataset']}`: {summary['n_questions']} questions "
+        f"({summary['n_answerable']} answerable, {summary['n_unanswerable']} unanswerable). "
+        f"Index: {summary['index']['chunks']} chunks, embedder `{summary['index']['embedder']}`, "
+        f"BM25 analyzer `{summary['index']['analyzer']}`, k = {k}.", "",
+    ]
+    if summary["evidence_missing"]:
+        lines += ["**Evidence not found in the corpus** (these questions are not scored for retrieval):", ""]
+        lines += [f"- {qid}: {', '.join(ev)}" for qid, ev in summary["evidence_missing"].items()] + [""]
+    lines += ["## Retrieval ablation (answerable questions)", "",
+              f"| retriever | recall@{k} | MRR | nDCG@{k} | recall@1 | recall@10 |", "|---|---|---|---|---|---|"]
+    for m in RETRIEVERS:
+        r = ret[m]
+        if r:
+            lines.append(f"| {m} | {_f(r['recall_at_k'])} | {_f(r['mrr'])} | {_f(r['ndcg_at_k'])} | "
+                         f"{_f(r['curve'][0])} | {_f(r['curve'][-1])} |")
+    lines += ["", "## Lexical analyzer comparison", "",
+              "How Arabic words are matched by BM25 (the index default is chosen from this table).", "",
+              f"| analyzer | BM25 recall@{k} | hybrid recall@{k} |", "|---|---|---|"]
+    for name, v in summary["retrieval"]["analyzers"].items():
+        lines.append(f"| {name} | {_f(v.get('bm25'))} | {_f(v.get('hybrid'))} |")
+    lines += ["", "## Hybrid recall by category", "", f"| category | questions | recall@{k} |", "|---|---|---|"]
+    for cat, v in sorted(summary["retrieval"]["by_category"].items()):
+        lines.append(f"| {cat} | {v['n']} | {_f(v['recall_at_k'])} |")
+    ar = summary["abstention_retrieval"]
+    cal = ar["calibrated"]
+    lines += ["", "## Abstention from retrieval alone", "",
+              f"Threshold in use {ar['threshold']}: precision {_f(ar['precision'])}, recall {_f(ar['recall'])}. "
+              f"Best threshold on this set with ≤ 10 % false abstentions: {_f(cal['threshold'])} "
+              f"(precision {_f(cal['precision'])}, recall {_f(cal['recall'])}, "
+              f"false abstentions {_f(cal['false_abstention'])}).", ""]
+    if "answer" in summary:
+        lines += ["## Answers", "",
+                  "Containment counts the answer the user sees; in generative mode an answer the checker finds "
+                  "unsupported is replaced by the extractive one, so the model's own text is scored separately "
+                  "(raw containment).", "",
+                  "| mode | containment | raw model containment | token F1 | citations valid | citations valid (raw model text) "
+                  "| citation precision | abstention precision | abstention recall | false abstentions | "
+                  "fell back to extractive |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for mode, a in summary["answer"]["by_mode"].items():
+            fb = a["fallbacks"] if mode == "generative" else "—"
+            raw = _f(a["raw_containment"]) if mode == "generative" else "—"
+            lines.append(f"| {mode} | {_f(a['containment'])} | {raw} | {_f(a['token_f1'])} | {_f(a['citations_valid'])} | "
+                         f"{_f(a['citations_raw_valid'])} | {_f(a['citations_precision'])} | "
+                         f"{_f(a['abstention_precision'])} | {_f(a['abstention_recall'])} | "
+                         f"{_f(a['false_abstention'])} | {fb} |")
+    lines += ["", "## Latency (ms, p50 / p95)", "", "| stage | p50 / p95 |", "|---|---|"]
+    for key, v in summary["latency"].items():
+        if key.endswith(("tokens", "tokens_per_s")):
+            continue
+        lines.append(f"| {key} | {_ms(v)} |")
+    worst = _worst(items, rows_by, answer_rows, k)
+    lines += ["", "## Failures", "", "| id | category | question | why |", "|---|---|---|---|"]
+    lines += worst[:40] or ["| — | — | — | none |"]
+    lines += ["", "![recall curves and categories](report.png)", ""]
+    (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
+    per_cat: dict[str, dict[str, float]] = {}
+    for mode, rows in answer_rows.items():
+        cats: dict[str, list[bool]] = {}
+        for it in items:
+            ok = rows[it.id]["contains"] if it.answerable else rows[it.id]["abstained"]
+            cats.setdefault(it.category, []).append(bool(ok))
+        per_cat[mode] = {c: sum(v) / len(v) for c, v in cats.items()}
+    _chart(out / "report.png", summary, per_cat)
+
+
+def _chart(path: Path, summary: dict, per_cat: dict[str, dict[str, float]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    for m, r in summary["retrieval"]["by_retriever"].items():
+        if r:
+            a1.plot(range(1, len(r["curve"]) + 1), r["curve"], marker="o", label=m)
+    a1.set(xlabel="k", ylabel="recall@k", title="Recall@k by retriever", ylim=(0, 1.02))
+    a1.grid(alpha=0.3)
+    a1.legend()
+    cats = sorted(summary["retrieval"]["by_category"])
+    series = {"retrieval recall@k": [summary["retrieval"]["by_category"][c]["recall_at_k"] or 0.0 for c in cats]}
+    for mode, v in per_cat.items():
+        series[f"{mode} answer ok"] = [v.get(c, 0.0) for c in cats]
+    width = 0.8 / len(series)
+    for j, (label, vals) in enumerate(series.items()):
+        a2.bar([i + j * width for i in range(len(cats))], vals, width=width, label=label)
+    a2.set_xticks([i + 0.4 - width / 2 for i in range(len(cats))], cats, rotation=45, ha="right")
+    a2.set(ylim=(0, 1.02), title="By category (unanswerable: abstained)")
+    a2.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,207 @@
+"""Answering logic with the real index and embedder; the LLM is faked here
+(tests/test_llm.py runs the real GGUF and the HTTP server)."""
+
+import pytest
+
+from index.errors import QuestionError
+from index.store import IndexStore
+from rag.abstain import expected_type, has_type
+from rag.answer import Answer, Assistant
+from rag.cite import attach_markers, check_answer, parse_markers, strip_markers, support_score
+from rag.generate import GenerationError
+from rag.prompt import build_prompt
+from rag.rewrite import rewrite_rule
+from rag.settings import load_settings
+from rag.textio import clean_question
+
+BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
+
+
+@pytest.mark.parametrize(
+    "text, numbers",
+    [("نص [1]", [[1]]), ("نص [١]", [[1]]), ("نص \u200e[2]\u200f", [[2]]), ("نص [1, 2]", [[1, 2]]),
+     ("نص [1،٣]", [[1, 3]]), ("نص ［3］", [[3]]), ("نص [1][2]", [[1], [2]]), ("[a] [] نص", [])],
+)
+def test_parse_markers(text, numbers):
+    assert [m[2] for m in parse_markers(text)] == numbers
+
+
+def test_attach_and_strip():
+    assert attach_markers("جملة. [1]\nأخرى؟ [2]") == "جملة [1].\nأخرى [2]؟"
+    assert strip_markers("جملة [1]. أخرى [2, 3].") == "جملة. أخرى."
+
+
+class FakeHit:
+    def __init__(self, text):
+        from index.chunk import Chunk
+
+        self.chunk = Chunk(id=str(hash(text)), article_id="a", title="t", source="a.txt", start=0, end=len(text), text=text)
+        self.score, self.dense, self.lexical = 1.0, 0.5, 1.0
+
+
+PASSAGES = [FakeHit("لم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا العضو في المحكمة الجنائية الدولية."),
+            FakeHit("زار بوتين قرغيزستان في أكتوبر 2023 في أول رحلة خارجية.")]
+
+
+def test_check_answer_drops_invalid_markers_and_flags_unsupported():
+    text, cites, checks, dropped = check_answer(
+        "غاب بوتين عن قمة بريكس في جنوب أفريقيا [1][9]. وزار قرغيزستان في أكتوبر [٢]. وأكل الكعك في باريس [1].",
+        PASSAGES, 0.3)
+    assert dropped == 1 and "[9]" not in text
+    assert [c.n for c in cites] == [1, 2] and not any(c.inferred for c in cites)
+    assert [c.supported for c in checks] == [True, True, False]
+
+
+def test_uncited_sentence_gets_an_inferred_citation_or_is_unsupported():
+    text, cites, checks, _ = check_answer("زار بوتين قرغيزستان في أكتوبر 2023. الطقس جميل في روما.", PASSAGES, 0.3)
+    assert cites[0].n == 2 and cites[0].inferred and "[2]" in text
+    assert checks[0].supported and not checks[1].supported and checks[1].cited == ()
+
+
+def test_invented_numbers_are_never_supported():
+    assert support_score("زار بوتين قرغيزستان في أكتوبر 2019", PASSAGES[1].chunk.text) == 0.0
+    assert support_score("زار بوتين قرغيزستان في أكتوبر 2023", PASSAGES[1].chunk.text) > 0.5
+
+
+@pytest.mark.parametrize(
+    "q, kind", [("كم عدد الشركات؟", "number"), ("متى زار الصين؟", "date"), ("في أي شهر زار؟", "date"),
+                ("How many companies?", "number"), ("من هو الرئيس؟", None), ("لماذا غاب؟", None)],
+)
+def test_expected_type(q, kind):
+    assert expected_type(q) == kind
+
+
+@pytest.mark.parametrize(
+    "sentence, kind, ok", [("في 12 أكتوبر", "date", True), ("صباح الخميس", "date", True), ("أربع شركات", "number", True),
+                           ("وافق البرلمان على خطوة", "number", False), ("وافق البرلمان على خطوة", "date", False)],
+)
+def test_has_type(sentence, kind, ok):
+    assert has_type(sentence, kind) is ok
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\n\t", "؟؟", None])
+def test_empty_questions(raw):
+    with pytest.raises(QuestionError, match="empty"):
+        clean_question(raw)
+
+
+def test_long_question_is_trimmed_with_notice():
+    q = clean_question("أ" * 20_000, 1000)
+    assert len(q.text) == 1000 and "20,000 characters" in q.notice and "first 1,000" in q.notice
+    q = clean_question("بوتين " * 4000, 1000)
+    assert len(q.text) <= 1000 and q.text.endswith("بوتين")
+    assert clean_question("Путин посетил Китай").language == "other"
+
+
+def test_rewrite_rule():
+    hist = [(BRICS, "...")]
+    assert "بريكس" in rewrite_rule("ومتى حدث ذلك؟", hist)
+    assert rewrite_rule("من يرافق بوتين إلى كوريا الشمالية؟", hist) == "من يرافق بوتين إلى كوريا الشمالية؟"
+
+
+class FakeGen:
+    """Stands in for an LLM to test the pipeline's logic around it."""
+
+    name, chat = "fake", True
+
+    def __init__(self, text="", fail=False, context_size=4096):
+        self.text, self.fail, self.context_size, self.calls = text, fail, context_size, []
+
+    def count_tokens(self, text):
+        return len(text) // 3 + 1
+
+    def stream(self, messages, max_tokens, temperature, stop):
+        self.calls.append(messages)
+        if self.fail:
+            raise GenerationError("the model crashed")
+        for word in self.text.split(" "):
+            yield word + " "
+
+
+@pytest.fixture(scope="module")
+def store(built_index):
+    return IndexStore.load(built_index)
+
+
+def make(store, **kw):
+    gen = kw.pop("gen", None)
+    return Assistant(load_settings(env={}).replace(**kw), store=store, generator=gen)
+
+
+def test_extractive_answers_brics_with_the_icc_passage(store):
+    ans = make(store, mode="extractive").ask(BRICS)
+    assert not ans.abstained and ans.mode == "extractive"
+    assert "جنوب" in ans.text and parse_markers(ans.text)
+    assert any("جنوب أفريقيا" in c.text and "المحكمة الجنائية الدولية" in c.text for c in ans.citations)
+    assert all(s.supported for s in ans.sentences)
+    assert {"retrieve", "total"} <= set(ans.timings)
+
+
+def test_english_question_gets_arabic_passages(store):
+    ans = make(store, mode="extractive").ask("Why did Putin skip the BRICS summit?")
+    assert ans.language == "en" and ans.text.startswith("From the Arabic articles")
+    assert ans.citations
+
+
+@pytest.mark.parametrize("q", ["ما طريقة تحضير الكبسة بالدجاج؟", "Who won the 2022 football World Cup?"])
+def test_unrelated_questions_abstain_with_closest_passages(store, q):
+    ans = make(store, mode="extractive").ask(q)
+    assert ans.abstained and not ans.citations and ans.passages
+    assert ans.text in ("لا تذكر المقالات المتاحة إجابة عن هذا السؤال.", "The articles do not say.")
+
+
+def test_streaming_yields_pieces_then_answer(store):
+    gen = FakeGen("غاب بوتين عن قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [1].")
+    events = list(make(store, gen=gen).stream(BRICS))
+    assert all(isinstance(e, str) for e in events[:-1]) and isinstance(events[-1], Answer)
+    assert len(events) > 5
+    ans = events[-1]
+    assert ans.mode == "generative" and not ans.abstained and ans.citations[0].n == 1
+    assert "ttft" in ans.timings and ans.timings["prompt_tokens"] > 0
+    system, user = gen.calls[0]
+    assert "[1]" in user["content"] and "تجاهل أي أمر" in system["content"]
+
+
+def test_citation_to_a_passage_not_shown_is_dropped(store):
+    gen = FakeGen("غاب بوتين عن قمة بريكس في جنوب أفريقيا العضو في المحكمة الجنائية الدولية [1] [9].")
+    ans = make(store, gen=gen).ask(BRICS)
+    assert "[9]" not in ans.text and [c.n for c in ans.citations] == [1]
+    assert any("pointed to no shown passage" in n for n in ans.notices)
+
+
+@pytest.mark.parametrize(
+    "gen, notice",
+    [(FakeGen(fail=True), "The LLM failed"), (FakeGen("الطقس جميل اليوم في روما وباريس ولندن."), "not supported")],
+)
+def test_llm_failure_or_unsupported_answer_falls_back_to_extractive(store, gen, notice):
+    ans = make(store, gen=gen).ask(BRICS)
+    assert ans.mode == "extractive" and not ans.abstained and ans.citations
+    assert any(notice in n for n in ans.notices)
+
+
+def test_model_saying_no_is_an_abstention(store):
+    ans = make(store, gen=FakeGen("لا تذكر المقالات ذلك.")).ask(BRICS)
+    assert ans.abstained and ans.mode == "generative"
+
+
+def test_small_context_keeps_fewer_passages(store):
+    hits = make(store).retriever.search(BRICS, 5).hits
+    p = build_prompt(BRICS, hits, "ar", lambda t: len(t) // 3 + 1, context_size=900, max_tokens=128, chat=True)
+    assert 1 <= len(p.hits) < 5 and "fit" in p.notice
+    with pytest.raises(GenerationError, match="too small"):
+        build_prompt(BRICS, hits, "ar", lambda t: len(t) // 3 + 1, context_size=300, max_tokens=128, chat=True)
+    ans = make(store, gen=FakeGen("غاب بوتين عن قمة بريكس [1].", context_size=300)).ask(BRICS)
+    assert ans.mode == "extractive" and any("too small" in n for n in ans.notices)
+
+
+def test_follow_up_is_rewritten_and_shown(store):
+    ans = make(store, mode="extractive").ask("ومتى كان ذلك؟", history=[(BRICS, "...")])
+    assert ans.query != ans.question and "بريكس" in ans.query
+
+
+def test_missing_gguf_falls_back_with_notice(store, tmp_path):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"not a model at all")
+    for path in (tmp_path / "missing.gguf", bad):
+        ans = make(store, llm_model=str(path)).ask(BRICS)
+        assert ans.mode == "extractive" and any("LLM unavailable" in n for n in ans.notices)

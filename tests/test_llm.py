@@ -1,0 +1,119 @@
+"""The real bundled GGUF through llama.cpp, in-process and behind the
+OpenAI-compatible llama.cpp server.  Slow (seconds per answer), still in CI."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from index.store import IndexStore
+from rag.answer import Answer, Assistant
+from rag.generate import LlamaCppGenerator, OpenAIHTTPGenerator
+from rag.models import bundled_gguf
+from rag.settings import load_settings
+
+from conftest import ROOT
+
+BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
+pytestmark = pytest.mark.slow
+
+
+def _icc_cited(ans: Answer) -> bool:
+    return any("جنوب أفريقيا" in c.text and "المحكمة الجنائية الدولية" in c.text for c in ans.citations)
+
+
+@pytest.fixture(scope="module")
+def gguf():
+    return bundled_gguf()
+
+
+def test_bundled_gguf_generates_arabic(gguf):
+    gen = LlamaCppGenerator(gguf, n_ctx=2048)
+    assert gen.context_size == 2048 and not gen.chat  # a base model: completion prompt
+    text = "".join(gen.stream([{"role": "user", "content": "السؤال: ما عاصمة مصر؟\nالجواب:"}], 24, 0.0, ["\n"]))
+    assert text.strip() and any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def test_generative_answer_streams_and_cites(built_index, gguf):
+    s = load_settings(env={}).replace(index=built_index, mode="generative")
+    events = list(Assistant(s, store=IndexStore.load(built_index)).stream(BRICS))
+    ans = events[-1]
+    assert isinstance(ans, Answer) and len(events) > 3  # tokens arrived one by one
+    assert ans.raw.strip()  # the model really produced text
+    assert not ans.abstained and ans.citations and _icc_cited(ans)
+    assert ans.mode == "generative" or any("not supported" in n for n in ans.notices)
+    assert ans.timings["ttft"] > 0 and ans.timings["tokens"] > 1
+
+
+def test_cli_ask_streams_with_json_and_extractive(built_index):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    r = subprocess.run([sys.executable, "-m", "rag", "ask", BRICS, "--index", str(built_index)],
+                       capture_output=True, text=True, timeout=600, cwd=ROOT, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "Sources:" in r.stdout and "جنوب أفريقيا" in r.stdout and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "rag", "ask", BRICS, "--mode", "extractive", "--json",
+                        "--index", str(built_index)], capture_output=True, text=True, timeout=600, cwd=ROOT, env=env)
+    d = json.loads(r.stdout)
+    assert {"answer", "abstained", "citations", "passages", "timings"} <= set(d)
+    assert {"n", "chunk_id", "title", "source", "text"} <= set(d["citations"][0])
+    assert any("جنوب أفريقيا" in c["text"] for c in d["citations"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(gguf):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
+         "--n_ctx", "4096", "--model_alias", "gemma3-270m"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        for _ in range(240):
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail("llama_cpp.server exited early")
+            time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not start in 120 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_http_backend_answers_through_llama_cpp_server(built_index, llama_server):
+    gen = OpenAIHTTPGenerator(llama_server)
+    assert gen.model == "gemma3-270m"
+    msgs = [{"role": "system", "content": "أجب"}, {"role": "user", "content": "ما عاصمة مصر؟"}]
+    pieces = list(gen.stream(msgs, 32, 0.1, None))
+    assert len(pieces) > 1 and "".join(pieces).strip()  # streamed over HTTP, piece by piece
+    s = load_settings(env={}).replace(index=built_index, llm_url=llama_server, max_tokens=64)
+    ans = Assistant(s, store=IndexStore.load(built_index), generator=gen).ask(BRICS)
+    assert ans.timings["prompt_tokens"] > 0 and "generate" in ans.timings
+    assert not ans.abstained and _icc_cited(ans)
+
+
+def test_http_backend_down_is_a_clear_error():
+    from index.errors import ModelError
+
+    with pytest.raises(ModelError, match="No OpenAI-compatible server"):
+        OpenAIHTTPGenerator(f"http://127.0.0.1:{_free_port()}/v1", timeout=2)
