@@ -28,8 +28,17 @@ _STOP = set(
 )
 
 
+def is_stopword(t: str) -> bool:
+    """A question word or function word (on normalised tokens), also with a leading و.
+
+    >>> is_stopword('ومتي'), is_stopword('بريكس')
+    (True, False)
+    """
+    return t in _STOP or (t[:1] == "و" and t[1:] in _STOP)
+
+
 def _words(text: str) -> list[str]:
-    return [t for t in tokenize(text) if t not in _STOP]
+    return [t for t in tokenize(text) if not is_stopword(t)]
 
 
 def _stems(text: str) -> list[str]:

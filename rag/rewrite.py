@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from index.arabic import normalize, tokenize
-from index.lexical import _STOP
+from index.lexical import is_stopword
 
 from .generate import Generator
 
@@ -32,7 +32,7 @@ def needs_context(question: str) -> bool:
     (True, False)
     """
     toks = tokenize(question)
-    content = [t for t in toks if t not in _STOP and t not in _REFERRING]
+    content = [t for t in toks if not is_stopword(t) and t not in _REFERRING]
     return len(content) < 2 or any(t in _REFERRING for t in toks)
 
 
@@ -47,7 +47,7 @@ def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
     have = {normalize(t) for t in tokenize(question)}
     prev = history[-1][0]
     words = [w for w in re.findall(r"\w+", prev)
-             if normalize(w) not in have and normalize(w) not in _STOP and normalize(w) not in _REFERRING]
+             if normalize(w) not in have and not is_stopword(normalize(w)) and normalize(w) not in _REFERRING]
     words = list(dict.fromkeys(words))
     return f"{question} ({' '.join(words)})" if words else question
 

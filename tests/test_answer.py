@@ -205,3 +205,23 @@ def test_missing_gguf_falls_back_with_notice(store, tmp_path):
     for path in (tmp_path / "missing.gguf", bad):
         ans = make(store, llm_model=str(path)).ask(BRICS)
         assert ans.mode == "extractive" and any("LLM unavailable" in n for n in ans.notices)
+
+
+def test_question_in_another_script_is_answered_in_arabic_with_notice(store):
+    ans = make(store, mode="extractive").ask("Почему Путин не поехал на саммит БРИКС?")
+    assert ans.language == "ar" and any("Arabic or English" in n for n in ans.notices)
+
+
+def test_near_duplicate_passages_are_collapsed(tmp_path):
+    from index.build import build_index
+    from rag.retrieve import Retriever
+
+    para = "ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا، العضو في المحكمة الجنائية الدولية، في يوليو."
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for name, title in (("a.txt", "خبر أول عن القمة"), ("b.txt", "خبر ثان عن القمة")):
+        (corpus / name).write_text(f"{title}\n{para}", encoding="utf-8")
+    (corpus / "c.txt").write_text("خبر عن كوريا\nزار بوتين كوريا الشمالية ووقع اتفاق شراكة.", encoding="utf-8")
+    build_index(corpus, tmp_path / "idx")
+    hits = Retriever(IndexStore.load(tmp_path / "idx")).search("لماذا لم يحضر بوتين قمة بريكس؟", k=3).hits
+    assert sum(para in h.chunk.text for h in hits) == 1 and len(hits) == 2
