@@ -28,6 +28,7 @@ MODES = ("generative", "extractive")
 class Passage:
     n: int
     chunk_id: str
+    article_id: str
     title: str
     source: str
     start: int
@@ -64,7 +65,7 @@ class Answer:
 
 def _passages(hits: list[Hit], cited: set[int]) -> list[Passage]:
     return [
-        Passage(n=n, chunk_id=h.chunk.id, title=h.chunk.title, source=h.chunk.source, start=h.chunk.start,
+        Passage(n=n, chunk_id=h.chunk.id, article_id=h.chunk.article_id, title=h.chunk.title, source=h.chunk.source, start=h.chunk.start,
                 end=h.chunk.end, text=h.chunk.text, score=round(h.score, 6), dense=h.dense, bm25=h.lexical,
                 cited=n in cited)
         for n, h in enumerate(hits, 1)
@@ -101,9 +102,10 @@ class Assistant:
                 self._retriever = self._make_retriever(IndexStore.load(self.settings.index))
             return self._retriever
 
-    def reload(self) -> IndexStore:
-        """Load the live index generation and swap it in (old one serves until then)."""
-        store = IndexStore.load(self.settings.index)
+    def reload(self, store: IndexStore | None = None) -> IndexStore:
+        """Swap in the live index generation (or an already loaded one); answers
+        in flight finish on the old one."""
+        store = store or IndexStore.load(self.settings.index)
         new = self._make_retriever(store)
         with self._lock:
             self._retriever = new

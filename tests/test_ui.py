@@ -1,0 +1,312 @@
+"""The chat UI's pure parts: HTML rendering (escaping, citation badges,
+unsupported sentences, abstentions, sources panel), upload file names and
+saving, index status, and the launch checks.  No browser, no server."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from index.errors import RagError
+from index.load import SUPPORTED
+from index.store import IndexStore
+from rag.answer import Answer, Assistant, Passage
+from rag.cite import Citation, SentenceCheck
+from rag.settings import load_settings
+from ui.articles import (
+    MAX_NAME_CHARS, ArticleTexts, UploadError, index_status, sanitize_filename, save_upload, status_html,
+)
+from ui.backend import auth_from_env
+from ui.render import (
+    ABSTAIN_LABEL, UNSUPPORTED_TIP, answer_html, cited_spans, context_html, sources_html, streaming_html,
+    text_with_badges, user_html,
+)
+
+from conftest import ARTICLES
+
+BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
+MARKER_RE = re.compile(r"\[\d+\]")
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def _passage(n, text, cited=True, title="عنوان", source="a.txt", start=0):
+    return Passage(n=n, chunk_id=f"c{n}", article_id=source, title=title, source=source, start=start, end=start + len(text), text=text,
+                   score=0.1234, dense=0.5, bm25=3.2, cited=cited)
+
+
+def _answer(text, sentences, passages, citations=(), abstained=False, query=None, notices=()):
+    return Answer(question="سؤال", query=query or "سؤال", text=text, language="ar", mode="extractive",
+                  abstained=abstained, citations=list(citations), sentences=list(sentences),
+                  passages=list(passages), confidence=0.5, notices=list(notices), timings={"total": 1.25})
+
+
+def _cite(p, inferred=False):
+    return Citation(n=p.n, chunk_id=p.chunk_id, title=p.title, source=p.source, start=p.start, end=p.end,
+                    text=p.text, inferred=inferred)
+
+
+def _no_raw_tags(html: str) -> None:
+    assert "<script" not in html and "<img" not in html  # escaped, so inert text
+
+
+# ------------------------------------------------------------------ rendering
+def test_markers_become_badges_and_text_is_escaped():
+    html = text_with_badges(f"غاب بوتين {EVIL} [1] وعاد [2, 3].", {1: "<b>t</b>"})
+    _no_raw_tags(html)
+    assert "&lt;script&gt;" in html and "&lt;b&gt;t&lt;/b&gt;" in html
+    assert [m for m in re.findall(r'<sup class="rag-cite" data-n="(\d+)"', html)] == ["1", "2", "3"]
+    assert re.sub(r"<[^>]+>", "", html).count("[1]") == 1  # the marker stays in the text (copy, tests)
+
+
+def test_answer_html_marks_unsupported_sentences():
+    p1 = _passage(1, "لم يحضر بوتين قمة بريكس في جنوب أفريقيا.")
+    text = "لم يحضر بوتين قمة بريكس [1]. وقد زار المريخ في 2019."
+    ans = _answer(text, [SentenceCheck("لم يحضر بوتين قمة بريكس.", (1,), True, 1.0),
+                         SentenceCheck("وقد زار المريخ في 2019.", (), False, 0.0)], [p1], [_cite(p1)])
+    html = answer_html(ans)
+    unsupported = re.findall(r'<span class="rag-sent rag-unsupported" title="([^"]+)">(.*?)<span class="rag-flag">',
+                             html)
+    assert len(unsupported) == 1 and unsupported[0][0] == UNSUPPORTED_TIP and "المريخ" in unsupported[0][1]
+    assert html.count('class="rag-sent"') == 1  # the supported one is plain
+    assert 'data-n="1"' in html and "rag-abstain" not in html
+    assert "\n\n" not in html  # one HTML block for the chat's Markdown renderer
+
+
+def test_answer_html_escapes_everything():
+    p1 = _passage(1, EVIL, title=EVIL, source=EVIL)
+    ans = _answer(f"{EVIL} [1].", [SentenceCheck(EVIL, (1,), True, 1.0)], [p1], [_cite(p1)],
+                  query=EVIL, notices=[EVIL])
+    for html in (answer_html(ans), sources_html(ans, lambda p: EVIL + p.text + EVIL), streaming_html(EVIL),
+                 user_html(EVIL)):
+        _no_raw_tags(html)
+        assert "&lt;script&gt;" in html
+
+
+def test_abstention_is_labelled_and_sources_show_closest_passages():
+    ps = [_passage(1, "نص عن قرغيزستان.", cited=False), _passage(2, "نص عن كوريا.", cited=False)]
+    ans = _answer("لا تذكر المقالات المتاحة إجابة عن هذا السؤال.", [], ps, abstained=True)
+    html = answer_html(ans)
+    assert "rag-abstain" in html and ABSTAIN_LABEL in html
+    src = sources_html(ans)
+    assert ABSTAIN_LABEL in src and "قرغيزستان" in src and "كوريا" in src
+    assert "<details class=\"rag-uncited\"" not in src  # closest passages shown, not collapsed
+
+
+def test_followup_query_and_notices_are_shown():
+    p1 = _passage(1, "زار بوتين قرغيزستان في أكتوبر.")
+    ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].", [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
+                  [p1], [_cite(p1)], query="متى زار بوتين قرغيزستان",
+                  notices=["The question was 2,000 characters long; only the first 1,000 were used."])
+    html = answer_html(ans)
+    assert "بحثت عن:" in html and "متى زار بوتين قرغيزستان" in html
+    assert "استُخدم أول 1,000" in html  # known notices shown in Arabic
+
+
+def test_sources_panel_highlights_cited_sentences_and_collapses_the_rest():
+    p1 = _passage(1, "زار بوتين قرغيزستان. ولم يحضر قمة بريكس في جنوب أفريقيا لأنها عضو في المحكمة. الطقس حار.")
+    p2 = _passage(2, "نص آخر لم يستشهد به.", cited=False)
+    ans = _answer("لم يحضر بوتين قمة بريكس [1].", [SentenceCheck("لم يحضر بوتين قمة بريكس.", (1,), True, 1.0)],
+                  [p1, p2], [_cite(p1)])
+    html = sources_html(ans, lambda p: "قبل. " + p.text + " بعد." if p.n == 1 else None)
+    marks = re.findall(r'<mark class="rag-hl">(.*?)</mark>', html)
+    assert marks == ["ولم يحضر قمة بريكس في جنوب أفريقيا لأنها عضو في المحكمة."]
+    cited, _, rest = html.partition('<details class="rag-uncited">')
+    assert "rag-src-cited" in cited and "نص آخر" in rest and "(1)" in rest
+    assert '<details class="rag-context">' in cited and '<mark class="rag-ctx-passage">' in cited
+
+
+def test_cited_spans_and_context():
+    p = "أ ب ج. غاب بوتين عن قمة بريكس. د ه و."
+    assert [p[s:e] for s, e in cited_spans(p, ["غاب بوتين عن بريكس"])] == ["غاب بوتين عن قمة بريكس."]
+    assert cited_spans(p, ["لا علاقة"]) == set()
+    art = "كلمة " * 200 + "<المقطع>" + " كلمة" * 200
+    start = art.index("<المقطع>")
+    html = context_html(art, start, start + len("<المقطع>"), chars=50)
+    assert html.startswith("… ") and html.endswith(" …") and '<mark class="rag-ctx-passage">&lt;المقطع&gt;</mark>' in html
+    assert len(html) < 400
+
+
+def test_real_answer_renders(built_index):
+    s = load_settings(env={}).replace(index=built_index, corpus=ARTICLES)
+    ans = Assistant(s, store=IndexStore.load(built_index)).ask(BRICS, mode="extractive")
+    html = answer_html(ans)
+    assert re.search(r'<sup class="rag-cite" data-n="\d+"', html)
+    src = sources_html(ans, ArticleTexts(ARTICLES))
+    assert "جنوب أفريقيا" in src and "المحكمة الجنائية الدولية" in src and '<mark class="rag-hl">' in src
+    assert src.count('<mark class="rag-ctx-passage">') == len(ans.passages)  # every passage found in its article
+
+
+# ------------------------------------------------------------------ uploads
+NASTY = [
+    ("../../evil.txt", "evil.txt"),
+    ("..\\..\\x.md", "x.md"),
+    ("..\\x.md", "x.md"),
+    ("/etc/passwd", None),
+    ("/etc/cron.d/evil.txt", "evil.txt"),
+    ("a<b>.html", "a_b.html"),
+    ("", None),
+    (".hidden.txt", "hidden.txt"),
+    ("....txt", "article.txt"),
+    ("x.exe", None),
+    ("x.txt.exe", None),
+    ("x.txt\x00.exe", None),
+    ("evil\u202etxt.exe", None),
+    ("notes.TXT", "notes.txt"),
+    ("CON.txt", "_CON.txt"),
+    ("مقال جديد.md", "مقال جديد.md"),
+    ("a/../../../b.jsonl", "b.jsonl"),
+    ("C:\\Windows\\system.htm", "system.htm"),
+    ("x" * 5000 + ".txt", "x" * (MAX_NAME_CHARS - 4) + ".txt"),
+    ("a" * 300, None),
+]
+
+
+@pytest.mark.parametrize("name,expected", NASTY, ids=[repr(n)[:40] for n, _ in NASTY])
+def test_sanitize_filename(name, expected):
+    if expected is None:
+        with pytest.raises(UploadError):
+            sanitize_filename(name)
+        return
+    out = sanitize_filename(name)
+    assert out == expected
+    assert "/" not in out and "\\" not in out and not out.startswith(".") and ".." not in out
+    assert Path(out).suffix in SUPPORTED and len(out) <= MAX_NAME_CHARS
+
+
+def _file(tmp_path: Path, name: str, data: bytes) -> Path:
+    src = tmp_path / "incoming" / name
+    src.parent.mkdir(parents=True, exist_ok=True)
+    src.write_bytes(data)
+    return src
+
+
+ARTICLE = "مهرجان التمور\nيقام مهرجان التمور السنوي في مدينة الواحة الخضراء في شهر أكتوبر من كل عام.\n".encode()
+
+
+def test_save_upload_never_overwrites_nor_escapes(tmp_path):
+    corpus = tmp_path / "deep" / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "evil.txt").write_text("موجود من قبل ولا يُستبدل أبداً هنا.", encoding="utf-8")
+    src = _file(tmp_path, "up.txt", ARTICLE)
+    before = {p for p in tmp_path.rglob("*") if corpus not in p.parents}
+    first = save_upload(src, "../../evil.txt", corpus)
+    second = save_upload(src, "../../evil.txt", corpus)
+    assert first.path == corpus / "evil-2.txt" and second.path == corpus / "evil-3.txt"
+    assert (corpus / "evil.txt").read_text(encoding="utf-8").startswith("موجود")
+    assert first.path.read_bytes() == ARTICLE
+    assert {p for p in tmp_path.rglob("*") if corpus not in p.parents} == before  # nothing written outside
+    assert not list(corpus.glob(".upload-*"))  # staging file removed
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"\x00\x01binary" * 10, "binary"),
+    ("نص عربي".encode("cp1256") * 20, "UTF-8"),
+    (b"   \n", "empty"),
+])
+def test_save_upload_refuses_unreadable_files(tmp_path, data, reason):
+    corpus = tmp_path / "corpus"
+    with pytest.raises(UploadError, match=reason):
+        save_upload(_file(tmp_path, "x.txt", data), "x.txt", corpus)
+    assert list(corpus.iterdir()) == []
+
+
+def test_save_upload_refuses_large_and_foreign_files(tmp_path):
+    corpus = tmp_path / "corpus"
+    with pytest.raises(UploadError, match="ميغابايت"):
+        save_upload(_file(tmp_path, "big.txt", ARTICLE * 1000), "big.txt", corpus, max_bytes=10_000)
+    with pytest.raises(UploadError, match=r"\.exe"):
+        save_upload(_file(tmp_path, "x.exe", ARTICLE), "x.exe", corpus)
+    assert list(corpus.iterdir()) == []
+
+
+# ------------------------------------------------------------------ status, launch checks
+def test_index_status_reports_stale_files(built_index, corpus):
+    manifest = IndexStore.load(built_index).manifest
+    assert index_status(corpus, manifest)["new"] == []
+    save_upload(_file(corpus.parent, "n.txt", ARTICLE), "new.txt", corpus)
+    st = index_status(corpus, manifest)
+    assert st["new"] == ["new.txt"] and st["changed"] == [] and st["missing"] == []
+    html = status_html(corpus, manifest)
+    assert "1 مقالة غير محدّثة" in html and "new.txt" in html
+    assert "لا يوجد فهرس" in status_html(corpus, None)
+
+
+def test_article_texts_refuses_paths_outside_the_corpus():
+    texts = ArticleTexts(ARTICLES)
+    p = _passage(1, "x", source="../../etc/passwd")
+    assert texts(p) is None
+
+
+@pytest.mark.parametrize("host,user,password,ok", [
+    ("127.0.0.1", "", "", True),
+    ("localhost", "", "", True),
+    ("::1", "", "", True),
+    ("0.0.0.0", "", "", False),
+    ("0.0.0.0", "u", "p", True),
+    ("127.0.0.1", "u", "", False),
+])
+def test_auth_required_off_loopback(monkeypatch, host, user, password, ok):
+    monkeypatch.setenv("RAG_CHAT_USER", user)
+    monkeypatch.setenv("RAG_CHAT_PASSWORD", password)
+    s = load_settings(env={}).replace(host=host)
+    if ok:
+        assert auth_from_env(s) == ((user, password) if user else None)
+    else:
+        with pytest.raises(RagError):
+            auth_from_env(s)
+
+
+# ------------------------------------------------------------------ handlers (no server)
+def _backend(index, corpus):
+    from ui.backend import Backend
+
+    return Backend(load_settings(env={}).replace(index=index, corpus=corpus, mode="extractive"))
+
+
+def test_chat_turn_streams_answers_and_keeps_the_session_history(built_index):
+    from ui.app import chat_turn
+
+    be = _backend(built_index, ARTICLES)
+    outs = list(chat_turn(be, BRICS, [], [], 5, "extractive", None))
+    assert outs[0][0] == "" and "rag-streaming" in outs[0][1][-1]["content"]  # shown at once, then filled
+    _, messages, sources, history = outs[-1]
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert 'class="rag-cite"' in messages[-1]["content"] and "rag-streaming" not in messages[-1]["content"]
+    assert "جنوب أفريقيا" in sources and len(history) == 1 and history[0][0] == BRICS
+    assert MARKER_RE.search(history[0][1])  # the checked answer text, with its markers, is the history
+
+    _, messages, _, history = list(chat_turn(be, "ومتى زار قرغيزستان؟", messages, history, 5, "extractive", None))[-1]
+    assert len(messages) == 4 and len(history) == 2 and "بحثت عن:" in messages[-1]["content"]
+
+
+def test_chat_turn_errors_are_readable_not_tracebacks(tmp_path):
+    from ui.app import chat_turn
+
+    be = _backend(tmp_path / "no-index", ARTICLES)
+    with pytest.warns(UserWarning):
+        outs = list(chat_turn(be, BRICS, [], [], 5, "extractive", None))
+    _, messages, _, history = outs[-1]
+    html = messages[-1]["content"]
+    assert "rag-error" in html and "rag index build" in html and "إعادة بناء الفهرس" in html
+    assert "Traceback" not in html and history == []
+    with pytest.warns(UserWarning):  # empty question: a warning, nothing sent
+        assert len(list(chat_turn(be, "   ", [], [], 5, "extractive", None))) == 1
+
+
+def test_upload_then_rebuild_swaps_the_index_in(tmp_path, corpus):
+    from index.build import build_index
+    from ui.app import ask_api, rebuild_index, upload_files
+
+    index = tmp_path / "idx"
+    build_index(corpus, index)
+    be = _backend(index, corpus)
+    assert ask_api(be, "متى يقام مهرجان التمور في الواحة الخضراء؟", "extractive")["abstained"]
+    src = _file(tmp_path, "مهرجان.txt", ARTICLE)
+    bad = _file(tmp_path, "x.exe", ARTICLE)
+    with pytest.warns(UserWarning):
+        msg, status = upload_files(be, [str(src), str(bad)])
+    assert "✓" in msg and "✗" in msg and "مهرجان.txt" in status and (corpus / "مهرجان.txt").exists()
+    summary, status, info = rebuild_index(be)
+    assert "added: مهرجان.txt" in summary and "الفهرس محدّث" in status and "6 مقالات" in info
+    ans = ask_api(be, "متى يقام مهرجان التمور في الواحة الخضراء؟", "extractive")
+    assert not ans["abstained"] and ans["citations"][0]["source"] == "مهرجان.txt" and "أكتوبر" in ans["answer"]

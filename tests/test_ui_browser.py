@@ -1,0 +1,270 @@
+"""The real chat app: `python -m rag chat` in a subprocess on a free port, with a
+fresh index folder (so it builds the index itself, as on a fresh machine),
+driven by a real Chromium (playwright) and by gradio_client.
+
+Chromium is Debian's /usr/bin/chromium; without it these tests skip, unless
+RAG_REQUIRE_BROWSER=1 makes that a failure.  A screenshot of the answered chat
+is saved to test-artifacts/chat.png.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import ARTICLES, ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = ROOT / "test-artifacts"
+BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
+MARKER = re.compile(r"\[\d+\]")
+FESTIVAL = ("مهرجان التمور في الواحة الخضراء\n"
+            "يقام مهرجان التمور السنوي في مدينة الواحة الخضراء في شهر أكتوبر من كل عام، "
+            "ويشارك فيه أكثر من مئتي مزارع من المنطقة.\n")
+COUNT_ANSWERS = "document.querySelectorAll('#rag-chat .rag-ans:not(.rag-streaming)').length"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, root: Path):
+        self.root = root
+        self.corpus = root / "articles"
+        self.index = root / "index"
+        self.log = root / "server.log"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 300) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_HOME"}
+        env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
+                   RAG_MAX_TOKENS="96",  # keeps the generative answer short on a busy CPU
+                   PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+        cmd = [sys.executable, "-m", "rag", "chat", "--port", str(self.port), "--host", "127.0.0.1",
+               "--index", str(self.index), "--corpus", str(self.corpus), "--mode", "extractive"]
+        self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"`rag chat` exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                if httpx.get(self.url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"`rag chat` did not answer HTTP within {timeout}s:\n{self.tail()}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.proc.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def tail(self, n: int = 4000) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")[-n:] if self.log.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("chat")
+    srv = Server(root)
+    shutil.copytree(ARTICLES, srv.corpus)
+    try:
+        t0 = time.monotonic()
+        srv.start()
+        srv.startup_s = time.monotonic() - t0
+        assert "building it from" in srv.tail()  # no index yet: `rag chat` built it first
+        yield srv
+    finally:
+        srv.stop()
+    assert srv.proc.poll() is not None, "the chat server is still running"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("RAG_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} not found and RAG_REQUIRE_BROWSER=1 (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium); set RAG_REQUIRE_BROWSER=1 to fail instead")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _open(browser, server):
+    page = browser.new_page(viewport={"width": 1440, "height": 960})
+    external = []  # every request that leaves the machine (there must be none)
+    page.on("request", lambda r: None if r.url.startswith((server.url, "data:", "blob:")) else external.append(r.url))
+    page.goto(server.url)
+    page.wait_for_selector("#rag-example-0")
+    return page, external
+
+
+def _wait_answers(page, n: int, timeout_s: float = 120) -> None:
+    page.wait_for_function(f"() => {COUNT_ANSWERS} >= {n}", timeout=timeout_s * 1000)
+
+
+def _direction(locator) -> str:
+    return locator.evaluate("e => getComputedStyle(e).direction")
+
+
+def test_chat_answers_with_citations_sources_and_rtl(server, browser):
+    page, external = _open(browser, server)
+    assert page.locator("#rag-example-0").inner_text().strip() == BRICS
+    t0 = time.monotonic()
+    page.click("#rag-example-0")
+    _wait_answers(page, 1)
+    elapsed = time.monotonic() - t0
+
+    answer = page.locator("#rag-chat .rag-ans").last
+    text = answer.inner_text()
+    assert MARKER.search(text), text
+    assert "rag-error" not in answer.get_attribute("class")
+    cards = page.locator("#rag-sources .rag-src-cited").all_inner_texts()
+    assert any("جنوب أفريقيا" in c and "المحكمة الجنائية الدولية" in c for c in cards), cards
+    assert page.locator("#rag-sources mark.rag-hl").count() >= 1  # cited sentences highlighted
+    message = page.locator("#rag-chat .message", has=page.locator(".rag-ans")).last
+    assert _direction(message) == "rtl" and _direction(answer) == "rtl"
+    assert message.evaluate("e => getComputedStyle(e).unicodeBidi") == "plaintext"
+    assert _direction(page.locator("#rag-sources .rag-sources")) == "rtl"
+
+    # "show surrounding text": the passage inside its article
+    page.locator("#rag-sources .rag-src-cited details.rag-context > summary").first.click()
+    ctx = page.locator("#rag-sources .rag-src-cited details.rag-context[open] .rag-ctx-body").first
+    ctx.wait_for()
+    passage = page.locator("#rag-sources .rag-src-cited .rag-src-text").first.inner_text()
+    assert ctx.locator("mark.rag-ctx-passage").count() == 1 and len(ctx.inner_text()) > len(passage)
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+
+    # a follow-up in the same session is rewritten with the history...
+    page.fill("#rag-question textarea", "ومتى زار قرغيزستان؟")
+    page.click("#rag-send")
+    _wait_answers(page, 2)
+    assert "بحثت عن:" in page.locator("#rag-chat .rag-ans").last.inner_text()
+    # ...while another browser session has its own, empty history
+    other, other_external = _open(browser, server)
+    other.fill("#rag-question textarea", "ومتى زار قرغيزستان؟")
+    other.click("#rag-send")
+    _wait_answers(other, 1)
+    assert "بحثت عن:" not in other.locator("#rag-chat .rag-ans").last.inner_text()
+    assert page.evaluate(COUNT_ANSWERS) == 2 and other.evaluate(COUNT_ANSWERS) == 1
+
+    # an unanswerable question is an abstention, with the closest passages beside it
+    other.fill("#rag-question textarea", "ما عاصمة البرازيل؟")
+    other.click("#rag-send")
+    _wait_answers(other, 2)
+    assert "لا إجابة في المقالات" in other.locator("#rag-chat .rag-ans.rag-abstain").last.inner_text()
+    assert other.locator("#rag-sources .rag-src").count() >= 1
+
+    # the Articles tab: index status of the corpus
+    other.get_by_role("tab", name="المقالات").click()
+    other.locator("#rag-status .rag-status-ok").wait_for()
+    assert other.locator("#rag-status .rag-articles li").count() == 5
+
+    assert external == [] and other_external == [], "the page fetched something from the internet"
+    print(f"\nstartup (index build + load) {server.startup_s:.1f}s, first extractive answer {elapsed:.1f}s")
+    page.close()
+    other.close()
+
+
+def test_generative_answer_streams(server, browser):
+    page, external = _open(browser, server)
+    page.click("#rag-settings")  # the settings accordion
+    page.get_by_label("توليدي (نموذج لغوي)").check()
+    page.evaluate("""() => { window.__tokens = 0; new MutationObserver(() => {
+        const s = document.querySelector('#rag-chat .rag-streaming');
+        if (s && !s.querySelector('.rag-thinking') && s.innerText.trim()) window.__tokens++; })
+        .observe(document.querySelector('#rag-chat'), {subtree: true, childList: true, characterData: true}); }""")
+    page.fill("#rag-question textarea", BRICS)
+    t0 = time.monotonic()
+    page.click("#rag-send")
+    _wait_answers(page, 1, timeout_s=300)
+    elapsed = time.monotonic() - t0
+    answer = page.locator("#rag-chat .rag-ans").last
+    text = answer.inner_text()
+    assert page.evaluate("window.__tokens") >= 2, "the answer did not stream"
+    assert "rag-error" not in answer.get_attribute("class"), text
+    # checked answer: cited, or honestly replaced by extracted sentences / an abstention (with a notice)
+    assert MARKER.search(text) or answer.get_attribute("class").count("rag-abstain"), text
+    foot = answer.locator(".rag-foot").inner_text()
+    assert "توليدي" in foot or answer.locator(".rag-notices li").count() >= 1, text
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-generative.png"))
+    assert external == []
+    print(f"\ngenerative answer {elapsed:.1f}s ({foot})")
+    page.close()
+
+
+def _outside(root: Path, corpus: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p != corpus and corpus not in p.parents}
+
+
+def test_api_answers_uploads_safely_and_rebuilds(server, tmp_path):
+    from gradio_client import Client, handle_file
+
+    client = Client(server.url, verbose=False)
+    ans = client.predict(BRICS, "extractive", 5, "", [], api_name="/ask")
+    assert MARKER.search(ans["answer"]) and not ans["abstained"]
+    assert any("جنوب أفريقيا" in c["text"] and "المحكمة الجنائية الدولية" in c["text"] for c in ans["citations"])
+
+    # "../../evil.txt" through the upload API: lands in the corpus folder, nowhere else
+    up = tmp_path / "up"
+    (up / "a" / "b").mkdir(parents=True)
+    (up / "evil.txt").write_text(FESTIVAL, encoding="utf-8")
+    (up / "x.exe").write_text(FESTIVAL, encoding="utf-8")
+    before = _outside(server.root, server.corpus)
+    msg, _status = client.predict([handle_file(str(up / "a" / "b" / ".." / ".." / "evil.txt"))], api_name="/upload")
+    assert "✓" in msg and (server.corpus / "evil.txt").read_text(encoding="utf-8") == FESTIVAL
+    # the same name sent raw, bypassing the client's own basename
+    with (up / "evil.txt").open("rb") as fh:
+        paths = httpx.post(server.url + "gradio_api/upload",
+                           files=[("files", ("../../evil.txt", fh, "text/plain"))]).raise_for_status().json()
+    raw = {"path": paths[0], "orig_name": "../../evil.txt", "meta": {"_type": "gradio.FileData"}}
+    msg, _ = client.predict([raw], api_name="/upload")
+    assert "✓" in msg and (server.corpus / "evil-2.txt").exists()  # never overwrites
+    msg, _ = client.predict([handle_file(str(up / "x.exe"))], api_name="/upload")
+    assert "✗" in msg and ".exe" in msg
+    assert _outside(server.root, server.corpus) == before, "an upload wrote outside the corpus folder"
+    assert not (server.root / "evil.txt").exists() and not (server.root.parent / "evil.txt").exists()
+    assert sorted(p.name for p in server.corpus.iterdir() if not p.name[:3].isdigit()) == ["evil-2.txt", "evil.txt"]
+
+    # rebuild: the chat answers from the new index without a restart
+    summary, status, info = client.predict(api_name="/rebuild")
+    assert "added: evil.txt" in summary and "الفهرس محدّث" in status
+    ans = client.predict("متى يقام مهرجان التمور في الواحة الخضراء؟", "extractive", 3, "", [], api_name="/ask")
+    assert not ans["abstained"] and any(c["source"].startswith("evil") for c in ans["citations"]), ans["answer"]
+    assert "أكتوبر" in ans["answer"]

@@ -1,0 +1,219 @@
+"""The Articles tab's logic: safe uploads into the corpus folder, index status,
+and full article text for "show surrounding text".  No Gradio here."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import RagError
+from index.load import SUPPORTED, Article, load_corpus, load_file
+
+from .render import esc
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_NAME_CHARS = 100
+_TYPES = " ".join(SUPPORTED)
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+class UploadError(RagError):
+    """An uploaded file was refused (the message says why)."""
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe file name for the corpus folder: basename only, safe characters,
+    a supported extension, no hidden files, bounded length.
+
+    >>> sanitize_filename('../../evil.txt'), sanitize_filename('a<b>.HTML'), sanitize_filename('مقال جديد.md')
+    ('evil.txt', 'a_b.html', 'مقال جديد.md')
+    """
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[/\\]", name)[-1]  # basename, for POSIX and Windows separators
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # control, format, NUL
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        raise UploadError(f"«{name or 'بلا اسم'}» بلا امتداد؛ الأنواع المقبولة: {_TYPES}.")
+    ext = "." + ext.lower().strip()
+    if ext not in SUPPORTED:
+        raise UploadError(f"«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {_TYPES}.")
+    # letters and digits of any script (Arabic too) and their marks; everything else -> '_'
+    stem = "".join(ch if ch.isalnum() or ch in "-_. " or unicodedata.category(ch).startswith("M") else "_"
+                   for ch in stem)
+    stem = re.sub(r"\s+", " ", stem)
+    stem = re.sub(r"\.{2,}", ".", stem).strip(" ._-")  # no '..', no leading dot (hidden), no trailing dot
+    if not stem:
+        stem = "article"
+    if stem.split(".")[0].lower() in _RESERVED:
+        stem = "_" + stem
+    stem = stem[: MAX_NAME_CHARS - len(ext)].rstrip(" .")
+    return stem + ext
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    """``name`` in ``folder``, or ``stem-2.ext``, ``stem-3.ext``... if taken."""
+    stem, ext = os.path.splitext(name)
+    candidate, i = folder / name, 1
+    while candidate.exists():
+        i += 1
+        candidate = folder / f"{stem[: MAX_NAME_CHARS - len(ext) - 4]}-{i}{ext}"
+    return candidate
+
+
+@dataclass(frozen=True)
+class Saved:
+    original: str
+    path: Path | None  # None when refused
+    message: str
+
+
+def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Saved:
+    """Copy one uploaded file into ``corpus`` under a sanitised, unused name,
+    after checking it is a readable article.  Raises UploadError when refused."""
+    corpus = Path(corpus).resolve()
+    corpus.mkdir(parents=True, exist_ok=True)
+    name = sanitize_filename(original_name)
+    src = Path(src)
+    size = src.stat().st_size
+    if size > max_bytes:
+        raise UploadError(f"«{name}» حجمه {size / 1048576:.1f} ميغابايت؛ الحد {max_bytes / 1048576:.0f} ميغابايت للملف.")
+    # Stage under a hidden name (load_corpus ignores hidden files), check it, then claim the final name.
+    stage = corpus / f".upload-{os.getpid()}-{threading.get_ident()}{os.path.splitext(name)[1]}"
+    try:
+        shutil.copyfile(src, stage)
+        try:
+            arts, bad = load_file(stage, name)
+        except (ValueError, OSError) as e:
+            raise UploadError(f"رُفض «{name}»: {e}.") from None
+        if not arts:
+            reason = "; ".join(b.reason for b in bad[:3]) or "no article text"
+            raise UploadError(f"رُفض «{name}»: {reason}.")
+        while True:
+            final = _free_name(corpus, name)
+            if final.resolve().parent != corpus:  # belt and braces: never outside the corpus
+                raise UploadError(f"رُفض «{name}»: اسم ملف غير آمن.")
+            try:
+                os.link(stage, final)  # fails if the name appeared meanwhile: never overwrites
+                break
+            except FileExistsError:
+                continue
+            except OSError:  # filesystems without hard links
+                try:
+                    with final.open("xb") as out, stage.open("rb") as inp:
+                        shutil.copyfileobj(inp, out)
+                    break
+                except FileExistsError:
+                    continue
+        extra = f" ({len(arts)} مقالات)" if len(arts) > 1 else ""
+        renamed = f" باسم {final.name}" if final.name != name else ""
+        return Saved(original_name, final, f"حُفظ «{name}»{renamed}{extra}.")
+    finally:
+        stage.unlink(missing_ok=True)
+
+
+class ArticleTexts:
+    """Full article text for a passage, loaded per file on demand and cached."""
+
+    def __init__(self, corpus: Path):
+        self.corpus = Path(corpus).resolve()
+        self._cache: dict[str, list[Article]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _articles(self, source: str) -> list[Article]:
+        with self._lock:
+            if source in self._cache:
+                return self._cache[source]
+        path = (self.corpus / source).resolve()
+        arts: list[Article] = []
+        if path.is_relative_to(self.corpus) and path.is_file():
+            try:
+                arts, _ = load_file(path, source)
+            except (ValueError, OSError):
+                arts = []
+        with self._lock:
+            self._cache[source] = arts
+        return arts
+
+    def __call__(self, passage) -> str | None:
+        """The article text that contains the passage at its offsets, or None
+        (file gone, or changed since the index was built)."""
+        for art in self._articles(passage.source):
+            if art.id == passage.article_id and art.text[passage.start:passage.end] == passage.text:
+                return art.text
+        return None
+
+
+def index_status(corpus: Path, manifest: dict | None) -> dict:
+    """Counts and stale files, like `rag index status`."""
+    out = {"manifest": manifest, "new": [], "changed": [], "missing": [], "skipped": [], "corpus_ok": True,
+           "articles": []}
+    try:
+        articles, skipped = load_corpus(Path(corpus))
+    except RagError as e:
+        out["corpus_ok"] = False
+        out["corpus_error"] = str(e)
+        return out
+    before = {a: meta["hash"] for a, meta in (manifest or {}).get("articles", {}).items()}
+    now = {a.id: a.content_hash for a in articles}
+    out["new"] = sorted(set(now) - set(before))
+    out["changed"] = sorted(a for a in now if a in before and now[a] != before[a])
+    out["missing"] = sorted(set(before) - set(now))
+    out["skipped"] = [(s.source, s.reason) for s in skipped]
+    out["articles"] = [(a.id, a.title, "new" if a.id not in before else
+                        "changed" if before[a.id] != a.content_hash else "ok") for a in articles]
+    return out
+
+
+_STATE = {"ok": ("مفهرس", "ok"), "new": ("جديد — غير مفهرس", "new"), "changed": ("تغيّر منذ البناء", "new")}
+
+
+def status_html(corpus: Path, manifest: dict | None, error: str = "") -> str:
+    st = index_status(corpus, manifest)
+    rows = []
+    if manifest:
+        counts = manifest.get("counts", {})
+        rows.append(("المقالات المفهرسة", counts.get("articles", "?")))
+        rows.append(("المقاطع", counts.get("chunks", "?")))
+        rows.append(("تاريخ البناء", manifest.get("built_at", "?")))
+        emb = manifest.get("embedder", {})
+        rows.append(("نموذج التضمين", f"{emb.get('id', '?')} ({emb.get('dim', '?')}-d)"))
+        rows.append(("نوع الفهرس", manifest.get("index_type", "?")))
+    stale = len(st["new"]) + len(st["changed"]) + len(st["missing"])
+    if error:
+        state = f'<div class="rag-status-bad">{esc(error)}</div>'
+    elif not manifest:
+        state = '<div class="rag-status-bad">لا يوجد فهرس بعد. اضغط «إعادة بناء الفهرس».</div>'
+    elif not st["corpus_ok"]:
+        state = f'<div class="rag-status-bad">{esc(st.get("corpus_error", ""))}</div>'
+    elif stale:
+        state = (f'<div class="rag-status-warn">{stale} مقالة غير محدّثة في الفهرس — '
+                 'اضغط «إعادة بناء الفهرس» لإضافتها.</div>')
+    else:
+        state = '<div class="rag-status-ok">الفهرس محدّث.</div>'
+    table = "".join(f'<span class="rag-k">{esc(k)}</span><bdi class="rag-v">{esc(v)}</bdi>' for k, v in rows)
+    folder = f'<div class="rag-folder">مجلد المقالات: <bdi dir="ltr">{esc(corpus)}</bdi></div>'
+    items = "".join(
+        f'<li class="rag-art-{_STATE[s][1]}"><span class="rag-art-title">{esc(title)}</span>'
+        f'<span class="rag-file" dir="ltr">{esc(aid)}</span><span class="rag-art-state">{_STATE[s][0]}</span></li>'
+        for aid, title, s in st["articles"]
+    )
+    items += "".join(
+        f'<li class="rag-art-new"><span class="rag-art-title">—</span><span class="rag-file" dir="ltr">{esc(a)}</span>'
+        f'<span class="rag-art-state">حُذف من المجلد</span></li>' for a in st["missing"]
+    )
+    items += "".join(
+        f'<li class="rag-art-skip"><span class="rag-art-title">{esc(reason)}</span>'
+        f'<span class="rag-file" dir="ltr">{esc(src)}</span><span class="rag-art-state">متجاهَل</span></li>'
+        for src, reason in st["skipped"]
+    )
+    return (f'<div class="rag-status">{state}<div class="rag-kv">{table}</div>{folder}'
+            f'<ul class="rag-articles">{items}</ul></div>')

@@ -1,0 +1,294 @@
+"""HTML for the chat: answers with citation badges, unsupported sentences,
+abstentions, and the sources panel.  Pure functions, no Gradio.
+
+Everything that comes from an article, the model or the user is escaped here:
+articles are untrusted input.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Callable, Iterable
+
+from index.arabic import split_sentences
+from rag.cite import parse_markers, strip_markers, support_score
+
+UNSUPPORTED_TIP = "غير مدعوم بالمقاطع"
+ABSTAIN_LABEL = "لا إجابة في المقالات"
+CONTEXT_CHARS = 420  # article text shown on each side of a passage
+
+# Library notices are English; show them in Arabic (original kept as a tooltip).
+_NOTICES = [
+    (re.compile(r"^The question was ([\d,]+) characters long; only the first ([\d,]+) were used"),
+     lambda m: f"السؤال طويل ({m[1]} حرفاً)؛ استُخدم أول {m[2]} حرفاً منه فقط."),
+    (re.compile(r"^LLM unavailable(?: \((?P<detail>.*)\);)?"),
+     lambda m: "النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه."),
+    (re.compile(r"^The LLM failed(?: \((?P<detail>.*)\);)?"),
+     lambda m: "تعذّر على النموذج اللغوي الإجابة؛ عُرضت جمل مستخرجة من المقالات بدلاً منه."),
+    (re.compile(r"^The model's answer was not supported"),
+     lambda m: "إجابة النموذج لم تدعمها المقاطع؛ عُرضت أفضل جمل المقاطع بدلاً منها."),
+    (re.compile(r"^(\d+) citation\(s\) pointed to no shown passage"),
+     lambda m: f"حُذفت {m[1]} إحالة لا تشير إلى أي مقطع معروض."),
+    (re.compile(r"^Questions work best in Arabic or English"),
+     lambda m: "تعمل الأسئلة بالعربية أو الإنجليزية على أفضل وجه؛ الإجابة بالعربية."),
+]
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _lines(escaped: str) -> str:
+    """Newlines as <br>: the chat renders Markdown, and a blank line would end
+    our HTML block, so the whole answer stays one block."""
+    return re.sub(r"\n+", "<br>", escaped.strip("\n"))
+
+
+def notice_html(notice: str) -> str:
+    """A library notice for the user, in Arabic when it is a known one (the
+    original, which says what to do, stays visible as a detail or tooltip).
+
+    >>> print(notice_html("LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead."))
+    <li title="LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead.">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
+    """
+    for pattern, arabic in _NOTICES:
+        m = pattern.search(notice)
+        if m:
+            detail = m.groupdict().get("detail")
+            extra = f' <bdi class="rag-detail">{esc(detail)}</bdi>' if detail else ""
+            return f'<li title="{esc(notice)}">{esc(arabic(m))}{extra}</li>'
+    return f"<li>{esc(notice)}</li>"
+
+
+def badge(n: int, title: str = "") -> str:
+    tip = esc(f"المصدر {n}: {title}" if title else f"المصدر {n}")
+    return (f'<sup class="rag-cite" data-n="{n}" title="{tip}"><span class="rag-br">[</span>{n}'
+            f'<span class="rag-br">]</span></sup>')
+
+
+def text_with_badges(text: str, titles: dict[int, str] | None = None) -> str:
+    """Escape ``text`` and turn each [n] marker into a badge.
+
+    >>> text_with_badges('a <b> [1, 2].')
+    'a &lt;b&gt;<sup class="rag-cite" data-n="1" title="المصدر 1"><span class="rag-br">[</span>1<span class="rag-br">]</span></sup><sup class="rag-cite" data-n="2" title="المصدر 2"><span class="rag-br">[</span>2<span class="rag-br">]</span></sup>.'
+    """
+    titles = titles or {}
+    out, pos = [], 0
+    for s, e, nums in parse_markers(text):
+        out.append(esc(text[pos:s].rstrip(" ")))  # the badge sits on the word it follows
+        out.extend(badge(n, titles.get(n, "")) for n in nums)
+        pos = e
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def streaming_html(text: str) -> str:
+    """The answer while tokens arrive: escaped, markers as badges, a cursor."""
+    body = _lines(text_with_badges(text)) if text.strip() else '<span class="rag-thinking">يبحث في المقالات…</span>'
+    return f'<div class="rag-ans rag-streaming">{body}<span class="rag-cursor"></span></div>'
+
+
+def user_html(question: str) -> str:
+    return f'<div class="rag-q">{_lines(esc(question))}</div>'
+
+
+def error_html(message: str) -> str:
+    return (f'<div class="rag-ans rag-error"><div class="rag-label">تعذّرت الإجابة</div>'
+            f'<div>{_lines(esc(message))}</div></div>')
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of the answer, covering markers that trail a sentence."""
+    spans = split_sentences(text)
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _split_lead(sentence: str) -> list[str]:
+    """Split a lead-in like 'From the Arabic articles: ' off a sentence in the
+    other script, so each part is laid out in its own direction.
+
+    >>> _split_lead('From the Arabic articles: لم يحضر بوتين القمة [1].')
+    ['From the Arabic articles:', 'لم يحضر بوتين القمة [1].']
+    >>> _split_lead('قال بوتين: سنحضر.')
+    ['قال بوتين: سنحضر.']
+    """
+    m = re.match(r"([^:：]{1,80}[:：]\s*)(\S.*)", sentence, re.S)
+    if m and direction(m[1]) != direction(m[2]) and any(ch.isalpha() for ch in m[1]):
+        return [m[1].strip(), m[2]]
+    return [sentence]
+
+
+def answer_html(ans) -> str:
+    """The final chat bubble for a ``rag.answer.Answer``."""
+    titles = {c.n: c.title for c in ans.citations}
+    if ans.abstained:
+        body = (f'<div class="rag-label">⚠ {ABSTAIN_LABEL}</div>'
+                f'<div>{_lines(esc(ans.text))}</div>'
+                '<div class="rag-hint">أقرب المقاطع معروضة في لوحة المصادر.</div>')
+        cls = "rag-ans rag-abstain"
+    else:
+        checks = list(ans.sentences)
+        used = [False] * len(checks)
+        parts, pos = [], 0
+        for s, e in _segments(ans.text):
+            parts.append(_lines(esc(ans.text[pos:s])) if "\n" in ans.text[pos:s] else esc(ans.text[pos:s]))
+            sent = ans.text[s:e]
+            plain = strip_markers(sent)
+            check = None
+            for i, c in enumerate(checks):
+                if not used[i] and c.text == plain:
+                    used[i], check = True, c
+                    break
+            inner = " ".join(f'<span class="rag-part">{_lines(text_with_badges(part, titles))}</span>'
+                             for part in _split_lead(sent))
+            if check is not None and not check.supported:
+                parts.append(f'<span class="rag-sent rag-unsupported" title="{UNSUPPORTED_TIP}">{inner}'
+                             f'<span class="rag-flag">{UNSUPPORTED_TIP}</span></span>')
+            else:
+                parts.append(f'<span class="rag-sent">{inner}</span>')
+            pos = e
+        parts.append(esc(ans.text[pos:]))
+        body = "".join(parts)
+        cls = "rag-ans"
+    meta = []
+    if ans.query and ans.query != ans.question:
+        meta.append(f'<div class="rag-query">بحثت عن: <bdi>{esc(ans.query)}</bdi></div>')
+    if ans.notices:
+        meta.append('<ul class="rag-notices">' + "".join(notice_html(n) for n in ans.notices) + "</ul>")
+    meta.append(f'<div class="rag-foot">{esc(footer(ans))}</div>')
+    return (f'<div class="{cls}"><div class="rag-body rag-{direction(ans.text)}">{body}</div>'
+            f'<div class="rag-meta">{"".join(meta)}</div></div>')
+
+
+def direction(text: str) -> str:
+    """'rtl' when most letters are Arabic-script, else 'ltr'.
+
+    >>> direction('From the articles: لم يحضر بوتين قمة بريكس'), direction('Putin skipped BRICS [1].')
+    ('rtl', 'ltr')
+    """
+    rtl = sum(1 for ch in text if "\u0590" <= ch <= "\u08ff" or "\ufb1d" <= ch <= "\ufefc")
+    ltr = sum(1 for ch in text if ch.isalpha()) - rtl
+    return "rtl" if rtl >= ltr else "ltr"
+
+
+def footer(ans) -> str:
+    mode = "توليدي" if ans.mode == "generative" else "استخراجي"
+    total = ans.timings.get("total")
+    bits = [mode]
+    if ans.mode == "generative" and ans.model:
+        bits.append(ans.model)
+    if total is not None:
+        bits.append(f"{total:.1f} ث")
+    return " · ".join(bits)
+
+
+# ---------------------------------------------------------------- sources panel
+def cited_spans(passage_text: str, answer_sentences: Iterable[str]) -> set[tuple[int, int]]:
+    """Sentences of the passage that the answer sentences overlap with most.
+
+    >>> p = 'زار بوتين قرغيزستان. وغاب عن قمة بريكس في جنوب أفريقيا. الطقس حار.'
+    >>> [p[s:e] for s, e in sorted(cited_spans(p, ['غاب بوتين عن قمة بريكس']))]
+    ['وغاب عن قمة بريكس في جنوب أفريقيا.']
+    """
+    spans = [(s, e) for s, e in split_sentences(passage_text) if passage_text[s:e].strip()]
+    marked: set[tuple[int, int]] = set()
+    for sent in answer_sentences:
+        scored = [(support_score(sent, passage_text[s:e]), (s, e)) for s, e in spans]
+        if not scored:
+            continue
+        best = max(sc for sc, _ in scored)
+        if best > 0:
+            marked.update(span for sc, span in scored if sc >= best - 1e-9)
+    return marked
+
+
+def _highlighted(text: str, spans: set[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        if s < pos:
+            continue
+        out.append(esc(text[pos:s]))
+        out.append(f'<mark class="rag-hl">{esc(text[s:e])}</mark>')
+        pos = e
+    out.append(esc(text[pos:]))
+    return _lines("".join(out))
+
+
+def context_html(article_text: str, start: int, end: int, chars: int = CONTEXT_CHARS) -> str:
+    """The passage inside its article: some text before and after, passage marked."""
+    a = max(0, start - chars)
+    b = min(len(article_text), end + chars)
+    if a > 0:  # start at a word boundary
+        sp = article_text.find(" ", a, start)
+        a = sp + 1 if sp != -1 else a
+    if b < len(article_text):
+        sp = article_text.rfind(" ", end, b)
+        b = sp if sp != -1 else b
+    before = ("… " if a > 0 else "") + article_text[a:start]
+    after = article_text[end:b] + (" …" if b < len(article_text) else "")
+    def br(t: str) -> str:  # keep the line breaks at the passage's edges
+        return re.sub(r"\n+", "<br>", esc(t))
+
+    return br(before) + f'<mark class="rag-ctx-passage">{br(article_text[start:end])}</mark>' + br(after)
+
+
+ArticleText = Callable[[object], "str | None"]  # passage -> full article text (or None)
+
+
+def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: bool, inferred: bool) -> str:
+    spans = cited_spans(p.text, answer_sents) if cited else set()
+    if cited and not spans:
+        spans = {(0, len(p.text))}
+    tip = f"dense {p.dense:.3f}" if p.dense is not None else ""
+    if p.bm25 is not None:
+        tip += f" · bm25 {p.bm25:.2f}"
+    meta = [f'<span class="rag-file" dir="ltr">{esc(p.source)}</span>',
+            f'<span title="{esc(tip.strip(" ·"))}">الدرجة {p.score:.3f}</span>']
+    if inferred:
+        meta.append('<span class="rag-inferred" title="أضاف المدقق هذه الإحالة">إحالة مضافة آلياً</span>')
+    ctx = ""
+    full = article_text(p) if article_text else None
+    if full is not None:
+        ctx = (f'<details class="rag-context"><summary>النص المحيط في المقال</summary>'
+               f'<div class="rag-ctx-body">{context_html(full, p.start, p.end)}</div></details>')
+    cls = "rag-src rag-src-cited" if cited else "rag-src"
+    return (f'<div class="{cls}" data-n="{p.n}">'
+            f'<div class="rag-src-head"><span class="rag-num">{p.n}</span>'
+            f'<span class="rag-title">{esc(p.title)}</span></div>'
+            f'<div class="rag-src-meta">{" · ".join(meta)}</div>'
+            f'<div class="rag-src-text">{_highlighted(p.text, spans)}</div>{ctx}</div>')
+
+
+def sources_html(ans, article_text: ArticleText | None = None) -> str:
+    """The sources panel for the last answer."""
+    if ans is None:
+        return empty_sources_html()
+    head = '<div class="rag-sources-title">المصادر</div>'
+    if not ans.passages:
+        return f'<div class="rag-sources">{head}<div class="rag-empty">لم يُعثر على مقاطع.</div></div>'
+    by_n = {p.n: p for p in ans.passages}
+    if ans.abstained:
+        cards = "".join(_card(p, [], article_text, False, False) for p in ans.passages)
+        return (f'<div class="rag-sources">{head}<div class="rag-sources-note rag-abstain-note">'
+                f'{ABSTAIN_LABEL} — هذه أقرب المقاطع التي وُجدت:</div>{cards}</div>')
+    sents: dict[int, list[str]] = {}
+    for c in ans.sentences:
+        for n in c.cited:
+            sents.setdefault(n, []).append(c.text)
+    order = [c.n for c in ans.citations if c.n in by_n]
+    inferred = {c.n for c in ans.citations if c.inferred}
+    cited = "".join(_card(by_n[n], sents.get(n, []), article_text, True, n in inferred) for n in order)
+    rest = [p for p in ans.passages if p.n not in set(order)]
+    note = f'<div class="rag-sources-note">{len(order)} من {len(ans.passages)} مقاطع مستشهد بها</div>'
+    more = ""
+    if rest:
+        more = (f'<details class="rag-uncited"><summary>مقاطع أخرى مسترجعة لم يُستشهد بها ({len(rest)})</summary>'
+                + "".join(_card(p, [], article_text, False, False) for p in rest) + "</details>")
+    return f'<div class="rag-sources">{head}{note}{cited}{more}</div>'
+
+
+def empty_sources_html() -> str:
+    return ('<div class="rag-sources"><div class="rag-sources-title">المصادر</div>'
+            '<div class="rag-empty">اطرح سؤالاً لترى هنا المقاطع التي تستند إليها الإجابة، '
+            'مع إبراز الجمل المستشهد بها.</div></div>')

@@ -1,0 +1,135 @@
+"""Theme and CSS: right-to-left Arabic, local fonts only (nothing fetched from the internet)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+FONTS = ["Noto Naskh Arabic", "Noto Sans Arabic", "Tahoma", "DejaVu Sans", "sans-serif"]
+
+
+def theme() -> gr.themes.Base:
+    # Plain font names: Gradio only downloads fonts given as GoogleFont objects.
+    return gr.themes.Soft(
+        primary_hue="teal", secondary_hue="amber", neutral_hue="slate",
+        font=FONTS, font_mono=["DejaVu Sans Mono", "monospace"],
+    ).set(body_text_size="16px")
+
+
+HEAD = '<meta name="color-scheme" content="light dark">'
+
+# Make the whole document right-to-left so Gradio's own widgets lay out for Arabic.
+JS = """() => { document.documentElement.setAttribute('dir', 'rtl'); document.documentElement.setAttribute('lang', 'ar'); }"""
+
+CSS = """
+:root { --rag-accent: #0f766e; --rag-warn: #b45309; --rag-hl: rgba(250, 204, 21, .38);
+        --rag-ctx: rgba(20, 184, 166, .16); --rag-muted: var(--body-text-color-subdued); }
+.dark { --rag-accent: #5eead4; --rag-warn: #fbbf24; --rag-hl: rgba(250, 204, 21, .28); --rag-ctx: rgba(45, 212, 191, .18); }
+.gradio-container { direction: rtl; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
+.gradio-container .prose, .gradio-container input, .gradio-container textarea, .gradio-container button,
+.gradio-container label { font-family: "Noto Sans Arabic", "Noto Naskh Arabic", Tahoma, sans-serif; }
+
+/* Gradio's HTML/Markdown blocks default to left-to-right */
+.gradio-container [data-testid="block-info"], .gradio-container label { direction: rtl; unicode-bidi: plaintext; }
+.rag-brand, .rag-info, .rag-examples-label, .rag-sources, .rag-status, .rag-md, .rag-msg { direction: rtl; text-align: start; }
+.rag-msg ul { list-style: none; padding: 0; margin: 4px 0; } .rag-msg li { padding: 2px 0; }
+.rag-msg .rag-bad { color: #dc2626; } .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
+
+/* header */
+.rag-header { align-items: center; gap: 12px; padding: 4px 2px 0; }
+.rag-brand h1 { font-size: 1.7rem; margin: 0; color: var(--rag-accent); font-family: "Noto Kufi Arabic", "Noto Sans Arabic", sans-serif; }
+.rag-brand p { margin: 2px 0 0; color: var(--rag-muted); font-size: .95rem; }
+.rag-info { display: flex; flex-wrap: wrap; gap: 6px 16px; justify-content: flex-end; font-size: .85rem; color: var(--rag-muted); }
+.rag-info span { background: var(--block-background-fill); border: 1px solid var(--border-color-primary);
+                 border-radius: 999px; padding: 3px 12px; }
+
+/* chat messages: real RTL, each paragraph's direction from its own text (mixed Arabic/English) */
+#rag-chat .message, #rag-chat .message-content, #rag-chat .prose, .rag-ans, .rag-q {
+  direction: rtl; unicode-bidi: plaintext; text-align: start; }
+#rag-chat .prose p, #rag-chat .rag-q, #rag-chat .rag-meta > div, #rag-chat .rag-meta li { unicode-bidi: plaintext; text-align: start; }
+/* An answer's base direction is its majority script; each sentence keeps its own direction inside it. */
+.rag-body.rag-rtl { direction: rtl; unicode-bidi: isolate; text-align: start; }
+.rag-body.rag-ltr { direction: ltr; unicode-bidi: isolate; text-align: start; }
+.rag-body .rag-part { unicode-bidi: plaintext; }
+#rag-chat .icon-button-wrapper.top-panel { right: auto !important; left: 6px !important; }
+.rag-ans, .rag-q { line-height: 1.95; font-size: 1.05rem; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
+.rag-placeholder { text-align: center; color: var(--rag-muted); line-height: 2; font-size: 1.05rem; }
+sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; line-height: 1; font-weight: 700;
+  min-width: 1.45em; padding: .18em .38em; margin: 0 .12em; border-radius: 999px; text-align: center;
+  color: #fff; background: var(--rag-accent); font-family: "DejaVu Sans", sans-serif; cursor: help; }
+.dark sup.rag-cite { color: #042f2e; }
+.rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
+.rag-unsupported { text-decoration: underline dotted var(--rag-warn) 2px; text-underline-offset: 6px;
+  background: rgba(245, 158, 11, .10); border-radius: 4px; cursor: help; }
+.rag-flag { font-size: .72em; color: var(--rag-warn); margin-inline-start: .4em; white-space: nowrap; }
+.rag-flag::before { content: "⚠ "; }
+.rag-abstain { border-inline-start: 4px solid var(--rag-warn); padding-inline-start: 12px; }
+.rag-abstain .rag-label, .rag-error .rag-label { color: var(--rag-warn); font-weight: 700; }
+.rag-error { border-inline-start: 4px solid #dc2626; padding-inline-start: 12px; }
+.rag-error .rag-label { color: #dc2626; }
+.rag-hint { color: var(--rag-muted); font-size: .88rem; }
+.rag-meta { margin-top: 8px; font-size: .8rem; color: var(--rag-muted); line-height: 1.6; }
+.rag-meta ul.rag-notices { margin: 2px 0; padding-inline-start: 1.1em; list-style: "ⓘ  "; }
+.rag-query bdi { font-style: italic; }
+.rag-detail { font-family: "DejaVu Sans", sans-serif; font-size: .92em; opacity: .9; }
+.rag-foot { opacity: .8; }
+.rag-cursor::after { content: "▍"; animation: rag-blink 1s steps(2) infinite; color: var(--rag-accent); }
+.rag-thinking { color: var(--rag-muted); }
+@keyframes rag-blink { 50% { opacity: 0; } }
+
+/* input and examples */
+.rag-input-row { align-items: stretch; }
+#rag-question textarea { font-size: 1.05rem; }
+.rag-examples-label { color: var(--rag-muted); font-size: .9rem; white-space: nowrap; }
+.rag-examples { flex-wrap: wrap; gap: 8px; align-items: center; }
+.rag-examples .rag-ex-label { flex: 0 0 auto !important; min-width: 0 !important; width: auto !important; }
+.rag-examples button.rag-example { flex: 0 1 auto !important; min-width: 0 !important; width: auto; border-radius: 999px;
+  font-weight: 500; padding: 6px 14px; unicode-bidi: plaintext; }
+
+/* sources panel */
+#rag-sources { max-height: calc(58vh + 170px); overflow-y: auto; }
+.rag-sources { direction: rtl; text-align: start; font-size: .93rem; line-height: 1.85; padding: 2px 6px 8px; }
+.rag-sources-title { font-weight: 700; font-size: 1.15rem; color: var(--rag-accent); margin-bottom: 2px; }
+.rag-sources-note { color: var(--rag-muted); font-size: .85rem; margin-bottom: 8px; }
+.rag-abstain-note { color: var(--rag-warn); font-weight: 600; }
+.rag-empty { color: var(--rag-muted); border: 1px dashed var(--border-color-primary); border-radius: 10px; padding: 16px; }
+.rag-src { border: 1px solid var(--border-color-primary); border-radius: 12px; padding: 10px 12px; margin: 8px 0;
+  background: var(--block-background-fill); }
+.rag-src-cited { border-inline-start: 4px solid var(--rag-accent); }
+.rag-src-head { display: flex; gap: 8px; align-items: baseline; font-weight: 700; }
+.rag-num { flex: none; display: inline-block; min-width: 1.7em; text-align: center; border-radius: 999px;
+  background: var(--rag-accent); color: #fff; font-size: .8rem; padding: 0 .4em; font-family: "DejaVu Sans", sans-serif; }
+.dark .rag-num { color: #042f2e; }
+.rag-src:not(.rag-src-cited) .rag-num { background: var(--neutral-400); }
+.rag-title { unicode-bidi: plaintext; }
+.rag-src-meta { font-size: .78rem; color: var(--rag-muted); margin: 2px 0 6px; }
+.rag-file { font-family: "DejaVu Sans Mono", monospace; font-size: .75rem; unicode-bidi: isolate; }
+.rag-inferred { color: var(--rag-warn); }
+.rag-src-text { unicode-bidi: plaintext; white-space: normal; }
+mark.rag-hl { background: var(--rag-hl); color: inherit; border-radius: 3px; padding: 0 2px; }
+details.rag-context { margin-top: 6px; }
+details.rag-context > summary, details.rag-uncited > summary { cursor: pointer; color: var(--rag-accent); font-size: .85rem; }
+.rag-ctx-body { margin-top: 6px; padding: 8px 10px; border-radius: 8px; background: var(--background-fill-secondary);
+  font-size: .88rem; color: var(--body-text-color); max-height: 320px; overflow-y: auto; unicode-bidi: plaintext; }
+mark.rag-ctx-passage { background: var(--rag-ctx); color: inherit; border-radius: 3px; }
+details.rag-uncited { margin-top: 12px; }
+details.rag-uncited .rag-src { opacity: .9; }
+
+/* articles tab */
+.rag-status { direction: rtl; line-height: 1.9; }
+.rag-kv { display: grid; grid-template-columns: max-content auto; gap: 2px 24px; margin: 10px 0; }
+.rag-k { font-weight: 600; color: var(--rag-muted); }
+.rag-v { justify-self: start; }
+.rag-status-ok { color: #15803d; font-weight: 700; }
+.rag-status-warn { color: var(--rag-warn); font-weight: 700; }
+.rag-status-bad { color: #dc2626; font-weight: 700; }
+.rag-folder { font-size: .85rem; color: var(--rag-muted); }
+ul.rag-articles { list-style: none; padding: 0; margin: 10px 0 0; }
+ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6px 0; border-bottom: 1px solid var(--border-color-primary); }
+.rag-art-title { flex: 1; unicode-bidi: plaintext; }
+.rag-art-state { font-size: .8rem; color: #15803d; white-space: nowrap; }
+.rag-art-new .rag-art-state, .rag-art-skip .rag-art-state { color: var(--rag-warn); }
+.rag-md, .rag-msg { direction: rtl; text-align: start; }
+.rag-msg ul { list-style: none; padding: 0; margin: 4px 0; } .rag-msg li { padding: 2px 0; }
+.rag-msg .rag-bad { color: #dc2626; } .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
+.rag-md pre, .rag-md code { direction: ltr; text-align: left; }
+"""
