@@ -163,7 +163,10 @@ def build_index(
         note("writing index", 0.9)
         gen = new_generation(root)
         try:
-            LexicalIndex.build([c.text for c in chunks], analyzer).save(gen / "bm25")
+            old_tokens = LexicalIndex.saved_tokens(prev.path / "bm25", analyzer) if prev else None
+            known = ({i: old_tokens[r] for i, r in enumerate(reuse) if r is not None}
+                     if old_tokens and len(old_tokens) == len(prev.chunks) else {})
+            LexicalIndex.build([c.text for c in chunks], analyzer, known).save(gen / "bm25")
             manifest = {
                 **settings,
                 "embedder": {"id": emb.id, "dim": emb.dim},

@@ -8,6 +8,8 @@ vowel-less skeleton so قيرغيزستان meets قرغيزستان) and ``ngra
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -41,18 +43,22 @@ def _words(text: str) -> list[str]:
     return [t for t in tokenize(text) if not is_stopword(t)]
 
 
+@lru_cache(maxsize=1 << 18)
+def _stem_forms(token: str) -> tuple[str, ...]:
+    """Stem and (for Arabic) skeleton of one token; cached, since a corpus
+    repeats a small vocabulary many times (this is most of the BM25 build)."""
+    s = light_stem(token)
+    if len(s) > 3 and "\u0600" <= s[0] <= "\u06ff":
+        return (s, "~" + skeleton(s))
+    return (s,)
+
+
 def _stems(text: str) -> list[str]:
-    return [light_stem(t) for t in _words(text)]
+    return [_stem_forms(t)[0] for t in _words(text)]
 
 
 def _stems_skeleton(text: str) -> list[str]:
-    out = []
-    for t in _words(text):
-        s = light_stem(t)
-        out.append(s)
-        if len(s) > 3 and "\u0600" <= s[0] <= "\u06ff":
-            out.append("~" + skeleton(s))
-    return out
+    return [f for t in _words(text) for f in _stem_forms(t)]
 
 
 def _ngrams(text: str, n: int = 3) -> list[str]:
@@ -83,27 +89,48 @@ def analyze(text: str, analyzer: str = DEFAULT_ANALYZER) -> list[str]:
         raise ValueError(f"unknown analyzer {analyzer!r}; choose from {', '.join(ANALYZERS)}") from None
 
 
+TOKENS_FILE = "tokens.jsonl"
+
+
 class LexicalIndex:
-    def __init__(self, bm25, analyzer: str, num_docs: int):
+    def __init__(self, bm25, analyzer: str, num_docs: int, tokens: list[list[str]] | None = None):
         self._bm25 = bm25
         self.analyzer = analyzer
         self.num_docs = num_docs
+        self.tokens = tokens  # per document, kept so an incremental build need not re-analyse
 
     @classmethod
-    def build(cls, texts: list[str], analyzer: str = DEFAULT_ANALYZER) -> "LexicalIndex":
+    def build(cls, texts: list[str], analyzer: str = DEFAULT_ANALYZER,
+              known: dict[int, list[str]] | None = None) -> "LexicalIndex":
+        """Index ``texts``; ``known`` maps a text's position to tokens analysed before."""
         import bm25s
 
-        docs = [analyze(normalize(t), analyzer) or [""] for t in texts]
+        known = known or {}
+        docs = [known.get(i) or analyze(normalize(t), analyzer) or [""] for i, t in enumerate(texts)]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         if docs:
             bm25.index(docs, show_progress=False)
-        return cls(bm25, analyzer, len(docs))
+        return cls(bm25, analyzer, len(docs), docs)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "analyzer.txt").write_text(self.analyzer + "\n", encoding="utf-8")
         if self.num_docs:
             self._bm25.save(str(folder), show_progress=False)
+        if self.tokens is not None:
+            with (folder / TOKENS_FILE).open("w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(t, ensure_ascii=False) + "\n" for t in self.tokens)
+
+    @staticmethod
+    def saved_tokens(folder: Path, analyzer: str) -> list[list[str]] | None:
+        """Per-document tokens of a saved index built with ``analyzer``, else None."""
+        try:
+            if (folder / "analyzer.txt").read_text(encoding="utf-8").strip() != analyzer:
+                return None
+            with (folder / TOKENS_FILE).open(encoding="utf-8") as fh:
+                return [json.loads(line) for line in fh]
+        except (OSError, ValueError):
+            return None
 
     @classmethod
     def load(cls, folder: Path, num_docs: int) -> "LexicalIndex":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -62,14 +63,13 @@ class Retriever:
         self.candidates = candidates
         self.answerable_threshold = answerable_threshold
         self.dedup_jaccard = dedup_jaccard
-        self._tokens: dict[int, set[str]] = {}
+        # Per-chunk token sets for dedup and confidence, bounded: top hits
+        # repeat across questions, the whole index need not be analysed.
+        chunks, analyzer = store.chunks, store.lexical.analyzer
+        self._chunk_tokens = lru_cache(maxsize=8192)(lambda row: frozenset(tokenize(chunks[row].text)))
+        self._chunk_terms = lru_cache(maxsize=8192)(lambda row: frozenset(analyze(chunks[row].text, analyzer)))
 
-    def _chunk_tokens(self, row: int) -> set[str]:
-        if row not in self._tokens:
-            self._tokens[row] = set(tokenize(self.store.chunks[row].text))
-        return self._tokens[row]
-
-    def confidence(self, query: str, hits: list[Hit]) -> float:
+    def confidence(self, query: str, hits: list[Hit], rows: list[int] | None = None) -> float:
         """How likely the passages answer the query, in 0..1.
 
         Dense cosine says "same topic"; lexical coverage (share of the
@@ -90,7 +90,11 @@ class Retriever:
             return dense_conf
         idf = lex.idf(sorted(q_terms))
         total = sum(idf.values())
-        coverage = max(sum(idf[t] for t in q_terms & set(analyze(h.chunk.text, lex.analyzer))) / total for h in hits[:3])
+        if rows is None:
+            bags = [frozenset(analyze(h.chunk.text, lex.analyzer)) for h in hits[:3]]
+        else:
+            bags = [self._chunk_terms(r) for r in rows[:3]]
+        coverage = max(sum(idf[t] for t in q_terms & bag) / total for bag in bags)
         return 0.5 * dense_conf + 0.5 * coverage
 
     def search(self, query: str, k: int = 5, mode: str | None = None) -> Retrieval:
@@ -148,7 +152,7 @@ class Retriever:
             if len(hits) == k:
                 break
         timings["fusion"] = time.perf_counter() - t0
-        conf = self.confidence(query, hits)
+        conf = self.confidence(query, hits, kept_rows)
         return Retrieval(
             query=query,
             hits=hits,

@@ -71,6 +71,9 @@ def test_incremental_rebuild_embeds_only_the_changed_article(corpus, tmp_path, m
     assert [c.id for c in fresh.chunks] == [c.id for c in store.chunks]
     assert np.allclose(fresh.vectors(), store.vectors(), atol=1e-5)
     assert full.chunks_embedded == full.chunks_total
+    # reused BM25 tokens give the same lexical index as analysing everything again
+    for q in (BRICS, "أولان باتور", "الزيارة ستستمر يومين"):
+        assert store.lexical.top(q, 5) == fresh.lexical.top(q, 5)
 
 
 def test_interrupted_rebuild_leaves_old_index_usable(corpus, tmp_path, monkeypatch):
