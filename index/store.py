@@ -97,9 +97,16 @@ class IndexStore:
 
     def search(self, qvecs: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
         """Row ids and inner-product scores of the k nearest chunks per query."""
+        import faiss
+
         k = max(1, min(k, len(self.chunks)))
         if not self.chunks:
             return [[] for _ in range(len(qvecs))]
+        # One query: one OpenMP thread.  FAISS's idle OpenMP threads spin and
+        # steal the core the next query's BLAS encode needs; `rag bench`
+        # measured 52 ms -> 22 ms per search at 100k chunks on 2 cores, with the
+        # FAISS call itself no slower.  Batches still use every core.
+        faiss.omp_set_num_threads(1 if len(qvecs) == 1 else (os.cpu_count() or 1))
         scores, ids = self.faiss_index.search(np.ascontiguousarray(qvecs, dtype=np.float32), k)
         return [[(int(i), float(s)) for i, s in zip(row_i, row_s) if i >= 0] for row_i, row_s in zip(ids, scores)]
 

@@ -182,8 +182,8 @@ class Assistant:
         t0 = time.perf_counter()
         focus = q.text if query == q.text else query
         kind = expected_type(q.text)
-        cands = [c for c in candidates(focus, hits, retriever.embedder, retriever.store.lexical.idf)
-                 if has_type(c.text, kind)]
+        scored = candidates(focus, hits, retriever.embedder, retriever.store.lexical.idf)
+        cands = [c for c in scored if has_type(c.text, kind)]
         timings["candidates"] = time.perf_counter() - t0
         if not hits or not ret.answerable or not cands:
             text = ABSTAIN[lang]
@@ -195,8 +195,11 @@ class Assistant:
             raw = ""
             try:
                 t0 = time.perf_counter()
-                prompt = build_prompt(focus, hits, lang, gen.count_tokens,
-                                      gen.context_size, s.max_tokens, gen.chat)
+                per_passage: dict[int, list[tuple[str, float]]] = {}
+                for c in scored:
+                    per_passage.setdefault(c.n, []).append((c.text, c.score))
+                prompt = build_prompt(focus, hits, lang, gen.count_tokens, gen.context_size, s.max_tokens,
+                                      gen.chat, s.passage_tokens, per_passage)
                 if prompt.notice:
                     notices.append(prompt.notice)
                 timings["prompt_tokens"] = sum(gen.count_tokens(m["content"]) for m in prompt.messages)

@@ -45,11 +45,36 @@ class Prompt:
     notice: str = ""  # e.g. passages dropped to fit the context
 
 
-def _passage(n: int, hit: Hit, max_chars: int | None = None) -> str:
-    text = " ".join(hit.chunk.text.split())
+def _passage(n: int, hit: Hit, max_chars: int | None = None, text: str | None = None) -> str:
+    text = " ".join((text or hit.chunk.text).split())
     if max_chars and len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " …"
     return f"[{n}] ({hit.chunk.title}) {text}"
+
+
+def condense(text: str, ranked: list[tuple[str, float]], budget: int, count_tokens: Callable[[str], int]) -> str:
+    """The passage's best sentences (by score) that fit ``budget`` tokens, in
+    their original order, joined with ' … ' where text was left out.
+
+    >>> condense('أ ب. ج د. هـ و.', [('ج د.', 0.9), ('أ ب.', 0.5), ('هـ و.', 0.1)], 4, lambda t: len(t.split()))
+    'أ ب. ج د.'
+    """
+    if count_tokens(text) <= budget or not ranked:
+        return text
+    keep: list[str] = []
+    used = 0
+    for sent, _ in sorted(ranked, key=lambda x: -x[1]):
+        cost = count_tokens(sent)
+        if keep and used + cost > budget:
+            continue
+        keep.append(sent)
+        used += cost
+    keep.sort(key=lambda x: text.find(x))
+    out = keep[0]
+    for prev, cur in zip(keep, keep[1:]):
+        gap = text[text.find(prev) + len(prev) : text.find(cur)]
+        out += (" " if not gap.strip() else " … ") + cur
+    return out
 
 
 def build_prompt(
@@ -60,8 +85,16 @@ def build_prompt(
     context_size: int,
     max_tokens: int,
     chat: bool,
+    passage_tokens: int = 0,
+    sentences: dict[int, list[tuple[str, float]]] | None = None,
 ) -> Prompt:
-    """Fit as many passages as the context allows, best first."""
+    """Fit as many passages as the context allows, best first.
+
+    With ``passage_tokens`` (a budget for all passages together) and the
+    scored sentences of each passage, long passages are condensed to their
+    most relevant sentences: prompt length is what decides the time to first
+    token on a CPU.
+    """
     lang = language if language in LANGUAGE_NAME else "ar"
     system = SYSTEM_AR.format(language=LANGUAGE_NAME[lang])
     if not chat:
@@ -77,8 +110,12 @@ def build_prompt(
             "use a model with a larger context or a shorter question."
         )
     shown: list[str] = []
+    share = passage_tokens // max(1, len(hits)) if passage_tokens else 0
     for n, hit in enumerate(hits, 1):
-        block = _passage(n, hit)
+        text = hit.chunk.text
+        if share and sentences and sentences.get(n):
+            text = condense(text, sentences[n], share, count_tokens)
+        block = _passage(n, hit, text=text)
         cost = count_tokens(block) + 1
         if cost > budget:
             if not shown:  # at least one passage, shortened

@@ -225,3 +225,19 @@ def test_near_duplicate_passages_are_collapsed(tmp_path):
     build_index(corpus, tmp_path / "idx")
     hits = Retriever(IndexStore.load(tmp_path / "idx")).search("لماذا لم يحضر بوتين قمة بريكس؟", k=3).hits
     assert sum(para in h.chunk.text for h in hits) == 1 and len(hits) == 2
+
+
+def test_passage_budget_condenses_to_the_best_sentences(store):
+    from rag.extractive import candidates
+
+    r = make(store).retriever
+    hits = r.search(BRICS, 5).hits
+    per = {}
+    for c in candidates(BRICS, hits, r.embedder):
+        per.setdefault(c.n, []).append((c.text, c.score))
+    count = lambda t: len(t) // 3 + 1  # noqa: E731
+    full = build_prompt(BRICS, hits, "ar", count, 4096, 128, True)
+    short = build_prompt(BRICS, hits, "ar", count, 4096, 128, True, passage_tokens=300, sentences=per)
+    assert len(short.hits) == len(full.hits) == 5
+    assert count(short.messages[1]["content"]) < 0.7 * count(full.messages[1]["content"])
+    assert "جنوب أفريقيا" in short.messages[1]["content"]  # the answering sentence survives
