@@ -1,0 +1,423 @@
+"""Generation speed through the Assistant vs a bare llama_cpp.Llama call,
+KV-cache prefix reuse, and peak memory of `rag ask` and the chat server."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .bench_stats import cpu_snapshot, other_cpu_share, summary
+
+ROOT = Path(__file__).resolve().parents[1]
+REPEAT_PENALTY = 1.15  # what rag/generate.py passes for completion (base) models
+CHAT_REPEAT_PENALTY = 1.1  # ... and for chat-template models
+
+
+class Recorder:
+    """Wraps the Assistant's generator and records what it is asked to
+    complete (messages, max_tokens, temperature, stop), so the bare call can
+    send exactly the same.  ``dry=True`` generates nothing: it only learns the
+    prompt (the Assistant then falls back to extractive, which is not timed).
+    Passing through costs one Python generator frame per streamed piece."""
+
+    def __init__(self, gen, dry: bool = False):
+        self._gen = gen
+        self.dry = dry
+        self.call: tuple | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._gen, name)
+
+    def stream(self, messages, max_tokens=256, temperature=0.1, stop=None):
+        self.call = ([dict(m) for m in messages], max_tokens, temperature, list(stop or []))
+        self.seen = {"called": time.perf_counter()}
+        if self.dry:
+            return iter(())
+        return self._through(self._gen.stream(messages, max_tokens, temperature, stop))
+
+    def _through(self, it):
+        """Pass pieces on, noting when the model produced the first and last."""
+        n = 0
+        try:
+            for piece in it:
+                if not n:
+                    self.seen["first"] = time.perf_counter()
+                n += 1
+                yield piece
+        finally:
+            self.seen.update(end=time.perf_counter(), pieces=n)
+            close = getattr(it, "close", None)
+            if close:
+                close()
+
+    def model_timings(self) -> dict:
+        """TTFT and tokens/s at the generator, i.e. without the Assistant's own work."""
+        t = self.seen
+        out = {}
+        if "first" in t:
+            out["model_ttft"] = t["first"] - t["called"]
+            if t["pieces"] > 1:
+                out["model_tokens_per_s"] = (t["pieces"] - 1) / max(t["end"] - t["first"], 1e-6)
+        return out
+
+
+def _bare_stream(llm, call: tuple, chat: bool, max_tokens: int | None = None):
+    """The bare llama_cpp.Llama call rag/generate.py's LlamaCppGenerator makes,
+    with the recorded arguments (``max_tokens`` overrides for warm-up / TTFT)."""
+    messages, mt, temperature, stop = call
+    mt = max_tokens or mt
+    if chat:
+        for part in llm.create_chat_completion(messages=messages, max_tokens=mt, temperature=temperature,
+                                               stream=True, stop=stop or None, repeat_penalty=CHAT_REPEAT_PENALTY):
+            piece = part["choices"][0].get("delta", {}).get("content")
+            if piece:
+                yield piece
+    else:
+        from rag.generate import flatten
+
+        for part in llm(flatten(messages), max_tokens=mt, temperature=temperature, stream=True,
+                        stop=stop or None, repeat_penalty=REPEAT_PENALTY):
+            piece = part["choices"][0].get("text")
+            if piece:
+                yield piece
+
+
+def _time_stream(pieces, first_only: bool = False) -> dict:
+    """TTFT and tokens/s counted exactly as rag/answer.py counts them
+    (non-empty streamed pieces; rate over pieces after the first)."""
+    t0 = time.perf_counter()
+    first, n = None, 0
+    for _ in pieces:
+        if first is None:
+            first = time.perf_counter()
+            if first_only:
+                break
+        n += 1
+    end = time.perf_counter()
+    close = getattr(pieces, "close", None)
+    if close:
+        close()
+    out = {"ttft": (first or end) - t0, "tokens": n}
+    if first is not None and n > 1:
+        out["tokens_per_s"] = (n - 1) / max(end - first, 1e-6)
+    return out
+
+
+def generation_settings(s, max_tokens: int):
+    from rag.models import bundled_gguf
+
+    return s.replace(llm_model=str(bundled_gguf()), llm_url="", k=5, mode="generative", max_tokens=max_tokens)
+
+
+def bench_generation(s, questions: list[str], n: int, kv_pairs: int) -> dict:
+    """``s`` already points at the bundled model (see generation_settings)."""
+    from llama_cpp import Llama
+
+    from rag.answer import Answer, Assistant
+    from rag.generate import flatten, get_generator
+
+    t0 = time.perf_counter()
+    gen = get_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads, s.llm_timeout)
+    load_s = time.perf_counter() - t0
+    threads = s.llm_threads or os.cpu_count() or 1
+    t0 = time.perf_counter()
+    bare = Llama(model_path=str(gen.path), n_ctx=gen.context_size, n_threads=threads, n_threads_batch=threads,
+                 verbose=False)
+    bare_load_s = time.perf_counter() - t0
+    live = Recorder(gen)
+    assistant = Assistant(s, generator=live)
+    dry = Recorder(gen, dry=True)
+    dry_assistant = Assistant(s, generator=dry)
+
+    def prompt_for(question: str) -> tuple | None:
+        """The exact call the Assistant would make for this question (None: it abstains)."""
+        dry.call = None
+        for _ in dry_assistant.stream(question, mode="generative"):
+            pass
+        return dry.call
+
+    def via_assistant(question: str) -> dict:
+        live.call = None
+        ans = None
+        for ev in assistant.stream(question, mode="generative"):
+            if isinstance(ev, Answer):
+                ans = ev
+        return {**ans.timings, **live.model_timings()}
+
+    def via_bare(call: tuple) -> dict:
+        r = _time_stream(_bare_stream(bare, call, gen.chat))
+        r["prompt_tokens"] = len(bare.tokenize(flatten(call[0]).encode("utf-8"), add_bos=False, special=False))
+        return r
+
+    # Warm both models (weights paged in, instructions in the KV cache) with a
+    # few tokens of one question, so every measured call starts in the same state.
+    for warm_q in questions[::-1]:
+        call = prompt_for(warm_q)
+        if call:
+            for _ in Assistant(s.replace(max_tokens=4), generator=gen).stream(warm_q, mode="generative"):
+                pass
+            _time_stream(_bare_stream(bare, call, gen.chat, max_tokens=4))
+            break
+
+    rows, skipped, calls = [], [], []
+    for q in questions:
+        if len(rows) >= n:
+            break
+        call = prompt_for(q)
+        if call is None:
+            skipped.append({"question": q, "reason": "the Assistant abstains (no prompt sent to the model)"})
+            continue
+        calls.append(call)
+        order = ("assistant", "bare") if len(rows) % 2 == 0 else ("bare", "assistant")
+        got, busy = {}, {}
+        for who in order:
+            c0 = cpu_snapshot()
+            got[who] = via_assistant(q) if who == "assistant" else via_bare(call)
+            busy[who] = other_cpu_share(c0, cpu_snapshot())
+        a = got["assistant"]
+        if "tokens_per_s" not in a or "tokens_per_s" not in got["bare"]:
+            skipped.append({"question": q, "reason": "fewer than 2 tokens generated"})
+            continue
+        rows.append({
+            "question": q, "identical_prompt": live.call == call,
+            "assistant": {**{k: a[k] for k in ("ttft", "tokens_per_s", "tokens", "prompt_tokens", "model_ttft",
+                                               "model_tokens_per_s") if k in a},
+                          "other_cpu_share": busy["assistant"]},
+            "bare": {**got["bare"], "other_cpu_share": busy["bare"]},
+        })
+    out = {"model": gen.name, "chat_template": gen.chat, "context": gen.context_size, "threads": threads,
+           "max_tokens": s.max_tokens, "temperature": s.temperature,
+           "passage_tokens": getattr(s, "passage_tokens", None),
+           "load_s": load_s, "bare_load_s": bare_load_s, "questions": len(rows), "skipped": skipped, "rows": rows}
+    if rows:
+        A = [r["assistant"] for r in rows]
+        B = [r["bare"] for r in rows]
+        out["assistant_ttft_s"] = summary([x["ttft"] for x in A])
+        out["bare_ttft_s"] = summary([x["ttft"] for x in B])
+        out["assistant_tokens_per_s"] = summary([x["tokens_per_s"] for x in A])
+        out["bare_tokens_per_s"] = summary([x["tokens_per_s"] for x in B])
+        out["prompt_tokens"] = summary([x["prompt_tokens"] for x in B])
+        out["tokens_per_s_ratio"] = summary([a["tokens_per_s"] / b["tokens_per_s"] for a, b in zip(A, B)])
+        out["ttft_ratio"] = summary([a["ttft"] / b["ttft"] for a, b in zip(A, B)])
+        if all("model_ttft" in a for a in A):
+            out["assistant_before_model_s"] = summary([a["ttft"] - a["model_ttft"] for a in A])
+            out["assistant_model_ttft_s"] = summary([a["model_ttft"] for a in A])
+        out["identical_prompts"] = all(r["identical_prompt"] for r in rows)
+
+    # KV-cache prefix reuse on the bare model: question B right after a reset
+    # (cold) vs right after question A with the same instructions (warm);
+    # each twice, alternating, per pair.
+    def first_token(call) -> float:
+        return _time_stream(_bare_stream(bare, call, gen.chat, max_tokens=1), first_only=True)["ttft"]
+
+    for q in questions[len(rows) + len(skipped):]:
+        if len(calls) >= 2 * kv_pairs:
+            break
+        call = prompt_for(q)
+        if call:
+            calls.append(call)
+    pairs = calls[: 2 * kv_pairs]
+    cold, hot, shared, total = [], [], [], []
+    for i in range(0, len(pairs) - 1, 2):
+        pa, pb = pairs[i], pairs[i + 1]
+        ta = bare.tokenize(flatten(pa[0]).encode("utf-8"))
+        tb = bare.tokenize(flatten(pb[0]).encode("utf-8"))
+        shared.append(next((j for j, (x, y) in enumerate(zip(ta, tb)) if x != y), min(len(ta), len(tb))))
+        total.append(len(tb))
+        c, h = [], []
+        for _ in range(2):
+            bare.reset()
+            c.append(first_token(pb))
+            first_token(pa)
+            h.append(first_token(pb))
+        cold.append(sum(c) / 2)
+        hot.append(sum(h) / 2)
+    if cold:
+        out["kv_cache"] = {
+            "pairs": len(cold), "prompt_tokens": summary(total), "shared_prefix_tokens": summary(shared),
+            "ttft_cold_s": summary(cold), "ttft_warm_s": summary(hot),
+            "saved_s": summary([c - h for c, h in zip(cold, hot)]),
+            "expected_saving_s": summary([sh / (t / c) for sh, t, c in zip(shared, total, cold)]),
+        }
+    del bare
+    return out
+
+
+# ---------------------------------------------------------------- memory
+def _free_port() -> int:
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+def _env() -> dict:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+# A small launcher runs the measured command and reports its rusage: on Linux a
+# child's ru_maxrss also counts the image it was forked from (exec keeps the
+# high-water mark of the old mm), so forking straight from this big benchmark
+# process would report the benchmark's own size.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+cmd, out, timeout = json.loads(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+with open(out + ".log", "wb") as fh:
+    p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
+    t0 = time.perf_counter()
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() - t0 > timeout:
+            p.kill()
+            pid, status, ru = os.wait4(p.pid, 0)
+            break
+        time.sleep(0.05)
+with open(out, "w") as fh:
+    json.dump({"maxrss_kb": ru.ru_maxrss, "exit": os.waitstatus_to_exitcode(status),
+               "wall_s": time.perf_counter() - t0}, fh)
+"""
+
+
+def _run_rusage(cmd: list[str], log: Path, timeout: float) -> dict:
+    """Run a command to completion; its own peak RSS (wait4 in a small launcher)."""
+    res = log.with_suffix(".json")
+    subprocess.run([sys.executable, "-c", _LAUNCHER, json.dumps(cmd), str(res), str(timeout)], env=_env(), cwd=ROOT,
+                   check=True, timeout=timeout + 60)
+    r = json.loads(res.read_text())
+    text = Path(str(res) + ".log").read_text(encoding="utf-8", errors="replace")
+    return {"peak_rss_mb": r["maxrss_kb"] / 1024, "wall_s": r["wall_s"], "exit": r["exit"],
+            "log_tail": text[-400:] if r["exit"] else ""}
+
+
+def measure_rag_ask(s, question: str, model: Path, work: Path) -> dict:
+    cmd = [sys.executable, "-m", "rag", "ask", question, "--index", str(s.index), "--corpus", str(s.corpus),
+           "--llm-model", str(model), "--mode", "generative", "--no-stream"]
+    r = _run_rusage(cmd, work / "rag-ask.log", timeout=600)
+    r["what"] = "`rag ask` (generative, bundled model), peak RSS from wait4() in a small launcher process"
+    return r
+
+
+_ASSISTANT_SCRIPT = """
+import json, sys
+from pathlib import Path
+from rag.answer import Assistant
+from rag.settings import Settings
+a = json.loads(sys.argv[1])
+s = Settings(index=Path(a["index"]), corpus=Path(a["corpus"]), llm_model=a["model"], mode="generative")
+asst = Assistant(s)
+for q in a["questions"]:
+    asst.ask(q)
+"""
+
+
+def _proc_status(pid: int) -> dict:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, val = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            out[key] = int(val.split()[0]) / 1024
+    return out
+
+
+def _pick_endpoint(client) -> tuple[str, dict]:
+    """ui/app.py's stateless "/ask" (answers one question, returns a dict);
+    else the endpoint that looks most like a chat with a text input."""
+    api = client.view_api(print_info=False, return_format="dict")
+    named = api.get("named_endpoints", {})
+    if not named:
+        raise RuntimeError("the chat server exposes no API endpoints")
+    prefs = ("/ask", "chat", "respond", "submit", "answer", "send")
+
+    def score(item):
+        name, info = item
+        strs = [p for p in info.get("parameters", []) if (p.get("python_type") or {}).get("type") == "str"]
+        pref = next((i for i, w in enumerate(prefs) if w in name.lower()), len(prefs))
+        return (not strs, pref)
+
+    return min(named.items(), key=score)
+
+
+def _ask_server(client, name: str, info: dict, question: str):
+    args = []
+    for p in info.get("parameters", []):
+        typ = (p.get("python_type") or {}).get("type", "")
+        pname = (p.get("parameter_name") or p.get("label") or "").lower()
+        if typ == "str" and question is not None:
+            args.append(question)
+            question = None
+        elif pname == "mode":
+            args.append("generative")
+        elif p.get("parameter_has_default"):
+            args.append(p.get("parameter_default"))
+        else:
+            args.append([] if "list" in typ.lower() else None)
+    return client.predict(*args, api_name=name)
+
+
+def measure_chat(s, questions: list[str], model: Path, work: Path, timeout: float = 900) -> dict:
+    """Peak RSS of `rag chat` after N questions through gradio_client; when
+    ui.app is missing (or the server cannot be driven), a process that
+    constructs an Assistant and answers the same questions, labelled so."""
+    reason = ""
+    if importlib.util.find_spec("ui.app") is not None:
+        port = _free_port()
+        cmd = [sys.executable, "-m", "rag", "chat", "--port", str(port), "--host", "127.0.0.1", "--index",
+               str(s.index), "--corpus", str(s.corpus), "--llm-model", str(model), "--mode", "generative"]
+        log = work / "chat-server.log"
+        with log.open("wb") as fh:
+            p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=_env(), cwd=ROOT)
+        try:
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < 180 and p.poll() is None:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            if p.poll() is not None:
+                raise RuntimeError(f"chat server exited ({p.returncode}): {log.read_text(errors='replace')[-300:]}")
+            from gradio_client import Client
+
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            name, info = _pick_endpoint(client)
+            times, modes = [], {}
+            for q in questions:
+                t1 = time.perf_counter()
+                got = _ask_server(client, name, info, q)
+                times.append(time.perf_counter() - t1)
+                kind = "answered"
+                if isinstance(got, dict):
+                    kind = "abstained" if got.get("abstained") else got.get("mode", "answered")
+                modes[kind] = modes.get(kind, 0) + 1
+            st = _proc_status(p.pid)
+            return {"peak_rss_mb": st["VmHWM"], "rss_mb": st["VmRSS"], "questions": len(questions),
+                    "endpoint": name, "answer_s": summary(times), "outcomes": modes,
+                    "what": f"`rag chat` server (gradio), VmHWM after {len(questions)} questions via gradio_client"}
+        except Exception as e:  # noqa: BLE001 - fall back, and say why
+            reason = f"chat server could not be driven: {type(e).__name__}: {e}"[:400]
+        finally:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+    else:
+        reason = "ui/app.py does not exist yet"
+    arg = json.dumps({"index": str(s.index), "corpus": str(s.corpus), "model": str(model), "questions": questions},
+                     ensure_ascii=False)
+    r = _run_rusage([sys.executable, "-c", _ASSISTANT_SCRIPT, arg], work / "assistant-20q.log", timeout=timeout)
+    r["questions"] = len(questions)
+    r["what"] = (f"STAND-IN ({reason}): a process that constructs rag.answer.Assistant and answers "
+                 f"{len(questions)} questions; peak RSS from wait4() in a small launcher process")
+    return r
