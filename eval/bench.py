@@ -24,6 +24,7 @@ from rag.settings import Settings
 
 from . import bench_index as BI
 from . import bench_llm as BL
+from . import bench_memory as BM
 from .bench_corpus import ProxyEmbedder, bench_queries, sentence_pool, synthesize
 from .bench_report import write_chart, write_markdown
 from .bench_stats import cpu_snapshot, finite_numbers, machine_info, other_cpu_share, profile_call, summary, timed
@@ -229,10 +230,10 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
                 f"{where}. cProfile of one Assistant.stream call (own time):")}
     if "memory" in cfg.sections:
         _log("memory: rag ask", t0)
-        ask = BL.measure_rag_ask(gs, questions[0], model, work)
+        ask = BM.measure_rag_ask(gs, questions[0], model, work)
         qs = [questions[i % len(questions)] for i in range(cfg.memory_questions)]
         _log(f"memory: chat server after {len(qs)} questions", t0)
-        chat = BL.measure_chat(gs, qs, model, work)
+        chat = BM.measure_chat(gs, qs, model, work)
         r["memory"] = {"rag_ask": ask, "chat": chat}
 
 

@@ -88,7 +88,8 @@ class LlamaCppGenerator:
         meta = self._llm.metadata or {}
         train_ctx = next((int(v) for k, v in meta.items() if k.endswith(".context_length")), 0)
         if not n_ctx and train_ctx and train_ctx < self._llm.n_ctx():
-            self._llm = Llama(model_path=str(model_path), n_ctx=train_ctx, n_threads=threads, seed=seed, verbose=False)
+            self._llm = Llama(model_path=str(model_path), n_ctx=train_ctx, n_threads=threads,
+                              n_threads_batch=threads, seed=seed, verbose=False)
         self.name = model_path.name
         self.path = model_path
         self.context_size = self._llm.n_ctx()

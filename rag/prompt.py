@@ -6,8 +6,11 @@ one question to the next.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
+
+from index.lexical import analyze
 
 from .retrieve import Hit
 
@@ -25,7 +28,8 @@ LANGUAGE_NAME = {"ar": "العربية", "en": "الإنجليزية (English)"}
 # Base models need to see the format once.
 EXAMPLE = (
     "مثال:\n"
-    "[1] (زيارة رسمية) وصل الرئيس إلى العاصمة صباح الخميس في زيارة تستمر يومين.\n"
+    "المقال: زيارة رسمية\n"
+    "[1] وصل الرئيس إلى العاصمة صباح الخميس في زيارة تستمر يومين.\n"
     "السؤال: متى وصل الرئيس؟\n"
     "الجواب: وصل الرئيس صباح الخميس [1].\n"
 )
@@ -35,7 +39,7 @@ ABSTAIN = {
     "en": "The articles do not say.",
 }
 ANSWER_CUE = {"ar": "الجواب:", "en": "Answer:"}
-STOP = ["\nالسؤال:", "\nQuestion:", "\n\n\n", "\n[", "مثال:", "<end_of_turn>", "<|im_end|>"]
+STOP = ["\nالسؤال:", "\nالمقال:", "\nQuestion:", "\n\n\n", "\n[", "مثال:", "<end_of_turn>", "<|im_end|>"]
 
 
 @dataclass(frozen=True)
@@ -45,14 +49,67 @@ class Prompt:
     notice: str = ""  # e.g. passages dropped to fit the context
 
 
-def _passage(n: int, hit: Hit, max_chars: int | None = None, text: str | None = None) -> str:
-    text = " ".join((text or hit.chunk.text).split())
+def _passage(n: int, text: str, max_chars: int | None = None) -> str:
+    text = " ".join(text.split())
     if max_chars and len(text) > max_chars:
         text = text[:max_chars].rsplit(" ", 1)[0] + " …"
-    return f"[{n}] ({hit.chunk.title}) {text}"
+    return f"[{n}] {text}"
 
 
-def condense(text: str, ranked: list[tuple[str, float]], budget: int, count_tokens: Callable[[str], int]) -> str:
+def _header(hit: Hit) -> str:
+    return f"المقال: {hit.chunk.title}"
+
+
+def _grouped(picked: list[tuple[Hit, str]]) -> tuple[list[Hit], str]:
+    """Passages grouped under their article's title, articles in order of
+    their best passage, then renumbered 1..n in display order.
+
+    A title costs ~30 tokens; five passages from two articles would repeat
+    it five times, and on a CPU every prompt token is time to first token.
+    """
+    groups: dict[str, list[tuple[Hit, str]]] = {}
+    for hit, text in picked:
+        groups.setdefault(hit.chunk.article_id, []).append((hit, text))
+    hits: list[Hit] = []
+    lines: list[str] = []
+    for members in groups.values():
+        lines.append(_header(members[0][0]))
+        for hit, text in members:
+            hits.append(hit)
+            lines.append(_passage(len(hits), text))
+    return hits, "\n".join(lines)
+
+
+def clip_clauses(sentence: str, budget: int, count_tokens: Callable[[str], int], terms: set[str]) -> str:
+    """The run of consecutive clauses (split at commas) that fits ``budget``
+    and shares most terms with the question; '…' marks what was cut.
+
+    >>> clip_clauses('زار الرئيس الصين، والتقى نظيره، ثم عاد إلى موسكو', 3, lambda t: len(t.split()), set(analyze('من التقى؟')))
+    '… والتقى نظيره، …'
+    """
+    parts = re.split(r"(?<=[،,؛])\s+", sentence)
+    if len(parts) < 2:
+        return sentence
+    bags = [set(analyze(p)) | set(p.split()) for p in parts]
+    best, best_key = (0, 1), None
+    for i in range(len(parts)):
+        used, got = 0, set()
+        for j in range(i, len(parts)):
+            used += count_tokens(parts[j])
+            if used > budget and j > i:
+                break
+            got |= bags[j] & terms
+            key = (len(got), -i)
+            if best_key is None or key > best_key:
+                best, best_key = (i, j + 1), key
+            if used > budget:
+                break
+    i, j = best
+    return ("… " if i else "") + " ".join(parts[i:j]) + (" …" if j < len(parts) else "")
+
+
+def condense(text: str, ranked: list[tuple[str, float]], budget: int, count_tokens: Callable[[str], int],
+             terms: set[str] | None = None) -> str:
     """The passage's best sentences (by score) that fit ``budget`` tokens, in
     their original order, joined with ' … ' where text was left out.
 
@@ -69,6 +126,10 @@ def condense(text: str, ranked: list[tuple[str, float]], budget: int, count_toke
             continue
         keep.append(sent)
         used += cost
+    if len(keep) == 1 and terms is not None and used > 1.5 * budget:
+        # One run-on sentence (news Arabic chains clauses with commas) would
+        # cost several passages' worth of prompt: keep its relevant clauses.
+        return clip_clauses(keep[0], budget, count_tokens, terms)
     keep.sort(key=lambda x: text.find(x))
     out = keep[0]
     for prev, cur in zip(keep, keep[1:]):
@@ -109,24 +170,30 @@ def build_prompt(
             f"The model's context ({context_size} tokens) is too small for the instructions and question; "
             "use a model with a larger context or a shorter question."
         )
-    shown: list[str] = []
+    # Choose passages best first until the context is full, counting each
+    # article's title once; then lay them out grouped by article.
+    picked: list[tuple[Hit, str]] = []
+    titled: set[str] = set()
     share = passage_tokens // max(1, len(hits)) if passage_tokens else 0
+    terms = set(analyze(question)) | set(question.split())
     for n, hit in enumerate(hits, 1):
         text = hit.chunk.text
         if share and sentences and sentences.get(n):
-            text = condense(text, sentences[n], share, count_tokens)
-        block = _passage(n, hit, text=text)
-        cost = count_tokens(block) + 1
+            text = condense(text, sentences[n], share, count_tokens, terms)
+        cost = count_tokens(_passage(n, text)) + 1
+        if hit.chunk.article_id not in titled:
+            cost += count_tokens(_header(hit)) + 1
         if cost > budget:
-            if not shown:  # at least one passage, shortened
-                block = _passage(n, hit, max_chars=max(80, budget * 2))
-                shown.append(block)
+            if not picked:  # at least one passage, shortened
+                picked.append((hit, _passage(n, text, max_chars=max(80, budget * 2))[len(f"[{n}] "):]))
             break
-        shown.append(block)
+        picked.append((hit, text))
+        titled.add(hit.chunk.article_id)
         budget -= cost
     notice = ""
-    if len(shown) < len(hits):
-        notice = f"Only {len(shown)} of {len(hits)} passages fit in the model's context."
-    user = "المقاطع:\n" + "\n".join(shown) + tail
+    if len(picked) < len(hits):
+        notice = f"Only {len(picked)} of {len(hits)} passages fit in the model's context."
+    shown_hits, block = _grouped(picked)
+    user = "المقاطع:\n" + block + tail
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-    return Prompt(messages=messages, hits=hits[: len(shown)], notice=notice)
+    return Prompt(messages=messages, hits=shown_hits, notice=notice)

@@ -54,7 +54,7 @@ class Settings:
     llm_ctx: int = 0  # 0 = from the model, capped at 8192
     llm_threads: int = 0  # 0 = all cores
     max_tokens: int = 256
-    passage_tokens: int = 400  # prompt budget for all passages (0 = whole passages); see eval/README.md
+    passage_tokens: int = 250  # prompt budget for all passages (0 = whole passages); see eval/README.md
     temperature: float = 0.1
     llm_timeout: float = 120.0
     max_question_chars: int = 1000
