@@ -78,13 +78,16 @@ def support_score(sentence: str, passage: str, question: str = "") -> float:
     the sentence states a number the passage does not contain.
 
     Words the sentence merely repeats from the question are not evidence of
-    anything, so only the sentence's *new* words are checked (when it has any).
+    anything, so only the sentence's *new* words are checked; a sentence with
+    none only restates the question and supports nothing.
 
     >>> support_score('غاب بوتين عن قمة بريكس', 'لم يحضر بوتين قمة بريكس في جنوب أفريقيا')
     0.8
     >>> support_score('غاب بوتين عن قمة بريكس في 2019', 'لم يحضر بوتين قمة بريكس في 2023')
     0.0
     >>> support_score('غاب بوتين عن قمة بريكس بسبب التوتر السياسي', 'لم يحضر بوتين قمة بريكس', 'لماذا غاب بوتين عن قمة بريكس')
+    0.0
+    >>> support_score('غاب بوتين عن قمة بريكس', 'غاب بوتين عن قمة بريكس في جوهانسبرغ', 'لماذا غاب بوتين عن قمة بريكس')
     0.0
     """
     terms = set(analyze(sentence, "stem+skeleton"))
@@ -93,8 +96,10 @@ def support_score(sentence: str, passage: str, question: str = "") -> float:
     p_terms = set(analyze(passage, "stem+skeleton"))
     if any(n not in p_terms for n in _NUMBER.findall(normalize(sentence))):
         return 0.0  # an invented date or count is the commonest hallucination
-    new = terms - set(analyze(question, "stem+skeleton")) if question else terms
-    terms = new or terms
+    if question:
+        terms -= set(analyze(question, "stem+skeleton"))
+        if not terms:
+            return 0.0
     return len(terms & p_terms) / len(terms)
 
 
@@ -151,7 +156,8 @@ def check_answer(
         scores = {n: support_score(plain, hits[n - 1].chunk.text, question) for n in candidates}
         best = max(scores, key=scores.get, default=None)
         best_score = scores.get(best, 0.0) if best else 0.0
-        supported = best_score >= threshold
+        # A question (often the model echoing ours) answers nothing.
+        supported = best_score >= threshold and not plain.rstrip(" .").endswith(("؟", "?"))
         cited = tuple(nums) if nums else ((best,) if supported else ())
         for n in cited:
             used.setdefault(n, citation_for(n, hits[n - 1], inferred=inferred))

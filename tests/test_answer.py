@@ -241,3 +241,41 @@ def test_passage_budget_condenses_to_the_best_sentences(store):
     assert len(short.hits) == len(full.hits) == 5
     assert count(short.messages[1]["content"]) < 0.7 * count(full.messages[1]["content"])
     assert "جنوب أفريقيا" in short.messages[1]["content"]  # the answering sentence survives
+
+
+def test_passages_are_grouped_under_one_title_per_article(store):
+    hits = make(store).retriever.search(BRICS, 5).hits
+    p = build_prompt(BRICS, hits, "ar", lambda t: len(t) // 3 + 1, 4096, 128, True)
+    user = p.messages[1]["content"]
+    titles = [line for line in user.splitlines() if line.startswith("المقال: ")]
+    assert len(titles) == len({h.chunk.article_id for h in p.hits}) < len(p.hits)
+    numbers = [int(line[1 : line.index("]")]) for line in user.splitlines() if line.startswith("[")]
+    assert numbers == list(range(1, len(p.hits) + 1))
+    # display number n is p.hits[n - 1], and its text is in the passage line
+    for n, hit in enumerate(p.hits, 1):
+        line = next(x for x in user.splitlines() if x.startswith(f"[{n}] "))
+        assert line[len(f"[{n}] ") :][:40] == " ".join(hit.chunk.text.split())[:40]
+
+
+def test_run_on_sentence_is_clipped_to_relevant_clauses():
+    from rag.prompt import clip_clauses, condense
+    from index.lexical import analyze
+
+    count = lambda t: len(t.split())  # noqa: E731
+    sent = ("وصل الرئيس إلى العاصمة صباح الخميس في زيارة رسمية، وعقد لقاءات مع المسؤولين، "
+            "ثم غاب عن قمة بريكس لأن جنوب أفريقيا عضو في المحكمة، وعاد بعد ذلك إلى بلاده مساء الجمعة.")
+    terms = set(analyze(BRICS)) | set(BRICS.split())
+    short = condense(sent, [(sent, 1.0)], 12, count, terms)
+    assert "جنوب أفريقيا" in short and count(short) <= 14 and short.startswith("…")
+    assert condense(sent, [(sent, 1.0)], 12, count) == sent  # no question terms: whole sentence
+    assert clip_clauses("جملة واحدة بلا فواصل", 1, count, terms) == "جملة واحدة بلا فواصل"
+
+
+@pytest.mark.parametrize("echo", [
+    "لماذا تغيب بوتين عن قمة بريكس؟ [1]",  # the question, echoed
+    "تغيب بوتين عن قمة بريكس [1].",  # the question restated as an answer: nothing new
+])
+def test_answer_that_only_restates_the_question_is_not_supported(store, echo):
+    ans = make(store, gen=FakeGen(echo)).ask(BRICS)
+    assert ans.mode == "extractive" and any("not supported" in n for n in ans.notices)
+    assert "جنوب" in ans.text
