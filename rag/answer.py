@@ -117,6 +117,20 @@ class Assistant:
             self._generator = get_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads, s.llm_timeout)
         return self._generator
 
+    def warm(self, language: str = "ar") -> None:
+        """Load the index, the embedder and the model, and run the fixed
+        instructions through the model once: llama.cpp keeps them in its KV
+        cache and reuses that prefix, so the first question starts as fast as
+        the next ones.  Errors surface on the first real question instead."""
+        self.retriever.embedder.embed_queries(["?"])
+        s = self.settings
+        if s.mode != "generative":
+            return
+        gen = self.generator()
+        prompt = build_prompt("?", [], language, gen.count_tokens, gen.context_size, s.max_tokens, gen.chat)
+        for _ in gen.stream(prompt.messages, 1, 0.0, STOP):
+            pass
+
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, **kw) -> Answer:
         for event in self.stream(question, history, **kw):
             if isinstance(event, Answer):

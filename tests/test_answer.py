@@ -279,3 +279,12 @@ def test_answer_that_only_restates_the_question_is_not_supported(store, echo):
     ans = make(store, gen=FakeGen(echo)).ask(BRICS)
     assert ans.mode == "extractive" and any("not supported" in n for n in ans.notices)
     assert "جنوب" in ans.text
+
+
+def test_warm_sends_the_fixed_instructions_once(store):
+    gen = FakeGen("x")
+    make(store, gen=gen, mode="generative").warm()
+    assert len(gen.calls) == 1 and "المقاطع" in gen.calls[0][1]["content"]
+    gen = FakeGen("x")
+    make(store, gen=gen, mode="extractive").warm()  # no model needed, none called
+    assert gen.calls == []

@@ -13,8 +13,9 @@ import pytest
 
 from index.store import IndexStore
 from rag.answer import Answer, Assistant
-from rag.generate import LlamaCppGenerator, OpenAIHTTPGenerator
+from rag.generate import LlamaCppGenerator, OpenAIHTTPGenerator, flatten
 from rag.models import bundled_gguf
+from rag.prompt import build_prompt
 from rag.settings import load_settings
 
 from conftest import ROOT
@@ -37,6 +38,17 @@ def test_bundled_gguf_generates_arabic(gguf):
     assert gen.context_size == 2048 and not gen.chat  # a base model: completion prompt
     text = "".join(gen.stream([{"role": "user", "content": "السؤال: ما عاصمة مصر؟\nالجواب:"}], 24, 0.0, ["\n"]))
     assert text.strip() and any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def test_warm_puts_the_instructions_in_the_kv_cache(built_index, gguf):
+    s = load_settings(env={}).replace(index=built_index, mode="generative")
+    a = Assistant(s, store=IndexStore.load(built_index))
+    a.warm()
+    gen = a.generator()
+    system = gen.count_tokens(flatten(build_prompt("?", [], "ar", gen.count_tokens, 4096, 64, False).messages[:1]))
+    assert gen._llm.n_tokens >= system  # the prefix the next question reuses
+    ans = a.ask(BRICS)
+    assert not ans.abstained and ans.citations
 
 
 def test_generative_answer_streams_and_cites(built_index, gguf):

@@ -7,6 +7,7 @@ citations beside a sources panel; an Articles tab to upload and re-index.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # fully local: no telemetry
@@ -225,7 +226,16 @@ def launch(settings: Settings, share: bool = False) -> None:
     """Start the chat (building the index first when there is none)."""
     auth = auth_from_env(settings)
     ensure_index(settings)
-    app = build_app(settings)
+    backend = Backend(settings)
+    app = build_app(settings, backend)
+
+    def warm() -> None:
+        try:
+            backend.assistant().warm()
+        except Exception:  # noqa: BLE001 - the first question reports it properly
+            pass
+
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
     app.queue(default_concurrency_limit=1, max_size=64)
     app.launch(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
