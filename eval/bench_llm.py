@@ -238,5 +238,5 @@ def bench_generation(s, questions: list[str], n: int, kv_pairs: int) -> dict:
             "saved_s": summary([c - h for c, h in zip(cold, hot)]),
             "expected_saving_s": summary([sh / (t / c) for sh, t, c in zip(shared, total, cold)]),
         }
-    del bare
+    bare = None  # free the second copy of the model before the memory section
     return out
