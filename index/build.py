@@ -22,7 +22,7 @@ from .embed import canonical_id, get_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from .lexical import DEFAULT_ANALYZER, LexicalIndex
 from .load import Skipped, load_corpus
-from .store import IndexStore, discard_stale, new_generation, publish, write_generation
+from .store import IndexStore, discard_stale, live_generation, new_generation, publish, read_manifest, write_generation
 
 # Bump when normalisation or cleaning changes what a chunk contains.
 PIPELINE_VERSION = "3"
@@ -86,10 +86,17 @@ def _previous(root: Path, settings: dict) -> IndexStore | None:
     return prev if same else None
 
 
+def _live_embedder(root: Path) -> str | None:
+    try:
+        return read_manifest(live_generation(root))["embedder"]["id"]
+    except (RagError, OSError, KeyError, TypeError):
+        return None
+
+
 def build_index(
     corpus: Path,
     root: Path,
-    embedder: str = "use-m3",
+    embedder: str | None = None,
     chunk_cfg: ChunkConfig = ChunkConfig(),
     index_type: str = "flat",
     analyzer: str = DEFAULT_ANALYZER,
@@ -97,7 +104,11 @@ def build_index(
     progress: Progress | None = None,
     show_bar: bool = False,
 ) -> BuildReport:
-    """Build or update the index at ``root`` from the articles in ``corpus``."""
+    """Build or update the index at ``root`` from the articles in ``corpus``.
+
+    ``embedder=None`` keeps the live index's embedder (``use-m3`` for a new
+    index): adding an article must not silently re-embed everything with
+    another model.  Naming a different embedder rebuilds in full."""
     note = progress or (lambda msg, frac: None)
     root = Path(root)
     t = {"load": 0.0, "chunk": 0.0, "embed": 0.0, "write": 0.0}
@@ -112,6 +123,7 @@ def build_index(
                 f"No usable articles in {corpus}" + (f" ({detail})" if detail else "") + ". "
                 "Add .txt, .md, .html or .jsonl files; the existing index was left unchanged."
             )
+        embedder = embedder or _live_embedder(root) or "use-m3"
         settings = {
             "embedder": {"id": canonical_id(embedder)},
             "chunker": chunk_cfg.as_dict(),

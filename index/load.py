@@ -43,6 +43,16 @@ class Skipped:
 
 
 def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), or UTF-16 with its BOM (Windows editors).
+
+    >>> _decode('\ufeffمرحبا'.encode('utf-16-le')), _decode('\ufeffمرحبا'.encode('utf-8'))
+    ('مرحبا', 'مرحبا')
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("damaged UTF-16 text; re-save the file as UTF-8") from None
     if not data.strip():
         raise ValueError("empty file")
     if b"\0" in data[:8192]:
@@ -166,14 +176,20 @@ def _load_jsonl(raw: str, rel: str) -> tuple[list[Article], list[Skipped]]:
 def load_corpus(folder: Path) -> tuple[list[Article], list[Skipped]]:
     """Load every article below ``folder`` (recursively, sorted by path)."""
     folder = Path(folder)
+    if folder.is_file():
+        raise CorpusError(f"{folder} is a file; --corpus takes the folder that holds the articles.")
     if not folder.is_dir():
         raise CorpusError(f"Corpus folder {folder} does not exist; pass --corpus DIR or create it and add articles.")
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
         rel = path.relative_to(folder).as_posix()
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # hidden files and folders (.DS_Store, .git)
+        if not path.is_file():
+            what = "a broken link" if path.is_symlink() else "not a regular file (a pipe, socket or device)"
+            skipped.append(Skipped(rel, what))
+            continue
         try:
             arts, bad = load_file(path, rel)
         except (ValueError, OSError) as e:

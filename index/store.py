@@ -91,7 +91,7 @@ class IndexStore:
                 self._lexical = LexicalIndex.load(self.path / "bm25", len(self.chunks))
             except Exception as e:
                 raise IndexCorruptError(
-                    f"Lexical index in {self.path / 'bm25'} cannot be read ({e}). Rebuild: rag index build --full"
+                    f"Lexical index in {self.path / 'bm25'} cannot be read ({e}). Rebuild: {rebuild_hint(self.path)}"
                 ) from e
         return self._lexical
 
@@ -129,7 +129,7 @@ class IndexStore:
         if manifest.get("format_version") != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"Index at {root} has format version {manifest.get('format_version')}, this program reads "
-                f"version {FORMAT_VERSION}. Rebuild it: rag index build --full"
+                f"version {FORMAT_VERSION}. Rebuild it: {rebuild_hint(gen)}"
             )
         if expect_embedder and manifest["embedder"]["id"] != expect_embedder:
             raise IndexMismatchError(
@@ -140,11 +140,11 @@ class IndexStore:
         for name, meta in manifest.get("files", {}).items():
             f = gen / name
             if not f.exists():
-                raise IndexCorruptError(f"Index file {f} is missing. Rebuild the index: rag index build --full")
+                raise IndexCorruptError(f"Index file {f} is missing. Rebuild the index: {rebuild_hint(gen)}")
             if f.stat().st_size != meta["size"] or _sha256(f) != meta["sha256"]:
                 raise IndexCorruptError(
                     f"Index file {f} is truncated or damaged (checksum mismatch). "
-                    "Rebuild the index: rag index build --full"
+                    f"Rebuild the index: {rebuild_hint(gen)}"
                 )
         try:
             import faiss
@@ -153,15 +153,29 @@ class IndexStore:
             with (gen / CHUNKS_FILE).open(encoding="utf-8") as fh:
                 chunks = [Chunk(**json.loads(line)) for line in fh if line.strip()]
         except Exception as e:  # faiss raises RuntimeError; JSON/TypeError on bad metadata
-            raise IndexCorruptError(f"Index at {gen} cannot be read ({e}). Rebuild it: rag index build --full") from e
-        if index.ntotal != len(chunks) or (chunks and index.d != manifest["embedder"]["dim"]):
+            raise IndexCorruptError(f"Index at {gen} cannot be read ({e}). Rebuild it: {rebuild_hint(gen)}") from e
+        if chunks and index.d != manifest["embedder"]["dim"]:
+            raise IndexCorruptError(
+                f"Index at {gen} holds {index.d}-d vectors but its manifest says the embedder gives "
+                f"{manifest['embedder']['dim']}-d. Rebuild it: {rebuild_hint(gen)}"
+            )
+        if index.ntotal != len(chunks):
             raise IndexCorruptError(
                 f"Index at {gen} is inconsistent ({index.ntotal} vectors, {len(chunks)} chunks). "
-                "Rebuild it: rag index build --full"
+                f"Rebuild it: {rebuild_hint(gen)}"
             )
         if hasattr(index, "hnsw"):
             index.hnsw.efSearch = max(index.hnsw.efSearch, 96)
         return cls(path=gen, manifest=manifest, chunks=chunks, faiss_index=index)
+
+
+def rebuild_hint(path: Path) -> str:
+    """The command that rebuilds the index a path belongs to."""
+    path = Path(path)
+    root = path.parent if path.name.startswith("gen-") or path.name == "bm25" else path
+    if root.name.startswith("gen-"):
+        root = root.parent
+    return f"rag index build --full --index {root} (add --corpus DIR if the articles are elsewhere)"
 
 
 def live_generation(root: Path) -> Path:
@@ -174,7 +188,7 @@ def live_generation(root: Path) -> Path:
     name = current.read_text(encoding="utf-8").strip()
     gen = root / name
     if not name or "/" in name or not gen.is_dir():
-        raise IndexCorruptError(f"{current} points to a missing generation '{name}'. Rebuild: rag index build --full")
+        raise IndexCorruptError(f"{current} points to a missing generation '{name}'. Rebuild: {rebuild_hint(root)}")
     return gen
 
 
@@ -184,9 +198,9 @@ def read_manifest(gen: Path) -> dict:
         manifest["embedder"]["id"], manifest["embedder"]["dim"]
         return manifest
     except FileNotFoundError:
-        raise IndexCorruptError(f"{gen / MANIFEST_FILE} is missing. Rebuild the index: rag index build --full") from None
+        raise IndexCorruptError(f"{gen / MANIFEST_FILE} is missing. Rebuild the index: {rebuild_hint(gen)}") from None
     except (ValueError, KeyError, TypeError) as e:
-        raise IndexCorruptError(f"{gen / MANIFEST_FILE} is damaged ({e}). Rebuild: rag index build --full") from None
+        raise IndexCorruptError(f"{gen / MANIFEST_FILE} is damaged ({e}). Rebuild: {rebuild_hint(gen)}") from None
 
 
 def new_generation(root: Path) -> Path:

@@ -156,8 +156,9 @@ def check_answer(
         scores = {n: support_score(plain, hits[n - 1].chunk.text, question) for n in candidates}
         best = max(scores, key=scores.get, default=None)
         best_score = scores.get(best, 0.0) if best else 0.0
-        # A question (often the model echoing ours) answers nothing.
-        supported = best_score >= threshold and not plain.rstrip(" .").endswith(("؟", "?"))
+        # A question, or the prompt's "السؤال:" line echoed back, answers nothing.
+        echo = plain.rstrip(" .").endswith(("؟", "?")) or plain.lstrip().startswith(("السؤال", "Question:"))
+        supported = best_score >= threshold and not echo
         cited = tuple(nums) if nums else ((best,) if supported else ())
         for n in cited:
             used.setdefault(n, citation_for(n, hits[n - 1], inferred=inferred))

@@ -13,6 +13,14 @@ from index.errors import RagError
 from .settings import Settings, load_settings
 
 EXIT_SKIPPED = 3  # index built, but some files were skipped
+EXIT_LLM_FALLBACK = 4  # answered, but not by the LLM asked for (it could not be loaded or failed)
+
+
+def _positive(text: str) -> int:
+    n = int(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -21,6 +29,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "mode", "llm_model", "llm_url", "host", "port", "analyzer",
     )
     overrides = {k: getattr(args, k, None) for k in keys}
+    if isinstance(overrides["mode"], list):  # `rag eval --mode a --mode b` picks modes to evaluate
+        overrides["mode"] = None
     return load_settings(Path(args.config) if args.config else None, overrides=overrides)
 
 
@@ -34,11 +44,16 @@ def cmd_index_build(args, s: Settings) -> int:
     from index.build import build_index
     from index.chunk import ChunkConfig
 
-    report = build_index(
-        s.corpus, s.index, embedder=s.embedder,
-        chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
-        index_type=s.index_type, analyzer=s.analyzer, full=args.full, show_bar=sys.stderr.isatty(),
-    )
+    try:
+        report = build_index(
+            s.corpus, s.index, embedder=s.build_embedder(),
+            chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
+            index_type=s.index_type, analyzer=s.analyzer, full=args.full, show_bar=sys.stderr.isatty(),
+        )
+    except OSError as e:  # e.g. the disk filled up mid-build
+        where = f" ({e.filename})" if e.filename else ""
+        raise RagError(f"The build failed: {e.strerror or e}{where}. The previous index, if any, is unchanged "
+                       "and still used.") from None
     print(report.summary())
     print(f"index: {s.index}")
     return EXIT_SKIPPED if report.skipped else 0
@@ -134,21 +149,33 @@ def cmd_ask(args, s: Settings) -> int:
     from .answer import Answer, Assistant
 
     assistant = Assistant(s)
+    if s.mode == "generative" and not args.json:
+        try:  # say so before the answer, not after it
+            assistant.generator()
+        except RagError as e:
+            print(f"warning: LLM unavailable ({e}); answering by extracting sentences.", file=sys.stderr)
     if args.json or args.no_stream:
         ans = assistant.ask(args.question)
         if args.json:
             print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
         else:
             _print_answer(ans, "")
-        return 0
+        return _ask_status(ans)
     streamed = ""
+    ans = None
     for event in assistant.stream(args.question):
         if isinstance(event, Answer):
+            ans = event
             _print_answer(event, streamed)
         else:
             streamed += event
             print(event, end="", flush=True)
-    return 0
+    return _ask_status(ans)
+
+
+def _ask_status(ans) -> int:
+    failed = ("LLM unavailable", "The LLM failed")
+    return EXIT_LLM_FALLBACK if ans and any(n.startswith(failed) for n in ans.notices) else 0
 
 
 def cmd_chat(args, s: Settings) -> int:
@@ -219,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     se = sub.add_parser("search", help="show the passages retrieved for a question")
     common(se)
     se.add_argument("question")
-    se.add_argument("--k", type=int)
+    se.add_argument("--k", type=_positive)
     se.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
     se.add_argument("--json", action="store_true")
     se.set_defaults(func=cmd_search)
@@ -230,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--mode", choices=("generative", "extractive"))
     pa.add_argument("--llm-model", help="GGUF path or a name from `rag models list` (default: bundled Gemma 3 270M)")
     pa.add_argument("--llm-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
-    pa.add_argument("--k", type=int)
+    pa.add_argument("--k", type=_positive)
     pa.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
     pa.add_argument("--json", action="store_true", help="print one JSON object")
     pa.add_argument("--no-stream", action="store_true")
@@ -249,12 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
     pe = sub.add_parser("eval", help="run an eval dataset and write summary.json, results.jsonl, report.md/png")
     common(pe)
     pe.add_argument("--dataset", help="JSONL dataset (default: eval/datasets/arabic_news.jsonl)")
-    pe.add_argument("--k", type=int)
+    pe.add_argument("--k", type=_positive)
     pe.add_argument("--retrieval-only", action="store_true")
     pe.add_argument("--mode", action="append", choices=("generative", "extractive"),
                     help="answer mode(s) to evaluate; repeatable (default: both)")
     pe.add_argument("--out", default="runs/eval", help="output folder (default: runs/eval)")
-    pe.add_argument("--limit", type=int, help="only the first N questions")
+    pe.add_argument("--limit", type=_positive, help="only the first N questions")
     pe.add_argument("--llm-model")
     pe.add_argument("--llm-url")
     pe.set_defaults(func=cmd_eval)
@@ -274,12 +301,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    # `rag search ... | head` should end quietly, like any Unix tool.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
+    if getattr(args, "llm_model", None) and getattr(args, "llm_url", None):
+        print("error: give either --llm-model (a local GGUF) or --llm-url (a server), not both", file=sys.stderr)
+        return 2
     try:
         s = _settings(args)
         return args.func(args, s)
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a full disk, a file where a folder should be, permissions
+        where = f": {e.filename}" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -136,6 +136,8 @@ def _online(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
 
 def pull(name: str) -> Path:
     """Download a recommended model (or any HF repo id for an embedder)."""
+    if not name.strip():
+        raise ModelError("Give a model name: `rag models list` shows the recommended ones.")
     info = find(name) or ModelInfo(name, "embedder", name)
     if os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0") or not _online():
         raise ModelError(

@@ -85,9 +85,9 @@ class Retriever:
         if detect_language(query) != "ar":
             return dense_conf
         lex = self.store.lexical
-        q_terms = set(analyze(query, lex.analyzer))
+        q_terms = {t for t in analyze(query, lex.analyzer) if len(t.lstrip("~")) > 1}
         if not q_terms:
-            return dense_conf
+            return 0.0  # only stopwords ("و", "ما هو؟"): nothing was asked about
         idf = lex.idf(sorted(q_terms))
         total = sum(idf.values())
         if rows is None:

@@ -63,6 +63,34 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
 
+    # which settings the user set (TOML, environment or flags), not a setting itself
+    explicit: frozenset = dataclasses.field(default=frozenset(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        checks = (
+            (self.k >= 1, f"k must be at least 1, not {self.k}"),
+            (self.chunk_unit in ("chars", "words"), f"chunk_unit must be 'chars' or 'words', not {self.chunk_unit!r}"),
+            (self.chunk_size >= (20 if self.chunk_unit == "chars" else 5),
+             f"chunk_size {self.chunk_size} is too small (at least 20 characters or 5 words)"),
+            (self.chunk_overlap >= 0, f"chunk_overlap must be 0 or more, not {self.chunk_overlap}"),
+            (self.index_type in ("flat", "hnsw", "ivf"), f"index_type must be flat, hnsw or ivf, not {self.index_type!r}"),
+            (self.retriever in ("hybrid", "dense", "bm25"),
+             f"retriever must be hybrid, dense or bm25, not {self.retriever!r}"),
+            (self.mode in ("generative", "extractive"), f"mode must be generative or extractive, not {self.mode!r}"),
+            (self.max_tokens >= 1 and self.passage_tokens >= 0 and self.max_question_chars >= 10,
+             "max_tokens must be at least 1, passage_tokens 0 or more, max_question_chars at least 10"),
+            (0 <= self.port <= 65535, f"port must be 0-65535, not {self.port}"),
+            (self.llm_timeout > 0, f"llm_timeout must be positive, not {self.llm_timeout}"),
+        )
+        errors = [msg for ok, msg in checks if not ok]
+        if errors:
+            raise RagError("Invalid settings: " + "; ".join(errors) + ".")
+
+    def build_embedder(self) -> str | None:
+        """The embedder a rebuild should use: the one the user set, else None
+        (keep the index's own)."""
+        return self.embedder if "embedder" in self.explicit else None
+
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
@@ -87,7 +115,7 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
     env = os.environ if env is None else env
-    types = {f.name: f.type for f in fields(Settings)}
+    types = {f.name: f.type for f in fields(Settings) if f.name != "explicit"}
     values: dict[str, Any] = {}
 
     path = config or (Path(env["RAG_CONFIG"]) if env.get("RAG_CONFIG") else Path("rag.toml"))
@@ -112,4 +140,4 @@ def load_settings(
     for key, val in (overrides or {}).items():
         if val is not None and key in types:
             values[key] = _coerce(key, types[key], val)
-    return Settings(**values)
+    return Settings(**values, explicit=frozenset(values))

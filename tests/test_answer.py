@@ -274,6 +274,7 @@ def test_run_on_sentence_is_clipped_to_relevant_clauses():
 @pytest.mark.parametrize("echo", [
     "لماذا تغيب بوتين عن قمة بريكس؟ [1]",  # the question, echoed
     "تغيب بوتين عن قمة بريكس [1].",  # the question restated as an answer: nothing new
+    "السؤال: بوتين زار قيرغيزستان [1]",  # the prompt's question line echoed
 ])
 def test_answer_that_only_restates_the_question_is_not_supported(store, echo):
     ans = make(store, gen=FakeGen(echo)).ask(BRICS)
@@ -288,3 +289,10 @@ def test_warm_sends_the_fixed_instructions_once(store):
     gen = FakeGen("x")
     make(store, gen=gen, mode="extractive").warm()  # no model needed, none called
     assert gen.calls == []
+
+
+
+@pytest.mark.parametrize("q", ["و", "ما هو؟", "من هم؟"])
+def test_question_of_only_stopwords_abstains(store, q):
+    ans = make(store, mode="extractive").ask(q)
+    assert ans.abstained

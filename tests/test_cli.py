@@ -96,3 +96,53 @@ def test_bad_settings(tmp_path, toml, msg):
     cfg.write_text(toml, encoding="utf-8")
     with pytest.raises(RagError, match=msg):
         load_settings(cfg, env={})
+
+
+@pytest.mark.parametrize("env", [{"RAG_K": "0"}, {"RAG_CHUNK_SIZE": "0"}, {"RAG_CHUNK_OVERLAP": "-1"},
+                                 {"RAG_INDEX_TYPE": "bogus"}, {"RAG_MODE": "creative"}])
+def test_out_of_range_settings_are_refused(env):
+    from index.errors import RagError
+    from rag.settings import load_settings
+
+    with pytest.raises(RagError, match="Invalid settings"):
+        load_settings(env=env)
+
+
+def test_only_a_named_embedder_changes_the_index():
+    from rag.settings import load_settings
+
+    assert load_settings(env={}).build_embedder() is None  # keep the index's own
+    assert load_settings(env={"RAG_EMBEDDER": "use"}).build_embedder() == "use"
+    assert load_settings(env={}, overrides={"embedder": "use-m3"}).build_embedder() == "use-m3"
+
+
+@pytest.mark.parametrize("args, code, msg", [
+    (["search", BRICS, "--k", "0"], 2, "at least 1"),
+    (["eval", "--limit", "-1"], 2, "at least 1"),
+    (["ask", BRICS, "--llm-model", "x.gguf", "--llm-url", "http://127.0.0.1:9/v1"], 2, "not both"),
+])
+def test_bad_arguments_are_refused(args, code, msg):
+    r = rag(*args)
+    assert r.returncode == code and msg in r.stderr and "Traceback" not in r.stderr
+
+
+def test_os_errors_are_one_line(corpus, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    r = rag("index", "build", "--corpus", str(corpus), "--index", str(blocker / "idx"))
+    assert r.returncode == 1 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
+
+
+def test_output_into_a_closed_pipe_is_quiet(built_index):
+    e = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    p = subprocess.Popen([sys.executable, "-m", "rag", "search", BRICS, "--index", str(built_index)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=e)
+    p.stdout.close()  # like `| head -0`
+    err = p.stderr.read().decode()
+    p.wait(120)
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_missing_llm_warns_first_and_exits_4(built_index, tmp_path):
+    r = rag("ask", BRICS, "--index", str(built_index), "--llm-model", str(tmp_path / "none.gguf"), "--no-stream")
+    assert r.returncode == 4 and r.stderr.startswith("warning: LLM unavailable") and "جنوب" in r.stdout

@@ -86,6 +86,22 @@ def test_bad_files_are_reported_and_skipped(tmp_path: Path):
     assert "no article text" in reasons["junk.txt"]
 
 
+def test_links_pipes_and_a_file_as_corpus(tmp_path: Path):
+    import os
+
+    from index.errors import CorpusError
+
+    (tmp_path / "good.txt").write_text("عنوان الخبر هنا\nزار الرئيس البلاد اليوم في زيارة رسمية.", encoding="utf-8")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    os.mkfifo(tmp_path / "pipe.txt")
+    arts, skipped = load_corpus(tmp_path)  # must not block on the pipe
+    reasons = {s.source: s.reason for s in skipped}
+    assert [a.id for a in arts] == ["good.txt"]
+    assert "broken link" in reasons["dangling.txt"] and "regular file" in reasons["pipe.txt"]
+    with pytest.raises(CorpusError, match="is a file"):
+        load_corpus(tmp_path / "good.txt")
+
+
 def test_html_markdown_and_jsonl(tmp_path: Path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.html").write_text(

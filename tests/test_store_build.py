@@ -188,5 +188,8 @@ def test_sentence_transformers_index_end_to_end(corpus, tmp_path):
     assert store.manifest["embedder"]["dim"] == 384
     with pytest.raises(IndexMismatchError):
         IndexStore.load(root, expect_embedder="use-m3")
-    # changing embedder forces a full rebuild rather than mixing vector spaces
-    assert build_index(corpus, root).full
+    # a plain rebuild keeps the index's embedder (nothing re-embedded) ...
+    again = build_index(corpus, root)
+    assert not again.full and not again.added and IndexStore.load(root).embedder_id == name
+    # ... naming another one rebuilds in full rather than mixing vector spaces
+    assert build_index(corpus, root, embedder="use-m3").full

@@ -118,7 +118,7 @@ class Backend:
 
         s = self.settings
         report = build_index(
-            s.corpus, s.index, embedder=s.embedder,
+            s.corpus, s.index, embedder=s.build_embedder(),
             chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
             index_type=s.index_type, analyzer=s.analyzer, progress=progress,
         )
@@ -144,7 +144,7 @@ def ensure_index(settings: Settings) -> None:
         print(f"  [{frac:4.0%}] {msg}", file=sys.stderr, flush=True)
 
     report = build_index(
-        settings.corpus, settings.index, embedder=settings.embedder,
+        settings.corpus, settings.index, embedder=settings.build_embedder(),
         chunk_cfg=ChunkConfig(size=settings.chunk_size, overlap=settings.chunk_overlap, unit=settings.chunk_unit),
         index_type=settings.index_type, analyzer=settings.analyzer, progress=show, show_bar=sys.stderr.isatty(),
     )
