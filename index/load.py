@@ -52,7 +52,7 @@ def _decode(data: bytes) -> str:
         try:
             data = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
-            raise ValueError("damaged UTF-16 text; re-save the file as UTF-8") from None
+            pass  # not UTF-16 after all: reported as invalid UTF-8 below
     if not data.strip():
         raise ValueError("empty file")
     if b"\0" in data[:8192]:

@@ -94,9 +94,10 @@ def test_links_pipes_and_a_file_as_corpus(tmp_path: Path):
     (tmp_path / "good.txt").write_text("عنوان الخبر هنا\nزار الرئيس البلاد اليوم في زيارة رسمية.", encoding="utf-8")
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "gone.txt")
     os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "windows.txt").write_bytes("\ufeffخبر من ويندوز\nحفظه محرر نصوص بترميز UTF-16.".encode("utf-16-le"))
     arts, skipped = load_corpus(tmp_path)  # must not block on the pipe
     reasons = {s.source: s.reason for s in skipped}
-    assert [a.id for a in arts] == ["good.txt"]
+    assert [a.id for a in arts] == ["good.txt", "windows.txt"] and arts[1].title == "خبر من ويندوز"
     assert "broken link" in reasons["dangling.txt"] and "regular file" in reasons["pipe.txt"]
     with pytest.raises(CorpusError, match="is a file"):
         load_corpus(tmp_path / "good.txt")
