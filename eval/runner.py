@@ -114,15 +114,21 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
     store = IndexStore.load(settings.index)
     texts = [a.text for a in load_corpus(settings.corpus)[0]] if Path(settings.corpus).is_dir() else []
     texts = texts or [c.text for c in store.chunks]
+    by_id = {it.id: it for it in items}
     missing = missing_evidence(items, texts)
-    if missing:
-        print(f"warning: {len(missing)} question(s) have evidence not found in the corpus; they are reported, "
-              "not scored: " + ", ".join(sorted(missing)), file=sys.stderr)
+    # Scored with the evidence that remains; left out only when none does.
+    unscorable = {q for q, gone in missing.items() if len(gone) == len(by_id[q].evidence)} if missing else set()
+    if unscorable:
+        print(f"warning: evidence not found in the corpus for {len(unscorable)} question(s); they are reported, "
+              "not scored: " + ", ".join(sorted(unscorable)), file=sys.stderr)
+    if set(missing) - unscorable:
+        print("warning: some evidence strings were not found in the corpus (scored with the others): "
+              + ", ".join(sorted(set(missing) - unscorable)), file=sys.stderr)
 
     norm_chunks = [normalize(c.text) for c in store.chunks]
     relevant = {
         it.id: {c.id for c, t in zip(store.chunks, norm_chunks) if any(normalize(e) in t for e in it.evidence)}
-        for it in items if it.answerable and it.id not in missing
+        for it in items if it.answerable and it.id not in unscorable
     }
     embedder = get_embedder(store.embedder_id)
 

@@ -76,6 +76,8 @@ def test_rag_eval_on_another_dataset(built_index, tmp_path):
          "evidence": ["وزير الخارجية الروسي سيرغي لافروف"], "answerable": True},
         {"id": "c", "question": "ما طريقة تحضير الكبسة؟", "answers": [], "evidence": [], "answerable": False},
         {"id": "d", "question": "من هو رئيس فرنسا؟", "answers": ["ماكرون"], "evidence": ["إيمانويل ماكرون رئيس فرنسا"], "answerable": True},
+        {"id": "e", "question": "من يرافق بوتين في رحلته إلى كوريا الشمالية؟", "answers": ["لافروف"],
+         "evidence": ["وزير الخارجية الروسي سيرغي لافروف", "جملة لا توجد في أي مقال"], "answerable": True},
     ])
     out = tmp_path / "out"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
@@ -85,7 +87,11 @@ def test_rag_eval_on_another_dataset(built_index, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "evidence not found in the corpus" in r.stderr and "d" in r.stderr
     s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert s["n_questions"] == 4 and s["evidence_missing"] == {"d": ["إيمانويل ماكرون رئيس فرنسا"]}
+    assert s["n_questions"] == 5 and s["evidence_missing"] == {
+        "d": ["إيمانويل ماكرون رئيس فرنسا"], "e": ["جملة لا توجد في أي مقال"]}
+    assert "scored with the others): e" in r.stderr  # one evidence string left: still scored
+    rows = {json.loads(x)["id"]: json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert rows["e"]["first_relevant_rank"]["hybrid"] is not None
     for key in ("recall_at_k", "mrr", "ndcg_at_k"):
         assert 0.0 <= s["retrieval"][key] <= 1.0
     assert set(s["retrieval"]["by_retriever"]) == {"hybrid", "dense", "bm25"}
@@ -94,7 +100,7 @@ def test_rag_eval_on_another_dataset(built_index, tmp_path):
     assert {"precision", "recall"} <= set(s["abstention"])
     assert "retrieval_total" in s["latency"] and "extractive_total" in s["latency"]
     rows = [json.loads(l) for l in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["id"] for r in rows] == ["a", "b", "c", "d"] and rows[3]["evidence_missing"]
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d", "e"] and rows[3]["evidence_missing"]
     assert rows[1]["answers"]["extractive"]["answer"]
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "Retrieval ablation" in report and "| hybrid |" in report and "Evidence not found" in report
