@@ -138,6 +138,8 @@ def check_answer(
         dropped += len(nums) - len(valid)
         return " " + "".join(f"[{n}]" for n in valid) if valid else ""
 
+    # Base models often start by repeating the prompt's answer cue.
+    answer = re.sub(r"^\s*(الجواب|الإجابة|الاجابة|Answer)\s*[:：]\s*", "", answer, flags=re.IGNORECASE)
     text = MARKER.sub(keep_valid, attach_markers(answer))
     text = re.sub(r"[ \t]+", " ", text).strip()
     text = re.sub(r" +([.،,؛؟?!])", r"\1", text)

@@ -296,3 +296,9 @@ def test_warm_sends_the_fixed_instructions_once(store):
 def test_question_of_only_stopwords_abstains(store, q):
     ans = make(store, mode="extractive").ask(q)
     assert ans.abstained
+
+
+
+def test_answer_cue_echoed_by_the_model_is_removed(store):
+    ans = make(store, gen=FakeGen("الجواب: لم يحضر بوتين قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [1].")).ask(BRICS)
+    assert ans.mode == "generative" and not ans.text.startswith("الجواب") and "جنوب أفريقيا" in ans.text
