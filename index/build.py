@@ -26,6 +26,7 @@ from .store import IndexStore, discard_stale, live_generation, new_generation, p
 
 # Bump when normalisation or cleaning changes what a chunk contains.
 PIPELINE_VERSION = "3"
+EMBED_STEP = 128  # chunks per progress step (about a second with USE on 2 cores)
 
 Progress = Callable[[str, float], None]
 
@@ -160,9 +161,18 @@ def build_index(
 
         t0 = time.perf_counter()
         todo = [i for i, r in enumerate(reuse) if r is None]
-        note(f"embedding {len(todo)} chunks", 0.1)
+        note(f"embedding 0/{len(todo)} chunks", 0.1)
         emb = get_embedder(embedder)
-        new_vecs = emb.embed_passages([chunks[i].embed_text for i in todo], progress=show_bar)
+        texts = [chunks[i].embed_text for i in todo]
+        if progress is None or len(texts) <= EMBED_STEP:
+            new_vecs = emb.embed_passages(texts, progress=show_bar)
+        else:  # in steps, so a progress bar moves during the longest stage
+            parts = []
+            for start in range(0, len(texts), EMBED_STEP):
+                parts.append(emb.embed_passages(texts[start : start + EMBED_STEP]))
+                done = min(start + EMBED_STEP, len(texts))
+                note(f"embedding {done}/{len(texts)} chunks", 0.1 + 0.8 * done / len(texts))
+            new_vecs = np.concatenate(parts)
         vectors = np.zeros((len(chunks), emb.dim), dtype=np.float32)
         if todo:
             vectors[todo] = new_vecs

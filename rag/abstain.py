@@ -8,9 +8,9 @@ import re
 
 from index.arabic import normalize
 
-_NUMBER_Q = re.compile(r"(^|\s)(كم|بكم|how (many|much|long)|what (number|percentage))\b")
+_NUMBER_Q = re.compile(r"(^|\s)[وف]?(كم|بكم|how (many|much|long)|what (number|percentage))\b")
 _DATE_Q = re.compile(
-    r"(^|\s)(متي|امتي|ايمتي|اي (شهر|عام|سنه|يوم|تاريخ)|في اي (شهر|عام|سنه|يوم|تاريخ)|when|what (year|month|day|date)|which (year|month|day))\b"
+    r"(^|\s)[وف]?(متي|امتي|ايمتي|اي (شهر|عام|سنه|يوم|تاريخ)|في اي (شهر|عام|سنه|يوم|تاريخ)|when|what (year|month|day|date)|which (year|month|day))\b"
 )
 _MONTHS = (
     "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "
@@ -31,8 +31,8 @@ def expected_type(question: str) -> str | None:
 
     >>> expected_type('كم تستغرق الزيارة؟'), expected_type('متى زار بوتين الصين؟'), expected_type('لماذا؟')
     ('number', 'date', None)
-    >>> expected_type('When did the court issue the warrant?')
-    'date'
+    >>> expected_type('When did the court issue the warrant?'), expected_type('ومتى حدث ذلك؟'), expected_type('وكم يوما؟')
+    ('date', 'date', 'number')
     """
     q = normalize(question)
     if _NUMBER_Q.search(q):

@@ -193,3 +193,15 @@ def test_sentence_transformers_index_end_to_end(corpus, tmp_path):
     assert not again.full and not again.added and IndexStore.load(root).embedder_id == name
     # ... naming another one rebuilds in full rather than mixing vector spaces
     assert build_index(corpus, root, embedder="use-m3").full
+
+
+def test_progress_moves_during_embedding(corpus, tmp_path, monkeypatch):
+    import index.build as B
+
+    monkeypatch.setattr(B, "EMBED_STEP", 8)
+    seen = []
+    build_index(corpus, tmp_path / "idx", progress=lambda msg, frac: seen.append((msg, frac)))
+    steps = [(m, f) for m, f in seen if m.startswith("embedding ") and not m.startswith("embedding 0/")]
+    assert len(steps) >= 3 and steps[0][0].startswith("embedding 8/")
+    fracs = [f for _, f in seen]
+    assert fracs == sorted(fracs) and fracs[-1] == 1.0

@@ -268,3 +268,19 @@ def test_api_answers_uploads_safely_and_rebuilds(server, tmp_path):
     ans = client.predict("متى يقام مهرجان التمور في الواحة الخضراء؟", "extractive", 3, "", [], api_name="/ask")
     assert not ans["abstained"] and any(c["source"].startswith("evil") for c in ans["citations"]), ans["answer"]
     assert "أكتوبر" in ans["answer"]
+
+
+def test_inputs_are_locked_while_an_answer_streams(server, browser):
+    page, _ = _open(browser, server)
+    page.click("#rag-example-1")
+    # at once: a second turn cannot start from the stale chat state
+    page.wait_for_function("() => document.querySelector('#rag-send').disabled")
+    assert page.locator("#rag-example-2").is_disabled()
+    _wait_answers(page, 1)
+    page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
+    page.click("#rag-example-2")
+    _wait_answers(page, 2)
+    page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
+    answers = page.locator("#rag-chat .rag-ans").all_inner_texts()
+    assert len(answers) == 2 and not any("يبحث في المقالات" in a for a in answers), answers
+    page.close()

@@ -203,11 +203,24 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         chat_in = [question, chatbot, history, k, mode, model]
         chat_out = [question, chatbot, sources, history]
         opts = dict(concurrency_limit=1, concurrency_id="answer", show_progress="minimal")
-        send.click(respond, chat_in, chat_out, api_name="chat", **opts)
-        question.submit(respond, chat_in, chat_out, api_visibility="private", **opts)
+        # While an answer streams, the inputs are disabled: a second turn started
+        # from the same (stale) chat state would overwrite the first answer.
+        lock = [question, send, clear, *ex_buttons]
+        private = dict(queue=False, api_visibility="private")
+
+        def busy():
+            return [gr.update(interactive=False)] * len(lock)
+
+        def idle():
+            return [gr.update(interactive=True)] * len(lock)
+
+        send.click(busy, None, lock, **private).then(respond, chat_in, chat_out, api_name="chat", **opts).then(
+            idle, None, lock, **private)
+        question.submit(busy, None, lock, **private).then(
+            respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, lock, **private)
         for btn, q in zip(ex_buttons, EXAMPLES):
-            btn.click(lambda q=q: q, None, question, queue=False, api_visibility="private").then(
-                respond, chat_in, chat_out, api_visibility="private", **opts)
+            btn.click(lambda q=q: [gr.update(value=q, interactive=False), *busy()[1:]], None, lock, **private).then(
+                respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, lock, **private)
         reset = (lambda: ([], [], empty_sources_html(), ""), None, [chatbot, history, sources, question])
         clear.click(*reset, queue=False, api_visibility="private")
         chatbot.clear(*reset, queue=False, api_visibility="private")  # the chat's own trash button

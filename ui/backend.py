@@ -29,8 +29,8 @@ _BUILD_STEPS = {"reading articles": "قراءة المقالات", "writing inde
 
 
 def build_step(msg: str) -> str:
-    if msg.startswith("embedding"):
-        return "حساب التضمينات: " + msg.split(" ", 1)[1]
+    if msg.startswith("embedding"):  # "embedding 128/1035 chunks"
+        return "حساب التضمينات: " + msg.split(" ")[1] + " مقطع"
     return _BUILD_STEPS.get(msg, msg)
 
 

@@ -68,17 +68,23 @@ def badge(n: int, title: str = "") -> str:
 
 
 def text_with_badges(text: str, titles: dict[int, str] | None = None) -> str:
-    """Escape ``text`` and turn each [n] marker into a badge.
+    """Escape ``text`` and turn each [n] marker into a badge, kept on one line
+    with the word before it and the punctuation after it (a full stop must
+    not wrap alone to the next line).
 
     >>> text_with_badges('a <b> [1, 2].')
-    'a &lt;b&gt;<sup class="rag-cite" data-n="1" title="المصدر 1"><span class="rag-br">[</span>1<span class="rag-br">]</span></sup><sup class="rag-cite" data-n="2" title="المصدر 2"><span class="rag-br">[</span>2<span class="rag-br">]</span></sup>.'
+    'a <span class="rag-nw">&lt;b&gt;<sup class="rag-cite" data-n="1" title="المصدر 1"><span class="rag-br">[</span>1<span class="rag-br">]</span></sup><sup class="rag-cite" data-n="2" title="المصدر 2"><span class="rag-br">[</span>2<span class="rag-br">]</span></sup>.</span>'
     """
     titles = titles or {}
     out, pos = [], 0
     for s, e, nums in parse_markers(text):
-        out.append(esc(text[pos:s].rstrip(" ")))  # the badge sits on the word it follows
-        out.extend(badge(n, titles.get(n, "")) for n in nums)
-        pos = e
+        before = text[pos:s].rstrip(" ")  # the badge sits on the word it follows
+        head, _, last = before.rpartition(" ")
+        punct = re.match(r"[.،,؛;:؟?!]*", text[e:]).group(0)
+        out.append(esc(head + " " if head or _ else ""))
+        out.append('<span class="rag-nw">' + esc(last) + "".join(badge(n, titles.get(n, "")) for n in nums)
+                   + esc(punct) + "</span>")
+        pos = e + len(punct)
     out.append(esc(text[pos:]))
     return "".join(out)
 

@@ -57,6 +57,7 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
   min-width: 1.45em; padding: .18em .38em; margin: 0 .12em; border-radius: 999px; text-align: center;
   color: #fff; background: var(--rag-accent); font-family: "DejaVu Sans", sans-serif; cursor: help; }
 .dark sup.rag-cite { color: #042f2e; }
+.rag-nw { white-space: nowrap; }
 .rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
 .rag-unsupported { text-decoration: underline dotted var(--rag-warn) 2px; text-underline-offset: 6px;
   background: rgba(245, 158, 11, .10); border-radius: 4px; cursor: help; }
