@@ -188,20 +188,23 @@ def test_save_upload_never_overwrites_nor_escapes(tmp_path):
     corpus.mkdir(parents=True)
     (corpus / "evil.txt").write_text("موجود من قبل ولا يُستبدل أبداً هنا.", encoding="utf-8")
     src = _file(tmp_path, "up.txt", ARTICLE)
+    other = _file(tmp_path, "up2.txt", ARTICLE + "\nسطر إضافي يجعل الملف مختلفاً.".encode())
     before = {p for p in tmp_path.rglob("*") if corpus not in p.parents}
     first = save_upload(src, "../../evil.txt", corpus)
-    second = save_upload(src, "../../evil.txt", corpus)
+    second = save_upload(other, "../../evil.txt", corpus)
     assert first.path == corpus / "evil-2.txt" and second.path == corpus / "evil-3.txt"
     assert (corpus / "evil.txt").read_text(encoding="utf-8").startswith("موجود")
     assert first.path.read_bytes() == ARTICLE
+    with pytest.raises(UploadError, match="موجود بالفعل"):  # the same bytes again: not indexed twice
+        save_upload(src, "copy.txt", corpus)
     assert {p for p in tmp_path.rglob("*") if corpus not in p.parents} == before  # nothing written outside
     assert not list(corpus.glob(".upload-*"))  # staging file removed
 
 
 @pytest.mark.parametrize("data,reason", [
-    (b"\x00\x01binary" * 10, "binary"),
+    (b"\x00\x01binary" * 10, "ملف ثنائي"),
     ("نص عربي".encode("cp1256") * 20, "UTF-8"),
-    (b"   \n", "empty"),
+    (b"   \n", "فارغ"),
 ])
 def test_save_upload_refuses_unreadable_files(tmp_path, data, reason):
     corpus = tmp_path / "corpus"

@@ -249,8 +249,12 @@ def test_api_answers_uploads_safely_and_rebuilds(server, tmp_path):
     before = _outside(server.root, server.corpus)
     msg, _status = client.predict([handle_file(str(up / "a" / "b" / ".." / ".." / "evil.txt"))], api_name="/upload")
     assert "✓" in msg and (server.corpus / "evil.txt").read_text(encoding="utf-8") == FESTIVAL
-    # the same name sent raw, bypassing the client's own basename
-    with (up / "evil.txt").open("rb") as fh:
+    # the same file again is refused: it would be indexed twice
+    msg, _ = client.predict([handle_file(str(up / "evil.txt"))], api_name="/upload")
+    assert "✗" in msg and "موجود بالفعل" in msg
+    # the same name (other text) sent raw, bypassing the client's own basename
+    (up / "evil-raw.txt").write_text(FESTIVAL + "\nويشارك فيه مزارعون من كل المدن.", encoding="utf-8")
+    with (up / "evil-raw.txt").open("rb") as fh:
         paths = httpx.post(server.url + "gradio_api/upload",
                            files=[("files", ("../../evil.txt", fh, "text/plain"))]).raise_for_status().json()
     raw = {"path": paths[0], "orig_name": "../../evil.txt", "meta": {"_type": "gradio.FileData"}}

@@ -72,6 +72,40 @@ class Saved:
     message: str
 
 
+_REASONS_AR = (  # index/load.py's reasons, for the Arabic interface
+    ("empty file", "الملف فارغ"),
+    ("binary file", "ملف ثنائي وليس نصاً"),
+    ("not valid UTF-8", "ليس بترميز UTF-8؛ احفظه بترميز UTF-8 ثم ارفعه مجدداً"),
+    ("no article text left after cleaning", "لم يبقَ فيه نص مقال بعد حذف الإعلانات والروابط"),
+    ("unsupported file type", "نوع ملف غير مدعوم"),
+    ("file too large", "الملف أكبر من الحد المسموح"),
+    ("invalid JSON", "سطر JSON غير صالح"),
+    ("missing or empty 'text'", "سطر JSON بلا حقل text"),
+)
+
+
+def reason_ar(reason: str) -> str:
+    """The Arabic wording of a loader's reason (unknown ones stay as they are).
+
+    >>> reason_ar('binary file (contains NUL bytes)'), reason_ar('line 3: invalid JSON: x')
+    ('ملف ثنائي وليس نصاً', 'line 3: invalid JSON: x')
+    """
+    return next((ar for en, ar in _REASONS_AR if reason.startswith(en)), reason)
+
+
+def _same_file(src: Path, corpus: Path) -> Path | None:
+    """An article already in the corpus with exactly these bytes."""
+    size = src.stat().st_size
+    data = None
+    for f in corpus.rglob("*"):
+        if f.name.startswith(".") or not f.is_file() or f.stat().st_size != size:
+            continue
+        data = data if data is not None else src.read_bytes()
+        if f.read_bytes() == data:
+            return f
+    return None
+
+
 def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Saved:
     """Copy one uploaded file into ``corpus`` under a sanitised, unused name,
     after checking it is a readable article.  Raises UploadError when refused."""
@@ -89,10 +123,13 @@ def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MA
         try:
             arts, bad = load_file(stage, name)
         except (ValueError, OSError) as e:
-            raise UploadError(f"رُفض «{name}»: {e}.") from None
+            raise UploadError(f"رُفض «{name}»: {reason_ar(str(e))}.") from None
         if not arts:
-            reason = "; ".join(b.reason for b in bad[:3]) or "no article text"
+            reason = "؛ ".join(reason_ar(b.reason) for b in bad[:3]) or reason_ar("no article text left after cleaning")
             raise UploadError(f"رُفض «{name}»: {reason}.")
+        same = _same_file(src, corpus)
+        if same is not None:
+            raise UploadError(f"«{name}» موجود بالفعل في المقالات باسم «{same.relative_to(corpus)}»؛ لم يُضف مرة ثانية.")
         while True:
             final = _free_name(corpus, name)
             if final.resolve().parent != corpus:  # belt and braces: never outside the corpus
