@@ -26,14 +26,17 @@ REWRITE_SYSTEM = (
 
 
 def needs_context(question: str) -> bool:
-    """A short question, or one that refers back ('ومتى حدث ذلك؟').
+    """A short question, or a fairly short one that refers back ('ومتى حدث ذلك؟');
+    a question that names enough by itself stands alone even with a 'that'.
 
     >>> needs_context('ومتى حدث ذلك؟'), needs_context('لماذا تغيب بوتين عن قمة بريكس؟')
     (True, False)
+    >>> needs_context('لماذا غضبت موسكو من البرلمان الأرميني وما علاقة ذلك بالمحكمة الجنائية؟')
+    False
     """
     toks = tokenize(question)
     content = [t for t in toks if not is_stopword(t) and t not in _REFERRING]
-    return len(content) < 2 or any(t in _REFERRING for t in toks)
+    return len(content) < 2 or (any(t in _REFERRING for t in toks) and len(content) < 4)
 
 
 def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:

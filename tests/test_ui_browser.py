@@ -170,6 +170,12 @@ def test_chat_answers_with_citations_sources_and_rtl(server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat.png"))
 
+    # a badge in the answer brings its source card into view
+    badge = answer.locator("sup.rag-cite").first
+    n = "".join(ch for ch in badge.text_content() if ch.isdigit())
+    badge.click()
+    page.wait_for_selector(f'#rag-sources .rag-src[data-n="{n}"].rag-flash', timeout=5000)
+
     # a follow-up in the same session is rewritten with the history...
     page.fill("#rag-question textarea", "ومتى زار قرغيزستان؟")
     page.click("#rag-send")

@@ -18,7 +18,22 @@ def theme() -> gr.themes.Base:
 HEAD = '<meta name="color-scheme" content="light dark">'
 
 # Make the whole document right-to-left so Gradio's own widgets lay out for Arabic.
-JS = """() => { document.documentElement.setAttribute('dir', 'rtl'); document.documentElement.setAttribute('lang', 'ar'); }"""
+JS = """() => {
+  document.documentElement.setAttribute('dir', 'rtl'); document.documentElement.setAttribute('lang', 'ar');
+  // A citation badge in the latest answer brings its source card into view (the panel shows that answer's sources).
+  document.addEventListener('click', (ev) => {
+    const b = ev.target.closest && ev.target.closest('#rag-chat sup.rag-cite');
+    if (!b) return;
+    const answers = document.querySelectorAll('#rag-chat .rag-ans');
+    if (!answers.length || !answers[answers.length - 1].contains(b)) return;
+    const n = b.dataset.n || b.textContent.replace(/[^0-9]/g, '');  // the chat's sanitiser drops data-*
+    const card = document.querySelector('#rag-sources .rag-src[data-n="' + n + '"]');
+    if (!card) return;
+    const fold = card.closest('details'); if (fold) fold.open = true;
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+    card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
+  });
+}"""
 
 CSS = """
 :root { --rag-accent: #0f766e; --rag-warn: #b45309; --rag-hl: rgba(250, 204, 21, .38);
@@ -58,6 +73,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
   color: #fff; background: var(--rag-accent); font-family: "DejaVu Sans", sans-serif; cursor: help; }
 .dark sup.rag-cite { color: #042f2e; }
 .rag-nw { white-space: nowrap; }
+.rag-ans:last-of-type sup.rag-cite { cursor: pointer; }
+.rag-src.rag-flash { outline: 3px solid var(--rag-accent); outline-offset: 2px; transition: outline-color .3s; }
 .rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
 .rag-unsupported { text-decoration: underline dotted var(--rag-warn) 2px; text-underline-offset: 6px;
   background: rgba(245, 158, 11, .10); border-radius: 4px; cursor: help; }
