@@ -172,9 +172,7 @@ class IndexStore:
 def rebuild_hint(path: Path) -> str:
     """The command that rebuilds the index a path belongs to."""
     path = Path(path)
-    root = path.parent if path.name.startswith("gen-") or path.name == "bm25" else path
-    if root.name.startswith("gen-"):
-        root = root.parent
+    root = path.parent if path.name.startswith("gen-") else path
     return f"rag index build --full --index {root} (add --corpus DIR if the articles are elsewhere)"
 
 

@@ -22,6 +22,9 @@ from .settings import Settings
 from .textio import clean_question
 
 MODES = ("generative", "extractive")
+# Notices that say the LLM asked for was not used (the CLI's exit code 4 reads them).
+LLM_UNAVAILABLE = "LLM unavailable"
+LLM_FAILED = "The LLM failed"
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ class Assistant:
             try:
                 gen = self.generator()
             except ModelError as e:
-                notices.append(f"LLM unavailable ({e}); answered by extracting sentences instead.")
+                notices.append(f"{LLM_UNAVAILABLE} ({e}); answered by extracting sentences instead.")
                 mode = "extractive"
 
         t0 = time.perf_counter()
@@ -233,7 +236,7 @@ class Assistant:
                     timings["tokens_per_s"] = (n_pieces - 1) / max(end - first, 1e-6)
                 timings["tokens"] = n_pieces
             except RagError as e:
-                notices.append(f"The LLM failed ({e}); answered by extracting sentences instead.")
+                notices.append(f"{LLM_FAILED} ({e}); answered by extracting sentences instead.")
             else:
                 if _said_no(raw):
                     text = ABSTAIN[lang]

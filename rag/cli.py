@@ -174,7 +174,9 @@ def cmd_ask(args, s: Settings) -> int:
 
 
 def _ask_status(ans) -> int:
-    failed = ("LLM unavailable", "The LLM failed")
+    from .answer import LLM_FAILED, LLM_UNAVAILABLE
+
+    failed = (LLM_UNAVAILABLE, LLM_FAILED)
     return EXIT_LLM_FALLBACK if ans and any(n.startswith(failed) for n in ans.notices) else 0
 
 

@@ -49,11 +49,13 @@ class Prompt:
     notice: str = ""  # e.g. passages dropped to fit the context
 
 
-def _passage(n: int, text: str, max_chars: int | None = None) -> str:
+def _shorten(text: str, max_chars: int) -> str:
     text = " ".join(text.split())
-    if max_chars and len(text) > max_chars:
-        text = text[:max_chars].rsplit(" ", 1)[0] + " …"
-    return f"[{n}] {text}"
+    return text[:max_chars].rsplit(" ", 1)[0] + " …" if len(text) > max_chars else text
+
+
+def _passage(n: int, text: str) -> str:
+    return f"[{n}] " + " ".join(text.split())
 
 
 def _header(hit: Hit) -> str:
@@ -185,7 +187,7 @@ def build_prompt(
             cost += count_tokens(_header(hit)) + 1
         if cost > budget:
             if not picked:  # at least one passage, shortened
-                picked.append((hit, _passage(n, text, max_chars=max(80, budget * 2))[len(f"[{n}] "):]))
+                picked.append((hit, _shorten(text, max(80, budget * 2))))
             break
         picked.append((hit, text))
         titled.add(hit.chunk.article_id)
