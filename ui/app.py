@@ -7,6 +7,7 @@ citations beside a sources panel; an Articles tab to upload and re-index.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -245,8 +246,8 @@ def launch(settings: Settings, share: bool = False) -> None:
     def warm() -> None:
         try:
             backend.assistant().warm()
-        except Exception:  # noqa: BLE001 - the first question reports it properly
-            pass
+        except Exception as e:  # noqa: BLE001 - the first question shows it to the user properly
+            print(f"warm-up skipped: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
     app.queue(default_concurrency_limit=1, max_size=64)
