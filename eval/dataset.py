@@ -22,6 +22,7 @@ class EvalItem:
     answerable: bool
     category: str = ""
     line: int = 0
+    history: tuple[str, ...] = ()  # earlier questions of the conversation (follow-ups)
 
 
 def load_dataset(path: Path) -> list[EvalItem]:
@@ -59,9 +60,13 @@ def load_dataset(path: Path) -> list[EvalItem]:
             raise DatasetError(f"{where}: empty question.")
         if obj["id"] in seen:
             raise DatasetError(f"{where}: duplicate id '{obj['id']}'.")
+        history = obj.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(h, str) and h.strip() for h in history):
+            raise DatasetError(f"{where}: 'history' must be a list of earlier questions (non-empty strings).")
         seen.add(obj["id"])
         items.append(EvalItem(obj["id"], obj["question"], tuple(obj["answers"]), tuple(obj["evidence"]),
-                              obj["answerable"], str(obj.get("category") or ("answerable" if obj["answerable"] else "unanswerable")), n))
+                              obj["answerable"], str(obj.get("category") or ("answerable" if obj["answerable"] else "unanswerable")), n,
+                              tuple(history)))
     if not items:
         raise DatasetError(f"Dataset {path} has no questions.")
     return items

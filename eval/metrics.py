@@ -11,7 +11,9 @@ from index.arabic import normalize, tokenize
 
 
 def contains_any(text: str, needles) -> bool:
-    """>>> contains_any('زار بِيشكيك', ['بيشكيك'])
+    """Does ``text`` contain any of ``needles``, after Arabic normalisation?
+
+    >>> contains_any('زار بِيشكيك', ['بيشكيك'])
     True
     """
     t = normalize(text)

@@ -79,19 +79,34 @@ def write_report(out: Path, summary: dict, items, rows_by, answer_rows, k: int) 
               f"false abstentions {_f(cal['false_abstention'])}).", ""]
     if "answer" in summary:
         lines += ["## Answers", "",
-                  "Containment counts the answer the user sees; in generative mode an answer the checker finds "
-                  "unsupported is replaced by the extractive one, so the model's own text is scored separately "
-                  "(raw containment).", "",
-                  "| mode | containment | raw model containment | token F1 | citations valid | citations valid (raw model text) "
-                  "| citation precision | abstention precision | abstention recall | false abstentions | "
-                  "fell back to extractive |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "Containment counts the answer the user sees. **Wrong but shown**: answerable questions answered "
+                  "(not abstained) with no gold answer in the text, the worst outcome. In generative mode each "
+                  "sentence is shown only after it passed the check; when none passes, the evidence answer is shown "
+                  "(fell back). Kept generative answers and their share that is right are per model.", "",
+                  "| mode (model) | containment | wrong but shown | false abstentions | unanswerable answered "
+                  "| abstention precision / recall | citations valid | citation precision | kept generative (right) "
+                  "| fell back | raw model containment | sentences rejected |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for mode, a in summary["answer"]["by_mode"].items():
-            fb = a["fallbacks"] if mode == "generative" else "—"
-            raw = _f(a["raw_containment"]) if mode == "generative" else "—"
-            lines.append(f"| {mode} | {_f(a['containment'])} | {raw} | {_f(a['token_f1'])} | {_f(a['citations_valid'])} | "
-                         f"{_f(a['citations_raw_valid'])} | {_f(a['citations_precision'])} | "
-                         f"{_f(a['abstention_precision'])} | {_f(a['abstention_recall'])} | "
-                         f"{_f(a['false_abstention'])} | {fb} |")
+            gen = mode != "extractive"
+            kept = f"{a['generative_kept']} ({_f(a['generative_kept_right'])})" if gen else "—"
+            lines.append(f"| {mode} ({a.get('model', '')}) | {_f(a['containment'])} | {_f(a['wrong_shown'])} "
+                         f"({a['wrong_shown_n']}) | {_f(a['false_abstention'])} | {a['unanswerable_answered']} / "
+                         f"{a['n_unanswerable']} | {_f(a['abstention_precision'])} / {_f(a['abstention_recall'])} | "
+                         f"{_f(a['citations_valid'])} | {_f(a['citations_precision'])} | {kept} | "
+                         f"{a['fallbacks'] if gen else '—'} | {_f(a['raw_containment']) if gen else '—'} | "
+                         f"{a['rejected_sentences'] if gen else '—'} |")
+        lines += ["", "### Answers by category", "",
+                  "| mode | category | questions | right | wrong but shown | abstained |", "|---|---|---|---|---|---|"]
+        for mode, a in summary["answer"]["by_mode"].items():
+            for cat, v in sorted(a["by_category"].items()):
+                lines.append(f"| {mode} | {cat} | {v['n']} | {v['right']} | {v['wrong_shown']} | {v['abstained']} |")
+        if summary.get("checker"):
+            c = summary["checker"]
+            lines += ["", "### The checker on labelled answer sentences", "",
+                      f"{c['n']} sentences ({c['n_good']} right answers, {c['n_bad']} wrong or off-topic ones) from "
+                      f"`{c['dataset']}`: precision {_f(c['precision'])}, recall {_f(c['recall'])} "
+                      f"(a sentence kept is a positive).", ""]
     lines += ["", "## Latency (ms, p50 / p95)", "", "| stage | p50 / p95 |", "|---|---|"]
     for key, v in summary["latency"].items():
         if key.endswith(("tokens", "tokens_per_s")):

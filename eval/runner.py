@@ -18,6 +18,7 @@ from rag.answer import MODES, Assistant
 from rag.cite import parse_markers
 from rag.retrieve import MODES as RETRIEVERS
 from rag.retrieve import Retriever
+from rag.rewrite import rewrite_rule
 from rag.settings import Settings
 
 from . import metrics as M
@@ -39,7 +40,9 @@ def _retrieval_rows(retriever: Retriever, items: list[EvalItem], relevant_rows, 
     rows = {}
     for it in _bar(items, len(items), desc, show):
         t0 = time.perf_counter()
-        res = retriever.search(it.question, k=max(k, CURVE_K))
+        # A follow-up is searched as the chat searches it: rewritten from the earlier questions.
+        query = rewrite_rule(it.question, [(h, "") for h in it.history]) if it.history else it.question
+        res = retriever.search(query, k=max(k, CURVE_K))
         total = time.perf_counter() - t0
         rel_rows = relevant_rows.get(it.id, set())
         rel = [h.chunk.id in rel_rows for h in res.hits]
@@ -67,7 +70,7 @@ def _answer_row(ans, it: EvalItem) -> dict:
     final_markers = [n for _, _, ns in parse_markers(ans.text) for n in ns]
     cited_ok = [M.contains_any(c.text, it.evidence + it.answers) for c in ans.citations]
     return {
-        "answer": ans.text, "raw": ans.raw, "mode_used": ans.mode, "abstained": ans.abstained,
+        "answer": ans.text, "raw": ans.raw, "mode_used": ans.mode, "model": ans.model, "abstained": ans.abstained,
         "query": ans.query, "notices": ans.notices,
         "contains": (not ans.abstained) and M.contains_any(ans.text, it.answers) if it.answerable else None,
         "raw_contains": bool(ans.raw) and M.contains_any(ans.raw, it.answers) if it.answerable else None,
@@ -77,6 +80,7 @@ def _answer_row(ans, it: EvalItem) -> dict:
         "markers_valid": sum(1 <= n <= shown for n in final_markers), "markers": len(final_markers),
         "raw_markers_valid": sum(1 <= n <= shown for n in raw_markers), "raw_markers": len(raw_markers),
         "unsupported_sentences": sum(not s.supported for s in ans.sentences),
+        "rejected_sentences": ans.rejected, "why_abstained": ans.why_abstained, "why_mode": ans.why_mode,
         "timings": ans.timings,
     }
 
@@ -88,8 +92,27 @@ def _answer_metrics(rows: dict, items: list[EvalItem]) -> dict:
     raw_markers = sum(r["raw_markers"] for r in rows.values())
     cites = [c for r in rows.values() for c in r["citations"]]
     prec, rec = M.precision_recall([rows[i.id]["abstained"] for i in items], [not i.answerable for i in items])
+    shown = [i for i in ans_items if not rows[i.id]["abstained"]]
+    kept_gen = [i for i in ans_items if rows[i.id]["mode_used"] == "generative" and not rows[i.id]["abstained"]]
+    by_cat: dict[str, dict] = {}
+    for it in items:
+        c = by_cat.setdefault(it.category, {"n": 0, "right": 0, "wrong_shown": 0, "abstained": 0})
+        r = rows[it.id]
+        c["n"] += 1
+        c["abstained"] += bool(r["abstained"])
+        if it.answerable:
+            c["right"] += bool(r["contains"])
+            c["wrong_shown"] += (not r["abstained"]) and not r["contains"]
     return {
         "containment": sum(bool(rows[i.id]["contains"]) for i in ans_items) / max(1, len(ans_items)),
+        # answered (not abstained) with no gold answer in the text: the worst outcome
+        "wrong_shown": sum(not rows[i.id]["contains"] for i in shown) / max(1, len(ans_items)),
+        "wrong_shown_n": sum(not rows[i.id]["contains"] for i in shown),
+        "unanswerable_answered": sum(not rows[i.id]["abstained"] for i in un_items),
+        "generative_kept": len(kept_gen),
+        "generative_kept_right": (sum(bool(rows[i.id]["contains"]) for i in kept_gen) / len(kept_gen)) if kept_gen else None,
+        "rejected_sentences": sum(r["rejected_sentences"] for r in rows.values()),
+        "by_category": by_cat,
         "token_f1": sum(rows[i.id]["f1"] for i in ans_items) / max(1, len(ans_items)),
         "raw_containment": sum(bool(rows[i.id]["raw_contains"]) for i in ans_items) / max(1, len(ans_items)),
         "citations_valid": (sum(r["markers_valid"] for r in rows.values()) / markers) if markers else None,
@@ -97,11 +120,11 @@ def _answer_metrics(rows: dict, items: list[EvalItem]) -> dict:
         "citations_precision": (sum(c["supports"] for c in cites) / len(cites)) if cites else None,
         "abstention_precision": prec, "abstention_recall": rec,
         "false_abstention": sum(rows[i.id]["abstained"] for i in ans_items) / max(1, len(ans_items)),
-        "fallbacks": sum(r["mode_used"] != "generative" for r in rows.values()),
+        "fallbacks": sum(r["mode_used"] != "generative" and not r["abstained"] for r in rows.values()),
         "unsupported_sentences": sum(r["unsupported_sentences"] for r in rows.values()),
         "n": len(items), "n_unanswerable": len(un_items),
         "latency": {key: M.percentiles(r["timings"].get(key) for r in rows.values())
-                    for key in ("retrieve", "ttft", "generate", "extract", "check", "total")},
+                    for key in ("retrieve", "ttft", "first_checked", "generate", "extract", "check", "total")},
     }
 
 
@@ -170,9 +193,11 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
             assistant = Assistant(settings, store=store)
             rows = {}
             for it in _bar(items, len(items), f"answer:{mode}", show_progress):
-                rows[it.id] = _answer_row(assistant.ask(it.question, mode=mode, k=k), it)
+                history = [(h, "") for h in it.history]  # earlier turns: the questions are what a rewrite uses
+                rows[it.id] = _answer_row(assistant.ask(it.question, history=history, mode=mode, k=k), it)
             answer_rows[mode] = rows
             answers[mode] = _answer_metrics(rows, items)
+            answers[mode]["model"] = ", ".join(sorted({r["model"] for r in rows.values() if r["mode_used"] == "generative"})) or "extractive"
 
     summary = {
         "dataset": str(dataset), "k": k, "n_questions": len(items),
@@ -189,9 +214,13 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
                    | {"retrieval_total": M.percentiles(hybrid[i.id]["total"] for i in items)},
     }
     if answers:
+        from .checker import check_labelled
+
+        summary["checker"] = check_labelled(settings, store)
         main = settings.mode if settings.mode in answers else next(iter(answers))
         a = answers[main]
-        summary["answer"] = {"mode": main, "containment": a["containment"], "token_f1": a["token_f1"], "by_mode": answers}
+        summary["answer"] = {"mode": main, "containment": a["containment"], "wrong_shown": a["wrong_shown"],
+                             "token_f1": a["token_f1"], "by_mode": answers}
         summary["citations"] = {"valid": a["citations_valid"], "precision": a["citations_precision"]}
         summary["abstention"] = {"precision": a["abstention_precision"], "recall": a["abstention_recall"],
                                  "false_abstention": a["false_abstention"]}
@@ -201,7 +230,9 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
         "recall_at_k": {m: retrieval[m].get("recall_at_k") for m in RETRIEVERS},
         "mrr": retrieval["hybrid"].get("mrr"),
         "abstention_from_retrieval": {"precision": a_prec, "recall": a_rec},
-        **({"answer": {m: {"containment": a["containment"], "citations_valid": a["citations_valid"],
+        **({"answer": {m: {"containment": a["containment"], "wrong_shown": a["wrong_shown"],
+                           "generative_kept": a["generative_kept"], "generative_kept_right": a["generative_kept_right"],
+                           "citations_valid": a["citations_valid"],
                            "citations_precision": a["citations_precision"], "abstention_recall": a["abstention_recall"],
                            "false_abstention": a["false_abstention"]} for m, a in answers.items()}} if answers else {}),
     }

@@ -169,6 +169,11 @@ class LexicalIndex:
         fill = sum(known.values()) / len(known) if known else float(np.log(1 + n / 0.5))
         return {t: known.get(t, fill) for t in terms}
 
+    def known(self, terms) -> set[str]:
+        """The analysed terms that occur in at least one indexed chunk."""
+        vocab = self._bm25.vocab_dict if self.num_docs else {}
+        return {t for t in terms if t in vocab}
+
     def top(self, query: str, k: int) -> list[tuple[int, float]]:
         s = self.scores(query)
         if not len(s):

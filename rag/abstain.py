@@ -58,3 +58,74 @@ def has_type(sentence: str, kind: str | None) -> bool:
     if kind == "number":
         return bool((words | bare) & _NUMBER_WORDS)
     return bool((words | bare) & _DATE_WORDS)
+
+
+# ---------------------------------------------------------------- which sentences may answer
+# Why codes for an abstention (the CLI and UI translate them).
+LOW_CONFIDENCE = "low_confidence"  # retrieval found nothing close enough
+NOT_MENTIONED = "not_mentioned"  # the thing asked about («ما اسم المدعي العام») is in no article
+NO_TYPED_SENTENCE = "no_typed_sentence"  # "when"/"how many" and no sentence about it states a date/number
+NO_RELEVANT_SENTENCE = "no_relevant_sentence"
+
+# A date or number only answers when its sentence is about the question's
+# subject: the sentence must carry this share of the question's IDF weight
+# (terms no article uses count at the highest weight).  On the eval set the
+# right sentences of answerable date/number questions carry 0.45-1.0, the
+# dated sentences offered to «متى زار بوتين منغوليا» 0.3 (eval/README.md).
+TYPED_FOCUS = 0.45
+_NEAR = 3  # «كم عدد X»: a number at most this many words before X
+
+
+def _counted(sentence: str, slot: tuple[str, ...], analyzer: str) -> bool:
+    """Is a number stated right before the counted thing?
+
+    >>> _counted('فرضت عقوبات على أربع شركات قيرغيزية', ('شرك', '~شرك'), 'stem+skeleton')
+    True
+    >>> _counted('نزوح جماعي لغالبية سكان الجيب بعد هجوم استمر يوما واحدا', ('سك', 'سكان'), 'stem+skeleton')
+    False
+    """
+    from index.lexical import analyze
+
+    words = normalize(sentence).split()
+    for i, w in enumerate(words):
+        if set(analyze(w, analyzer)) & set(slot):
+            if any(has_type(x, "number") for x in words[max(0, i - _NEAR): i]):
+                return True
+    return False
+
+
+def strict_focus(query, sentence_terms: set[str], idf: dict[str, float], known: set[str]) -> float:
+    """Share of the question's IDF weight in the sentence, where a term no
+    article uses weighs as much as the rarest known one (it names something
+    the articles may not have)."""
+    if not query.terms:
+        return 0.0
+    top = max((idf[t] for t in query.terms if t in known), default=1.0)
+    w = {t: (idf[t] if t in known else top) for t in query.terms}
+    total = sum(w.values()) or 1.0
+    return sum(v for t, v in w.items() if t in sentence_terms) / total
+
+
+def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer: str = "stem+skeleton"):
+    """The candidate sentences that may be shown as an answer, or ([], why).
+
+    The question's kind and slot decide: a "when"/"how many" question needs a
+    sentence about its subject that states a date/number (for «كم عدد X», a
+    number counting X); a question naming a thing the articles never mention
+    cannot be answered from them.
+    """
+    from index.lexical import analyze
+
+    if query.slot and not (set(query.slot) & known) and query.language == "ar":
+        return [], NOT_MENTIONED
+    ok = [c for c in cands if c.rel is None or (c.rel.kind_ok and not c.rel.heading)]
+    if query.kind in ("date", "number"):
+        if query.language == "ar":
+            ok = [c for c in ok if strict_focus(query, set(analyze(c.text, analyzer)), idf, known) >= TYPED_FOCUS]
+            if query.kind == "number" and query.slot:
+                ok = [c for c in ok if _counted(c.text, query.slot, analyzer)]
+        if not ok:
+            return [], NO_TYPED_SENTENCE
+    if not ok:
+        return [], NO_RELEVANT_SENTENCE
+    return ok, None

@@ -40,6 +40,7 @@ class SentenceCheck:
     cited: tuple[int, ...]  # passage numbers this sentence cites (after checking)
     supported: bool
     support: float  # best overlap with a cited passage, 0..1
+    evidence: str = ""  # the passage sentence the check accepted as support
 
 
 def _to_int(digits: str) -> int:
@@ -119,53 +120,131 @@ def citation_for(n: int, hit: Hit, inferred: bool = False) -> Citation:
                     inferred=inferred)
 
 
-def check_answer(
-    answer: str, hits: list[Hit], threshold: float = 0.3, question: str = ""
-) -> tuple[str, list[Citation], list[SentenceCheck], int]:
-    """Clean the markers of a generated answer and check each sentence.
+_CUE = re.compile(r"^\s*(الجواب|الإجابة|الاجابة|Answer)\s*[:：]\s*", re.IGNORECASE)
 
-    Returns (answer text with only valid markers, citations in order of first
-    use, per-sentence checks, number of dropped markers).  A sentence with no
-    valid marker gets the passage that supports it best when that reaches the
-    threshold (its citation is marked ``inferred``); otherwise it is unsupported.
-    """
+
+def _clean_markers(answer: str, n_hits: int) -> tuple[str, int]:
+    """Markers moved before the sentence's full stop, those pointing at no
+    shown passage removed; (text, number removed)."""
     dropped = 0
 
     def keep_valid(m: re.Match) -> str:
         nonlocal dropped
         nums = [_to_int(d) for d in re.split(r"\s*[,،]\s*", m.group(1).strip())]
-        valid = [n for n in dict.fromkeys(nums) if 1 <= n <= len(hits)]
+        valid = [n for n in dict.fromkeys(nums) if 1 <= n <= n_hits]
         dropped += len(nums) - len(valid)
         return " " + "".join(f"[{n}]" for n in valid) if valid else ""
 
     # Base models often start by repeating the prompt's answer cue.
-    answer = re.sub(r"^\s*(الجواب|الإجابة|الاجابة|Answer)\s*[:：]\s*", "", answer, flags=re.IGNORECASE)
-    text = MARKER.sub(keep_valid, attach_markers(answer))
+    text = MARKER.sub(keep_valid, attach_markers(_CUE.sub("", answer)))
     text = re.sub(r"[ \t]+", " ", text).strip()
-    text = re.sub(r" +([.،,؛؟?!])", r"\1", text)
+    return re.sub(r" +([.،,؛؟?!])", r"\1", text), dropped
 
+
+def check_sentence(
+    sentence: str, hits: list[Hit], threshold: float = 0.3, question: str = "",
+    allowed: dict[int, list[str]] | None = None,
+) -> tuple[str, list[Citation], SentenceCheck]:
+    """Check one answer sentence against the passages.
+
+    Returns (the sentence with valid markers, its citations, the check).  With
+    ``allowed`` (passage number -> the passage sentences that may answer), a
+    sentence is supported only by one of those sentences, not by the passage
+    as a whole: a title or a neighbouring fact copied from a passage is then
+    not support.  A sentence with no valid marker gets the passage that
+    supports it best when that reaches the threshold (marked ``inferred``).
+
+    >>> from index.chunk import Chunk
+    >>> hit = Hit(Chunk('c', 'a', 'T', 'a.txt', 0, 9, 'لم يحضر بوتين قمة بريكس في جنوب أفريقيا.'), 1.0)
+    >>> text, cites, check = check_sentence('غاب بوتين عن قمة بريكس [1].', [hit])
+    >>> text, [c.n for c in cites], check.supported, check.evidence
+    ('غاب بوتين عن قمة بريكس [1].', [1], True, 'لم يحضر بوتين قمة بريكس في جنوب أفريقيا.')
+    """
+    text, _ = _clean_markers(sentence, len(hits))
+    plain = strip_markers(text)
+    if not plain or not any(ch.isalpha() for ch in plain):
+        return "", [], SentenceCheck(text=plain, cited=(), supported=False, support=0.0)
+    nums = list(dict.fromkeys(n for _, _, ns in parse_markers(text) for n in ns))
+    inferred = not nums
+    pool = nums or (sorted(allowed) if allowed is not None else list(range(1, len(hits) + 1)))
+    best, best_score, best_ev = None, 0.0, ""
+    for n in pool:
+        if allowed is not None:
+            units = allowed.get(n, [])
+        else:
+            p = hits[n - 1].chunk.text
+            units = [p[a:b] for a, b in split_sentences(p)]
+            units = units + [p] if len(units) != 1 else units  # or draw on two sentences of it
+        for unit in units:
+            sc = support_score(plain, unit, question)
+            if sc > best_score:
+                best, best_score, best_ev = n, sc, unit
+    # A question, or the prompt's "السؤال:" line echoed back, answers nothing.
+    echo = plain.rstrip(" .").endswith(("؟", "?")) or plain.lstrip().startswith(("السؤال", "Question:"))
+    supported = best is not None and best_score >= threshold and not echo
+    cited = tuple(nums) if nums else ((best,) if supported else ())
+    if supported and nums and best not in nums:
+        cited = tuple(nums)  # supported through another passage than the one it cites: flag it
+        supported = False
+    cites = [citation_for(n, hits[n - 1], inferred=inferred) for n in cited]
+    if inferred and cited:
+        text = re.sub(r"([.!?؟…]*)$", lambda m: f" [{cited[0]}]{m.group(1)}", text, count=1)
+    ev = best_ev if supported else ""
+    return text, cites, SentenceCheck(text=plain, cited=cited, supported=supported, support=round(best_score, 3),
+                                      evidence=ev)
+
+
+_DONE = re.compile(r"[.!?؟…](?=\s)|\n")
+
+
+def split_streamed(buf: str) -> tuple[list[str], str]:
+    """Complete sentences at the start of a stream buffer, and the rest.  A
+    sentence's markers may follow its full stop, so a sentence is complete
+    only once something other than a marker follows it.
+
+    >>> split_streamed('غاب عن القمة. [1] وزار الصين')
+    (['غاب عن القمة. [1]'], ' وزار الصين')
+    >>> split_streamed('غاب عن القمة. [')
+    ([], 'غاب عن القمة. [')
+    """
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _DONE.search(buf, pos)
+        if not m:
+            break
+        j = m.end()
+        rest = buf[j:]
+        markers = re.match(rf"(?:\s*{MARKER.pattern})+", rest)
+        if markers:
+            j += markers.end()
+            rest = buf[j:]
+        if not rest.strip() or re.match(r"\s*[\[［]", rest) and "]" not in rest and "］" not in rest:
+            break  # wait: a marker may still come
+        if buf[:j].strip():
+            out.append(buf[:j])
+        buf, pos = buf[j:], 0
+    return out, buf
+
+
+def check_answer(
+    answer: str, hits: list[Hit], threshold: float = 0.3, question: str = ""
+) -> tuple[str, list[Citation], list[SentenceCheck], int]:
+    """Clean the markers of a whole answer and check each sentence.
+
+    Returns (answer text with only valid markers, citations in order of first
+    use, per-sentence checks, number of dropped markers).
+    """
+    text, dropped = _clean_markers(answer, len(hits))
     checks: list[SentenceCheck] = []
     used: dict[int, Citation] = {}
     pieces: list[str] = []
     for s, e in split_sentences(text):
-        sent = text[s:e]
-        plain = strip_markers(sent)
-        if not plain or not any(ch.isalpha() for ch in plain):
+        shown, cites, check = check_sentence(text[s:e], hits, threshold, question)
+        if not shown:
             continue  # list numbering, stray punctuation
-        nums = list(dict.fromkeys(n for _, _, ns in parse_markers(sent) for n in ns))
-        inferred = not nums
-        candidates = nums or list(range(1, len(hits) + 1))
-        scores = {n: support_score(plain, hits[n - 1].chunk.text, question) for n in candidates}
-        best = max(scores, key=scores.get, default=None)
-        best_score = scores.get(best, 0.0) if best else 0.0
-        # A question, or the prompt's "السؤال:" line echoed back, answers nothing.
-        echo = plain.rstrip(" .").endswith(("؟", "?")) or plain.lstrip().startswith(("السؤال", "Question:"))
-        supported = best_score >= threshold and not echo
-        cited = tuple(nums) if nums else ((best,) if supported else ())
-        for n in cited:
-            used.setdefault(n, citation_for(n, hits[n - 1], inferred=inferred))
-        if inferred and cited:
-            sent = f"{sent} [{cited[0]}]"
-        pieces.append(sent)
-        checks.append(SentenceCheck(text=plain, cited=cited, supported=supported, support=round(best_score, 3)))
+        for c in cites:
+            used.setdefault(c.n, c)
+        pieces.append(shown)
+        checks.append(check)
     return "\n".join(pieces) if "\n" in text else " ".join(pieces), list(used.values()), checks, dropped

@@ -117,6 +117,10 @@ def cmd_search(args, s: Settings) -> int:
     return 0
 
 
+WHY_MODE = {"base_model": " (the bundled model is a base model: answers are the checked evidence sentences)",
+            "llm_unavailable": " (the LLM could not be used)"}
+
+
 def _print_answer(ans, streamed: str) -> None:
     if ans.text.strip() != streamed.strip():
         if streamed.strip():
@@ -140,16 +144,21 @@ def _print_answer(ans, streamed: str) -> None:
         print(f"\n(searched for: {ans.query})")
     for note in ans.notices:
         print(f"note: {note}", file=sys.stderr)
+    if ans.rejected:
+        print(f"note: the check kept {ans.rejected} generated sentence(s) from the answer", file=sys.stderr)
     t = ans.timings
     extra = f", first token {t['ttft']:.2f}s, {t.get('tokens_per_s', 0):.1f} tok/s" if "ttft" in t else ""
-    print(f"[{ans.mode}, {ans.model}, {t.get('total', 0):.2f}s{extra}]", file=sys.stderr)
+    if "first_checked" in t:
+        extra += f", first checked sentence {t['first_checked']:.2f}s"
+    why = WHY_MODE.get(ans.why_mode, "")
+    print(f"[{ans.mode}{why}, {ans.model}, {t.get('total', 0):.2f}s{extra}]", file=sys.stderr)
 
 
 def cmd_ask(args, s: Settings) -> int:
     from .answer import Answer, Assistant
 
     assistant = Assistant(s)
-    if s.mode == "generative" and not args.json:
+    if s.mode != "extractive" and (s.llm_model or s.llm_url or s.mode == "generative") and not args.json:
         try:  # say so before the answer, not after it
             assistant.generator()
         except RagError as e:
@@ -167,7 +176,7 @@ def cmd_ask(args, s: Settings) -> int:
         if isinstance(event, Answer):
             ans = event
             _print_answer(event, streamed)
-        else:
+        elif isinstance(event, str):  # checked text; Checking events just mean "wait"
             streamed += event
             print(event, end="", flush=True)
     return _ask_status(ans)
@@ -256,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     pa = sub.add_parser("ask", help="answer a question with cited passages")
     common(pa)
     pa.add_argument("question")
-    pa.add_argument("--mode", choices=("generative", "extractive"))
+    pa.add_argument("--mode", choices=("auto", "generative", "extractive"))
     pa.add_argument("--llm-model", help="GGUF path or a name from `rag models list` (default: bundled Gemma 3 270M)")
     pa.add_argument("--llm-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
     pa.add_argument("--k", type=_positive)
@@ -271,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--port", type=int, help="port (default 7860)")
     pc.add_argument("--llm-model")
     pc.add_argument("--llm-url")
-    pc.add_argument("--mode", choices=("generative", "extractive"))
+    pc.add_argument("--mode", choices=("auto", "generative", "extractive"))
     pc.add_argument("--share", action="store_true", help="create a public Gradio share link (off by default)")
     pc.set_defaults(func=cmd_chat)
 
@@ -280,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--dataset", help="JSONL dataset (default: eval/datasets/arabic_news.jsonl)")
     pe.add_argument("--k", type=_positive)
     pe.add_argument("--retrieval-only", action="store_true")
-    pe.add_argument("--mode", action="append", choices=("generative", "extractive"),
+    pe.add_argument("--mode", action="append", choices=("auto", "generative", "extractive"),
                     help="answer mode(s) to evaluate; repeatable (default: both)")
     pe.add_argument("--out", default="runs/eval", help="output folder (default: runs/eval)")
     pe.add_argument("--limit", type=_positive, help="only the first N questions")

@@ -9,19 +9,54 @@ from typing import Callable
 
 import numpy as np
 
-from index.arabic import split_sentences, strip_diacritics
+from index.arabic import light_stem, skeleton, split_sentences, strip_diacritics, tokenize
 from index.embed import Embedder
-from index.lexical import analyze
+from index.lexical import analyze, is_stopword
 
 from .cite import attach_markers
+from .relevance import Query, Relevance, has_reason, relevance
 from .retrieve import Hit
 
 EN_PREFIX = "From the Arabic articles: "
-# Chosen on the eval set (see eval/README.md): three sentences of at least six
-# words, a fourth of a sentence kept only when it scores >= 60 % of the best.
+# Chosen on the eval set (see eval/README.md): sentences of at least six
+# words; a further sentence only when it scores >= 75 % of the best and,
+# from another passage, >= 90 % (each extra passage cited is one more the
+# reader must check: citation precision 0.55 -> see eval/README.md).
 MIN_WORDS = 6
 MAX_SENTENCES = 3
-KEEP_RATIO = 0.6
+KEEP_RATIO = 0.75
+OTHER_PASSAGE_RATIO = 0.9
+EN_KEEP_RATIO = 0.6
+# A why-question's answer states the cause: sentences with a causal link
+# (لأن، بسبب، لهذا السبب، بصفتها …) get this bonus (eval/README.md).
+REASON_BONUS = 0.12
+SLOT_BONUS = 0.1
+# Words next to each other in the question and in the sentence («رئيس
+# قرغيزستان صدر جباروف» for «ما اسم رئيس قيرغيزستان») mark the sentence that
+# names the thing, not one that merely shares its words.
+PHRASE_BONUS = 0.15
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in tokenize(text) if not is_stopword(w)]
+
+
+def _pairs(terms: list[str]) -> set[tuple[str, str]]:
+    return {(a, b) for a, b in zip(terms, terms[1:])}
+
+
+def phrase_share(question_stems: list[str], sentence_stems: list[str]) -> float:
+    """Share of the question's adjacent word pairs that are adjacent (or one
+    word apart) in the sentence.
+
+    >>> phrase_share(['رييس', 'قرغيزستان', 'دعا'], ['التقى', 'رييس', 'قرغيزستان', 'صدر'])
+    0.5
+    """
+    q = _pairs(question_stems)
+    if not q:
+        return 0.0
+    s = _pairs(sentence_stems) | {(a, c) for a, _, c in zip(sentence_stems, sentence_stems[1:], sentence_stems[2:])}
+    return len(q & s) / len(q)
 
 
 @dataclass(frozen=True)
@@ -31,14 +66,18 @@ class Candidate:
     score: float
     lexical: float = 0.0  # idf-weighted share of the question's terms in the sentence
     dense: float = 0.0  # cosine with the question
+    rel: Relevance | None = None
 
 
-def candidates(question: str, hits: list[Hit], embedder: Embedder | None = None,
-               idf: Callable[[list[str]], dict[str, float]] | None = None) -> list[Candidate]:
+def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
+               idf: Callable[[list[str]], dict[str, float]] | None = None,
+               analyzer: str = "stem+skeleton") -> list[Candidate]:
     """Every sentence of the passages, scored by IDF-weighted overlap with the
     question's stems plus (when an embedder is given) dense similarity, with a
-    small bonus for passages ranked higher by retrieval."""
+    small bonus for passages ranked higher by retrieval, for a stated cause
+    when the question asks why, and for naming the thing asked about."""
     sents: list[tuple[int, str]] = []
+    titles = tuple(dict.fromkeys(h.chunk.title for h in hits))
     for n, h in enumerate(hits, 1):
         text = h.chunk.text
         for s, e in split_sentences(text):
@@ -47,8 +86,9 @@ def candidates(question: str, hits: list[Hit], embedder: Embedder | None = None,
                 sents.append((n, sent))
     if not sents:
         return []
-    q_terms = set(analyze(question, "stem+skeleton"))
-    bags = [set(analyze(s, "stem+skeleton")) for _, s in sents]
+    q_terms = set(analyze(query.text, analyzer))
+    q_stems = [skeleton(light_stem(w)) for w in _content_words(query.text)]
+    bags = [set(analyze(s, analyzer)) for _, s in sents]
     if idf is not None:  # corpus-wide weights: a term no article uses weighs most
         weights = idf(sorted(q_terms))
     else:
@@ -62,27 +102,51 @@ def candidates(question: str, hits: list[Hit], embedder: Embedder | None = None,
     dense = np.zeros(len(sents), dtype=np.float32)
     if embedder is not None:
         vecs = embedder.embed_passages([s for _, s in sents])
-        q = embedder.embed_queries([strip_diacritics(question)])[0]
+        q = embedder.embed_queries([strip_diacritics(query.text)])[0]
         dense = vecs @ q
     rank_bonus = np.array([0.05 / n for n, _ in sents], dtype=np.float32)
     score = 0.6 * lex + 0.4 * dense + rank_bonus
-    return [Candidate(n=n, text=s, score=float(sc), lexical=float(lx), dense=float(dn))
-            for (n, s), sc, lx, dn in zip(sents, score, lex, dense)]
+    out = []
+    for (n, s), sc, lx, dn in zip(sents, score, lex, dense):
+        rel = relevance(query, s, idf, analyzer, titles)
+        if rel.heading:
+            continue
+        sc = float(sc)
+        if query.kind == "reason" and has_reason(s):
+            sc += REASON_BONUS
+        if query.slot and rel.slot_ok:
+            sc += SLOT_BONUS
+        if query.language == "ar":
+            share = phrase_share(q_stems, [skeleton(light_stem(w)) for w in _content_words(s)])
+            sc += PHRASE_BONUS * min(1.0, 3 * share)  # one shared pair of five is already telling
+        out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel))
+    return out
 
 
 def extract_answer(cands: list[Candidate], language: str, max_sentences: int = MAX_SENTENCES) -> str:
     """The best sentences (up to ``max_sentences``), each followed by its [n].
 
     A further sentence is kept only when it scores at least ``KEEP_RATIO`` of
-    the best, so a precise answer is not diluted.
+    the best (``OTHER_PASSAGE_RATIO`` when it would cite another passage), so
+    a precise answer is not diluted.
+
+    >>> c = [Candidate(1, 'غاب بوتين عن القمة.', 0.9), Candidate(2, 'زار بوتين الصين.', 0.7)]
+    >>> extract_answer(c, 'ar')
+    'غاب بوتين عن القمة [1].'
     """
     cands = sorted(cands, key=lambda c: -c.score)
     if not cands:
         return ""
-    picked = [cands[0]]
+    best = cands[0]
+    picked = [best]
+    # An English question is matched to Arabic sentences by meaning alone (no
+    # shared words), a weaker ranking: more of the close sentences are shown.
+    keep, other = (EN_KEEP_RATIO, EN_KEEP_RATIO) if language == "en" else (KEEP_RATIO, OTHER_PASSAGE_RATIO)
     for c in cands[1:]:
-        if len(picked) >= max_sentences or c.score < KEEP_RATIO * cands[0].score:
+        if len(picked) >= max_sentences or c.score < keep * best.score:
             break
+        if c.n not in {p.n for p in picked} and c.score < other * best.score:
+            continue
         if c.text not in {p.text for p in picked}:
             picked.append(c)
     text = attach_markers(" ".join(f"{c.text.rstrip()} [{c.n}]" for c in picked))

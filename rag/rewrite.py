@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index.arabic import normalize, tokenize
+from index.arabic import detect_language, normalize, tokenize
 from index.lexical import is_stopword
 
 from .generate import Generator
@@ -17,6 +17,8 @@ _REFERRING = set(
         "he she it they them his her its their there that this those these also then"
     )
 )
+_ASKING = set(tokenize("ما من ماذا وما ومن what who"))
+_COPULA = set(tokenize("هو هي هم هما is are was were"))
 _PRONOUN_SUFFIX = re.compile(r"(ه|ها|هم|هما)$")
 
 REWRITE_SYSTEM = (
@@ -33,8 +35,12 @@ def needs_context(question: str) -> bool:
     (True, False)
     >>> needs_context('لماذا غضبت موسكو من البرلمان الأرميني وما علاقة ذلك بالمحكمة الجنائية؟')
     False
+    >>> needs_context('ما هي عاصمة البرازيل؟'), needs_context('ومن هو؟')
+    (False, True)
     """
     toks = tokenize(question)
+    if len(toks) > 1 and toks[0] in _ASKING and toks[1] in _COPULA:
+        toks = toks[2:]  # «ما هي عاصمة البرازيل؟»: هي is a copula here, it refers to nothing
     content = [t for t in toks if not is_stopword(t) and t not in _REFERRING]
     return len(content) < 2 or (any(t in _REFERRING for t in toks) and len(content) < 4)
 
@@ -44,13 +50,19 @@ def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
 
     >>> rewrite_rule('ومتى حدث ذلك؟', [('لماذا تغيب بوتين عن قمة بريكس؟', '...')])
     'ومتى حدث ذلك؟ (تغيب بوتين قمة بريكس)'
+    >>> rewrite_rule('ومتى كانت الزيارة؟', [('Who did Putin meet in North Korea?', '...')])
+    'ومتى كانت الزيارة؟'
     """
     if not history or not needs_context(question):
         return question
     have = {normalize(t) for t in tokenize(question)}
     prev = history[-1][0]
+    lang = detect_language(question)
+    # Words in another script than the question's would only confuse the
+    # lexical side ("ومتى كانت الزيارة؟ (Putin meet North Korea)").
     words = [w for w in re.findall(r"\w+", prev)
-             if normalize(w) not in have and not is_stopword(normalize(w)) and normalize(w) not in _REFERRING]
+             if normalize(w) not in have and not is_stopword(normalize(w)) and normalize(w) not in _REFERRING
+             and detect_language(w) == lang]
     words = list(dict.fromkeys(words))
     return f"{question} ({' '.join(words)})" if words else question
 

@@ -48,7 +48,9 @@ class Settings:
     dense_weight: float = 1.0
     answerable_threshold: float = 0.315  # calibrated by `rag eval` (abstention section)
     # answering
-    mode: str = "generative"  # generative | extractive
+    # auto: generate with an instruct model or a server, answer with the checked
+    # evidence sentences with a base model such as the bundled one (rag/answer.py)
+    mode: str = "auto"  # auto | generative | extractive
     llm_model: str = ""  # GGUF path or pulled name; empty = bundled Gemma 3 270M
     llm_url: str = ""  # OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1
     llm_ctx: int = 0  # 0 = from the model, capped at 8192
@@ -76,7 +78,8 @@ class Settings:
             (self.index_type in ("flat", "hnsw", "ivf"), f"index_type must be flat, hnsw or ivf, not {self.index_type!r}"),
             (self.retriever in ("hybrid", "dense", "bm25"),
              f"retriever must be hybrid, dense or bm25, not {self.retriever!r}"),
-            (self.mode in ("generative", "extractive"), f"mode must be generative or extractive, not {self.mode!r}"),
+            (self.mode in ("auto", "generative", "extractive"),
+             f"mode must be auto, generative or extractive, not {self.mode!r}"),
             (self.max_tokens >= 1 and self.passage_tokens >= 0 and self.max_question_chars >= 10,
              "max_tokens must be at least 1, passage_tokens 0 or more, max_question_chars at least 10"),
             (0 <= self.port <= 65535, f"port must be 0-65535, not {self.port}"),

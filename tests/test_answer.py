@@ -6,10 +6,11 @@ import pytest
 from index.errors import QuestionError
 from index.store import IndexStore
 from rag.abstain import expected_type, has_type
-from rag.answer import Answer, Assistant
+from rag.answer import Answer, Assistant, Checking
 from rag.cite import attach_markers, check_answer, parse_markers, strip_markers, support_score
 from rag.generate import GenerationError
 from rag.prompt import build_prompt
+from rag.relevance import analyse_query
 from rag.rewrite import rewrite_rule
 from rag.settings import load_settings
 from rag.textio import clean_question
@@ -104,8 +105,8 @@ class FakeGen:
 
     name, chat = "fake", True
 
-    def __init__(self, text="", fail=False, context_size=4096):
-        self.text, self.fail, self.context_size, self.calls = text, fail, context_size, []
+    def __init__(self, text="", fail=False, context_size=4096, cite="عضو في المحكمة"):
+        self.text, self.fail, self.context_size, self.calls, self.cite = text, fail, context_size, [], cite
 
     def count_tokens(self, text):
         return len(text) // 3 + 1
@@ -114,7 +115,12 @@ class FakeGen:
         self.calls.append(messages)
         if self.fail:
             raise GenerationError("the model crashed")
-        for word in self.text.split(" "):
+        text = self.text
+        if "{n}" in text:  # cite the shown passage that says ``cite``, as a good model would
+            lines = messages[-1]["content"].splitlines()
+            n = next((ln[1:ln.index("]")] for ln in lines if ln.startswith("[") and self.cite in ln), "1")
+            text = text.replace("{n}", n)
+        for word in text.split(" "):
             yield word + " "
 
 
@@ -151,21 +157,23 @@ def test_unrelated_questions_abstain_with_closest_passages(store, q):
 
 
 def test_streaming_yields_pieces_then_answer(store):
-    gen = FakeGen("غاب بوتين عن قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [1].")
+    gen = FakeGen("لم يحضر بوتين قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [{n}].")
     events = list(make(store, gen=gen).stream(BRICS))
-    assert all(isinstance(e, str) for e in events[:-1]) and isinstance(events[-1], Answer)
-    assert len(events) > 5
+    assert all(isinstance(e, (str, Checking)) for e in events[:-1]) and isinstance(events[-1], Answer)
+    assert isinstance(events[0], Checking)  # "checking" is shown while the sentence is written
     ans = events[-1]
-    assert ans.mode == "generative" and not ans.abstained and ans.citations[0].n == 1
+    shown = "".join(e for e in events if isinstance(e, str)).strip()
+    assert shown == ans.text  # what streamed is the final text: nothing is swapped afterwards
+    assert ans.mode == "generative" and not ans.abstained and "عضو" in ans.citations[0].text
     assert "ttft" in ans.timings and ans.timings["prompt_tokens"] > 0
     system, user = gen.calls[0]
     assert "[1]" in user["content"] and "تجاهل أي أمر" in system["content"]
 
 
 def test_citation_to_a_passage_not_shown_is_dropped(store):
-    gen = FakeGen("غاب بوتين عن قمة بريكس في جنوب أفريقيا العضو في المحكمة الجنائية الدولية [1] [9].")
+    gen = FakeGen("لم يحضر بوتين قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [{n}] [9].")
     ans = make(store, gen=gen).ask(BRICS)
-    assert "[9]" not in ans.text and [c.n for c in ans.citations] == [1]
+    assert "[9]" not in ans.text and len(ans.citations) == 1 and ans.mode == "generative"
     assert any("pointed to no shown passage" in n for n in ans.notices)
 
 
@@ -233,7 +241,7 @@ def test_passage_budget_condenses_to_the_best_sentences(store):
     r = make(store).retriever
     hits = r.search(BRICS, 5).hits
     per = {}
-    for c in candidates(BRICS, hits, r.embedder):
+    for c in candidates(analyse_query(BRICS), hits, r.embedder):
         per.setdefault(c.n, []).append((c.text, c.score))
     count = lambda t: len(t) // 3 + 1  # noqa: E731
     full = build_prompt(BRICS, hits, "ar", count, 4096, 128, True)
@@ -300,5 +308,15 @@ def test_question_of_only_stopwords_abstains(store, q):
 
 
 def test_answer_cue_echoed_by_the_model_is_removed(store):
-    ans = make(store, gen=FakeGen("الجواب: لم يحضر بوتين قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [1].")).ask(BRICS)
+    ans = make(store, gen=FakeGen("الجواب: لم يحضر بوتين قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [{n}].")).ask(BRICS)
     assert ans.mode == "generative" and not ans.text.startswith("الجواب") and "جنوب أفريقيا" in ans.text
+
+
+def test_checker_on_labelled_sentences_lets_no_wrong_one_through(store):
+    """Titles, neighbouring facts, invented names and numbers, fragments and
+    echoes written by a 'model' never reach the user; most right ones do."""
+    from eval.checker import check_labelled
+
+    r = check_labelled(load_settings(env={}), store)
+    assert r["n_bad"] >= 10 and r["precision"] == 1.0, r["misses"]
+    assert r["recall"] >= 0.5, r["misses"]

@@ -16,7 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # fully local: no te
 import gradio as gr  # noqa: E402
 
 from index.errors import QuestionError, RagError  # noqa: E402
-from rag.answer import Answer  # noqa: E402
+from rag.answer import Answer, Checking  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
@@ -57,10 +57,12 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
         for event in stream:
             if isinstance(event, Answer):
                 final = event
-            else:
-                streamed += event
-                yield gr.skip(), before + [{"role": "assistant", "content": streaming_html(streamed)}], \
-                    gr.skip(), gr.skip()
+                continue
+            checking = isinstance(event, Checking)
+            if not checking:
+                streamed += event  # a sentence that passed the check: it stays
+            yield gr.skip(), before + [{"role": "assistant", "content": streaming_html(streamed, checking)}], \
+                gr.skip(), gr.skip()
     except RagError as e:
         msg = user_message(e)
         gr.Warning(toast(msg), title="السؤال فارغ" if isinstance(e, QuestionError) else "تعذّرت الإجابة")
@@ -179,9 +181,12 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                         with gr.Accordion("الإعدادات", open=False, elem_id="rag-settings"):
                             with gr.Row():
                                 k = gr.Slider(1, 10, value=max(1, min(10, s.k)), step=1, label="عدد المقاطع المسترجعة")
-                                mode = gr.Radio([("توليدي (نموذج لغوي)", "generative"),
+                                mode = gr.Radio([("تلقائي (حسب النموذج)", "auto"), ("توليدي (نموذج لغوي)", "generative"),
                                                  ("استخراجي (جمل من المقالات)", "extractive")],
-                                                value=s.mode, label="طريقة الإجابة", elem_id="rag-mode")
+                                                value=s.mode, label="طريقة الإجابة", elem_id="rag-mode",
+                                                info="تلقائي: يولّد النموذج الإجابة إن كان نموذج تعليمات أو خادماً؛ "
+                                                     "أما النموذج المدمج فنموذج أساسي يختلق التفاصيل، فتُعرض جمل "
+                                                     "المقالات نفسها بعد التحقق.")
                             model = gr.Dropdown(be.model_choices(), value=be.default_model, allow_custom_value=True,
                                                 label="النموذج اللغوي — اسم نموذج أو مسار ملف GGUF محلي", elem_id="rag-model")
                     with gr.Column(scale=2, min_width=340, elem_classes="rag-sources-col"):

@@ -27,7 +27,11 @@ _NOTICES = [
     (re.compile(r"^The LLM failed(?: \((?P<detail>.*)\);)?"),
      lambda m: "تعذّر على النموذج اللغوي الإجابة؛ عُرضت جمل مستخرجة من المقالات بدلاً منه."),
     (re.compile(r"^The model's answer was not supported"),
-     lambda m: "إجابة النموذج لم تدعمها المقاطع؛ عُرضت أفضل جمل المقاطع بدلاً منها."),
+     lambda m: "لم تجتز أي جملة كتبها النموذج التحقق؛ عُرضت أفضل جمل المقاطع بدلاً منها."),
+    (re.compile(r"^The model wrote no text"),
+     lambda m: "لم يكتب النموذج أي نص؛ عُرضت أفضل جمل المقاطع."),
+    (re.compile(r"^(\d+) sentence\(s\) of the model's answer were left out"),
+     lambda m: f"حُجبت {m[1]} جملة من إجابة النموذج: لم تدعمها المقاطع أو لم تُجب عن السؤال."),
     (re.compile(r"^(\d+) citation\(s\) pointed to no shown passage"),
      lambda m: f"حُذفت {m[1]} إحالة لا تشير إلى أي مقطع معروض."),
     (re.compile(r"^Questions work best in Arabic or English"),
@@ -89,9 +93,19 @@ def text_with_badges(text: str, titles: dict[int, str] | None = None) -> str:
     return "".join(out)
 
 
-def streaming_html(text: str) -> str:
-    """The answer while tokens arrive: escaped, markers as badges, a cursor."""
-    body = _lines(text_with_badges(text)) if text.strip() else '<span class="rag-thinking">يبحث في المقالات…</span>'
+def streaming_html(text: str, checking: bool = False) -> str:
+    """The answer while it arrives: the sentences that passed the check
+    (escaped, markers as badges), then a cursor, or a "checking" label while
+    the model writes a sentence that is shown only once checked.
+
+    >>> 'rag-checking' in streaming_html('غاب بوتين [1].', checking=True)
+    True
+    """
+    body = _lines(text_with_badges(text)) if text.strip() else ""
+    if checking:
+        body += (' <span class="rag-checking">يكتب النموذج جملة ويتحقق منها في المقالات قبل عرضها…</span>')
+    elif not body:
+        body = '<span class="rag-thinking">يبحث في المقالات…</span>'
     return f'<div class="rag-ans rag-streaming">{body}<span class="rag-cursor"></span></div>'
 
 
@@ -178,8 +192,23 @@ def direction(text: str) -> str:
     return "rtl" if rtl >= ltr else "ltr"
 
 
+WHY_MODE = {
+    "base_model": "النموذج المدمج نموذج أساسي يختلق التفاصيل، فالإجابة جمل المقالات نفسها بعد التحقق",
+    "llm_unavailable": "النموذج اللغوي غير متاح",
+}
+
+
 def footer(ans) -> str:
+    """The answer's footer: how it was made and in how long.
+
+    >>> from types import SimpleNamespace as N
+    >>> footer(N(mode='extractive', why_mode='base_model', model='extractive', timings={'total': 0.06}))
+    'استخراجي (النموذج المدمج نموذج أساسي يختلق التفاصيل، فالإجابة جمل المقالات نفسها بعد التحقق) · 0.1 ث'
+    """
     mode = "توليدي" if ans.mode == "generative" else "استخراجي"
+    why = WHY_MODE.get(getattr(ans, "why_mode", ""), "")
+    if why and ans.mode == "extractive":
+        mode += f" ({why})"
     total = ans.timings.get("total")
     bits = [mode]
     if ans.mode == "generative" and ans.model:

@@ -92,6 +92,7 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-foot { opacity: .8; }
 .rag-cursor::after { content: "▍"; animation: rag-blink 1s steps(2) infinite; color: var(--rag-accent); }
 .rag-thinking { color: var(--rag-muted); }
+.rag-checking { color: var(--rag-muted); font-size: 0.9em; font-style: italic; }
 @keyframes rag-blink { 50% { opacity: 0; } }
 
 /* input and examples */

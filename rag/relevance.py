@@ -1,0 +1,178 @@
+"""Does a sentence answer *this* question?
+
+The support check (rag/cite.py) asks whether a sentence's words are in a
+passage; a title or a neighbouring fact copied from any retrieved passage
+passes it.  This module asks the other half: is the sentence of the kind the
+question asks for (a reason for لماذا, a date for متى, a number for كم), and
+is it about the question's subject?
+
+The question is analysed once into a :class:`Query` and passed down to the
+retriever's callers, the extractive ranker and the checker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from index.arabic import detect_language, normalize, tokenize
+from index.lexical import analyze, is_stopword
+
+KINDS = ("reason", "date", "number", "person", "place")
+
+_P = r"(?:^|\s)[وف]?"
+_KIND_PATTERNS = (
+    ("reason", re.compile(_P + r"(لماذا|ليش|ليه|علام|لاي سبب|ما سبب|ما السبب|ما الذي دفع|ما الذي جعل|why|for what reason)\b")),
+    ("number", re.compile(_P + r"(كم|بكم|قديش|كام|how (many|much|long)|what (number|percentage))\b")),
+    ("date", re.compile(
+        _P + r"(متي|امتي|ايمتي|اي (شهر|عام|سنه|يوم|تاريخ)|في اي (شهر|عام|سنه|يوم|تاريخ)|"
+        r"when|what (year|month|day|date)|which (year|month|day))\b")),
+    ("place", re.compile(
+        _P + r"(اين|وين|فين|where|(في |الي |من )?اي (مدينه|بلد|دوله|مكان|منطقه|عاصمه|بلده)|ما (هي )?عاصمه|"
+        r"which (city|country|place|town))\b")),
+    ("person", re.compile(r"^[وف]?(من|مين)\s(?!اين|اي\s)|" + _P + r"(من (هو|هي|هم|الذي|التي)|who|whom)\b")),
+)
+
+# The thing a question names, when it asks for a name or a count of it:
+# «ما اسم المدعي العام…» asks for the name of المدعي العام; «كم عدد النواب…»
+# counts النواب.  When the articles never mention it, they cannot answer.
+_SLOT = re.compile(
+    r"(?:^|\s)[وف]?(?:ما اسم|ما هو اسم|من هو|من هي|كم عدد|كم يبلغ عدد|ما عدد|ما (?:هي |هو )?(?=ال\w+ (?:التي|الذي|الذين)))\s*(\S+)"
+)
+
+# Words that introduce a cause or a consequence in news Arabic (normalised).
+_REASON_WORDS = set(tokenize(
+    "لان لانه لانها لانهم بسبب سبب السبب بسببه لهذا لذلك ولذلك ولهذا بعدما اذ كون كونها كونه بصفتها بصفته "
+    "بتهمه بتهمة خلفيه نظرا بهدف مما اثار اثار جراء بحجه لاجل اجل فستكون مجبره ملزمه ملزمتين يلزم تلزم "
+    "because due since reason therefore"
+))
+_REASON_PHRASES = ("على خلفيه", "من اجل", "ما اثار", "اذ ان", "لهذا السبب", "بعد ان", "نتيجه ل")
+
+# Words of the question that say what is asked, not what it is about.
+_ASKING = set(tokenize(
+    "اسم ما ماذا لماذا ليش ليه مين شو وش ايش امتي ايمتي وين فين قديش كام اللي يلي هل كيف اي "
+    "هو هي هم الذي التي الذين المذكور المذكوره تذكر ذكرت الخبر الاخبار المقال المقالات "
+    "سبب السبب عدد يبلغ تبلغ"
+))
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question analysed once: what it asks for and what it is about."""
+
+    text: str
+    language: str  # 'ar', 'en' or 'other'
+    kind: str | None  # one of KINDS, or None for "what"-questions
+    terms: tuple[str, ...]  # analysed content terms, question words removed
+    slot: tuple[str, ...] = ()  # analysed forms of the thing asked about («ما اسم X»), if any
+
+
+def question_kind(question: str) -> str | None:
+    """What the question asks for.
+
+    >>> [question_kind(q) for q in ('لماذا تغيب بوتين؟', 'متى زار الصين؟', 'كم يوما؟', 'أين تقع القاعدة؟')]
+    ['reason', 'date', 'number', 'place']
+    >>> [question_kind(q) for q in ('من يرافق بوتين؟', 'ليش ما راح؟', 'Who is the president?', 'ما الدول التي زارها؟')]
+    ['person', 'reason', 'person', None]
+    """
+    q = normalize(question)
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(q):
+            return kind
+    return None
+
+
+def _forms(word: str, analyzer: str) -> tuple[str, ...]:
+    return tuple(analyze(word, analyzer))
+
+
+def analyse_query(text: str, analyzer: str = "stem+skeleton") -> Query:
+    """The question's kind, content terms and slot.
+
+    >>> q = analyse_query('ما اسم المدعي العام للمحكمة؟')
+    >>> q.kind, q.slot[0], q.slot[0] in q.terms
+    (None, 'مدع', True)
+    """
+    norm = normalize(text)
+    words = [w for w in tokenize(text) if w not in _ASKING and not is_stopword(w)]
+    terms = tuple(dict.fromkeys(t for w in words for t in _forms(w, analyzer)))
+    m = _SLOT.search(norm)
+    slot = _forms(m.group(1), analyzer) if m and not is_stopword(m.group(1)) else ()
+    return Query(text=text, language=detect_language(text), kind=question_kind(text), terms=terms, slot=slot)
+
+
+def has_reason(sentence: str) -> bool:
+    """Does the sentence state a cause or a consequence?
+
+    >>> has_reason('لم يحضر بوتين القمة لأنها عضو في المحكمة'), has_reason('زار بوتين بكين في أكتوبر')
+    (True, False)
+    """
+    s = normalize(sentence)
+    words = set(s.split())
+    return bool(words & _REASON_WORDS) or any(p in s for p in _REASON_PHRASES)
+
+
+@dataclass(frozen=True)
+class Relevance:
+    focus: float  # IDF-weighted share of the question's terms in the sentence, 0..1
+    kind_ok: bool  # states something of the kind asked for (always True for kinds not checked)
+    slot_ok: bool  # names the thing asked about, when the question has one
+    heading: bool  # a title or caption, not a statement
+
+    @property
+    def ok(self) -> bool:
+        return self.kind_ok and self.slot_ok and not self.heading
+
+
+def is_heading(sentence: str, titles: tuple[str, ...] = ()) -> bool:
+    """A title, a photo caption or a teaser, not a statement: it repeats an
+    article's title, or it ends without a full stop and carries the
+    headline's '..' or a photo credit.
+
+    >>> is_heading('بعد إصدار مذكرة جنائية دولية لتوقيفه.. تفاصيل أول زيارة', ('بعد إصدار مذكرة جنائية دولية لتوقيفه.. تفاصيل أول زيارة',))
+    True
+    >>> is_heading('أصدرت المحكمة مذكرة توقيف بحق بوتين- جيتي'), is_heading('وصل بوتين صباح الخميس.', ('وصل بوتين صباح الخميس.',))
+    (True, False)
+    """
+    s = normalize(sentence).strip(" .،")
+    if not s:
+        return True
+    if sentence.rstrip(" \"'”»)").endswith((".", "؟", "?", "!")):
+        return False  # a statement, even when the loader made it the title (a first line)
+    toks = set(s.split())
+    for t in titles:
+        tt = set(normalize(t).split())
+        if tt and len(toks & tt) / len(toks | tt) >= 0.6:
+            return True
+    if re.search(r"(\.\.|…)\s*\S", sentence) and not sentence.rstrip().endswith((".", "؟", "!")):
+        return True
+    return bool(re.search(r"[-–]\s*(جيتي|رويترز|فرانس برس|ا ف ب|getty|reuters|afp)\s*$", s))
+
+
+def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, float]] | None = None,
+              analyzer: str = "stem+skeleton", titles: tuple[str, ...] = ()) -> Relevance:
+    """How well ``sentence`` answers ``query`` (see :class:`Relevance`).
+
+    >>> q = analyse_query('متى زار بوتين الصين؟')
+    >>> r = relevance(q, 'زار بوتين الصين في فبراير 2022.'); (r.ok, r.focus)
+    (True, 1.0)
+    >>> relevance(q, 'زار بوتين الصين للمشاركة في المنتدى.').ok
+    False
+    """
+    from .abstain import has_type
+
+    bag = set(analyze(sentence, analyzer))
+    terms = list(query.terms)
+    if terms:
+        weights = idf(terms) if idf else {t: 1.0 for t in terms}
+        total = sum(weights.values()) or 1.0
+        focus = sum(w for t, w in weights.items() if t in bag) / total
+    else:
+        focus = 0.0
+    if query.kind in ("date", "number"):
+        kind_ok = has_type(sentence, query.kind)
+    else:
+        kind_ok = True
+    slot_ok = not query.slot or any(f in bag for f in query.slot) or query.language != "ar"
+    return Relevance(focus=round(focus, 4), kind_ok=kind_ok, slot_ok=slot_ok, heading=is_heading(sentence, titles))
