@@ -88,7 +88,7 @@ def write_report(out: Path, summary: dict, items, rows_by, answer_rows, k: int) 
                   "| fell back | raw model containment | sentences rejected |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for mode, a in summary["answer"]["by_mode"].items():
-            gen = mode != "extractive"
+            gen = a.get("model", "extractive") != "extractive"  # auto with a base model answers by extraction
             kept = f"{a['generative_kept']} ({_f(a['generative_kept_right'])})" if gen else "—"
             lines.append(f"| {mode} ({a.get('model', '')}) | {_f(a['containment'])} | {_f(a['wrong_shown'])} "
                          f"({a['wrong_shown_n']}) | {_f(a['false_abstention'])} | {a['unanswerable_answered']} / "
