@@ -19,15 +19,18 @@ class ScriptedGenerator:
     passage that contains ``cite`` (a model with a chat template, so ``auto``
     generates)."""
 
-    name, chat, context_size = "scripted", True, 4096
+    name, chat = "scripted", True
 
-    def __init__(self, text: str, cite: str):
-        self.text, self.cite = text, cite
+    def __init__(self, text: str, cite: str, context_size: int = 4096):
+        self.text, self.cite, self.context_size = text, cite, context_size
 
     def count_tokens(self, text: str) -> int:
         return len(text) // 3 + 1
 
     def stream(self, messages, max_tokens, temperature, stop) -> Iterator[str]:
+        if "{n}" not in self.text:
+            yield from (word + " " for word in self.text.split(" "))
+            return
         lines = messages[-1]["content"].splitlines()
         n = next((ln[1:ln.index("]")] for ln in lines if ln.startswith("[") and "]" in ln and self.cite in ln), "1")
         for word in self.text.replace("{n}", n).split(" "):

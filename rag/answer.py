@@ -12,17 +12,18 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Iterator
+from typing import Generator as Generator_, Iterator
 
 from index.errors import ModelError, RagError
+from index.lexical import analyze
 from index.store import IndexStore
 
 from .abstain import LOW_CONFIDENCE, usable
-from .cite import Citation, SentenceCheck, check_sentence, parse_markers, split_streamed
+from .cite import Citation, SentenceCheck, check_answer, check_sentence, parse_markers, split_streamed
 from .extractive import Candidate, candidates, extract_answer
 from .generate import Generator, get_generator, with_deadline
 from .prompt import ABSTAIN, STOP, build_prompt
-from .relevance import Query, analyse_query
+from .relevance import LINKS, Query, analyse_query, has_reason, relevance
 from .retrieve import Hit, Retrieval, Retriever
 from .rewrite import rewrite
 from .settings import Settings
@@ -235,8 +236,6 @@ class Assistant:
         t_start = time.perf_counter()
         timings, notices = _Timer(), []
         mode, why_mode = self.resolve_mode(mode)
-        if why_mode == WHY_NO_LLM:  # the model the user named cannot be used: say so
-            notices.append(f"{LLM_UNAVAILABLE} ({self._llm_error}); answered by extracting sentences instead.")
         q = clean_question(question, s.max_question_chars)
         if q.notice:
             notices.append(q.notice)
@@ -248,8 +247,10 @@ class Assistant:
             try:
                 gen = self.generator()
             except ModelError as e:
-                notices.append(f"{LLM_UNAVAILABLE} ({e}); answered by extracting sentences instead.")
+                self._llm_error = str(e)
                 mode, why_mode = "extractive", WHY_NO_LLM
+        if why_mode == WHY_NO_LLM:  # the model asked for cannot be used: say so
+            notices.append(f"{LLM_UNAVAILABLE} ({self._llm_error}); answered by extracting sentences instead.")
         with timings("rewrite"):
             query = rewrite(q.text, history or [], gen)
         retriever = self.retriever
@@ -277,12 +278,7 @@ class Assistant:
                 raw: str = "", rejected: int = 0, why_abstained: str = "") -> Answer:
         if checks is None and not abstained:
             with t.timings("check"):
-                checks, cites = [], []
-                for sentence in _sentences_of(text):
-                    shown_text, c_cites, check = check_sentence(sentence, shown, self.settings.support_threshold,
-                                                                t.question)
-                    checks.append(check)
-                    cites.extend(c for c in c_cites if c.n not in {x.n for x in cites})
+                _, cites, checks, _ = check_answer(text, shown, self.settings.support_threshold, t.question)
         t.timings["total"] = time.perf_counter() - t.t_start
         return Answer(
             question=t.question, query=t.query, text=text, language=t.lang, mode=mode, abstained=abstained,
@@ -297,9 +293,10 @@ class Assistant:
         yield text
         yield self._finish(t, text, mode or t.mode, True, t.hits, raw=raw, why_abstained=why)
 
-    def _generate(self, t: _Turn) -> Iterator[str | Checking | tuple]:
+    def _generate(self, t: _Turn) -> Generator_[str | Checking, None, tuple]:
         """Stream the model's answer sentence by sentence; yield only the
-        sentences that pass the check, then ("done", kept, raw, rejected, hits)."""
+        sentences that pass the check (and ``Checking`` while one is written).
+        Returns (kept, raw text, rejected count, the passages shown)."""
         s, gen = self.settings, t.gen
         per_passage: dict[int, list[tuple[str, float]]] = {}
         for c in t.evidence:
@@ -321,59 +318,49 @@ class Assistant:
             n = order.get(id(t.hits[c.n - 1]))
             if n is not None:
                 allowed.setdefault(n, []).append(c.text)
-        raw, buf, kept, rejected = "", "", [], 0
+        raw, kept, rejected = "", [], 0
         t0 = time.perf_counter()
-        n_pieces, first, stop = 0, None, False
-        yield Checking(0)
-        pieces = with_deadline(gen.stream(prompt.messages, s.max_tokens, s.temperature, STOP), s.llm_timeout)
-        try:
+        n_pieces, first = 0, None
+
+        def sentences(pieces) -> Iterator[str]:
+            """The model's complete sentences as they finish, then what is left."""
+            nonlocal raw, n_pieces, first
+            buf = ""
             for piece in pieces:
                 if first is None:
                     first = time.perf_counter()
                     t.timings["ttft"] = first - t0
-                raw += piece
-                buf += piece
-                n_pieces += 1
+                raw, buf, n_pieces = raw + piece, buf + piece, n_pieces + 1
                 done, buf = split_streamed(buf)
-                for sentence in done:
-                    verdict = self._check_generated(t, sentence, prompt.hits, allowed)
-                    if verdict is None:
-                        rejected += 1
-                    else:
-                        if not kept:
-                            t.timings["first_checked"] = time.perf_counter() - t.t_start
-                        kept.append(verdict)
-                        yield verdict[0]
-                    if len(kept) >= MAX_KEPT or (rejected >= MAX_REJECTED and not kept):
-                        stop = True
-                        break
-                    yield Checking(len(kept))
-                if stop:
+                yield from done
+            if any(ch.isalpha() for ch in buf):
+                yield buf
+
+        yield Checking(0)
+        pieces = with_deadline(gen.stream(prompt.messages, s.max_tokens, s.temperature, STOP), s.llm_timeout)
+        try:
+            for sentence in sentences(pieces):
+                verdict = self._check_generated(t, sentence, prompt.hits, allowed)
+                if verdict is None:
+                    rejected += 1
+                else:
+                    t.timings.setdefault("first_checked", time.perf_counter() - t.t_start)
+                    kept.append(verdict)
+                    yield verdict[0]
+                if len(kept) >= MAX_KEPT or (rejected >= MAX_REJECTED and not kept):
                     break
+                yield Checking(len(kept))
         finally:
             pieces.close()
-        if not stop and buf.strip():
-            verdict = self._check_generated(t, buf, prompt.hits, allowed)
-            if verdict is None:
-                rejected += int(any(ch.isalpha() for ch in buf))
-            else:
-                if not kept:
-                    t.timings["first_checked"] = time.perf_counter() - t.t_start
-                kept.append(verdict)
-                yield verdict[0]
         end = time.perf_counter()
         t.timings["generate"] = end - t0
         if first is not None and n_pieces > 1:
             t.timings["tokens_per_s"] = (n_pieces - 1) / max(end - first, 1e-6)
         t.timings["tokens"] = n_pieces
-        yield ("done", kept, raw, rejected, prompt.hits)
+        return kept, raw, rejected, prompt.hits
 
     def _check_generated(self, t: _Turn, sentence: str, hits: list[Hit], allowed: dict[int, list[str]]):
         """(text to show, citations, check) for a generated sentence that passes, else None."""
-        from .relevance import has_reason, relevance
-
-        from index.lexical import analyze
-
         with t.timings("check"):
             shown, cites, check = check_sentence(sentence, hits, self.settings.support_threshold, t.question,
                                                  allowed=allowed)
@@ -383,7 +370,7 @@ class Assistant:
             terms = set(analyze(check.text, lex.analyzer))
             if len({x for x in terms if not x.startswith("~")}) < MIN_CONTENT_WORDS:
                 return None  # a fragment ("فلاديمير بوتين") answers nothing
-            added = sorted(terms - set(analyze(check.evidence, lex.analyzer)) - set(t.q.terms) - _LINKS)
+            added = sorted(terms - set(analyze(check.evidence, lex.analyzer)) - set(t.q.terms) - LINKS)
             known = lex.known(added)
             weights = lex.idf(added) if added else {}
             if any(x not in known or weights[x] >= COMMON_IDF for x in added):
@@ -408,11 +395,7 @@ class Assistant:
         if t.mode == "generative":
             kept, shown_hits = [], t.hits
             try:
-                for event in self._generate(t):
-                    if isinstance(event, tuple):
-                        _, kept, raw, rejected, shown_hits = event
-                    else:
-                        yield event
+                kept, raw, rejected, shown_hits = yield from self._generate(t)
             except RagError as e:
                 t.notices.append(f"{LLM_FAILED} ({e}); answered by extracting sentences instead.")
             dropped = sum(n > len(shown_hits) or n < 1 for _, _, ns in parse_markers(raw) for n in ns)
@@ -441,23 +424,3 @@ class Assistant:
         t.timings.setdefault("first_checked", time.perf_counter() - t.t_start)
         yield text
         yield self._finish(t, text, "extractive", False, t.hits, raw=raw, rejected=rejected)
-
-
-def _links() -> frozenset[str]:
-    """Analysed forms of the connectives a writer adds to copied evidence
-    («لأن»، «بسبب»، «كما»): they state no fact of their own."""
-    from index.lexical import analyze
-
-    from .relevance import _REASON_WORDS
-
-    words = " ".join(_REASON_WORDS) + " كما ايضا حيث وفقا بحسب ذلك قال قالت اعلن اشار ان"
-    return frozenset(analyze(words))
-
-
-_LINKS = _links()
-
-
-def _sentences_of(text: str) -> list[str]:
-    from index.arabic import split_sentences
-
-    return [text[s:e] for s, e in split_sentences(text)]

@@ -183,9 +183,6 @@ def check_sentence(
     echo = plain.rstrip(" .").endswith(("؟", "?")) or plain.lstrip().startswith(("السؤال", "Question:"))
     supported = best is not None and best_score >= threshold and not echo
     cited = tuple(nums) if nums else ((best,) if supported else ())
-    if supported and nums and best not in nums:
-        cited = tuple(nums)  # supported through another passage than the one it cites: flag it
-        supported = False
     cites = [citation_for(n, hits[n - 1], inferred=inferred) for n in cited]
     if inferred and cited:
         text = re.sub(r"([.!?؟…]*)$", lambda m: f" [{cited[0]}]{m.group(1)}", text, count=1)

@@ -67,6 +67,7 @@ class Candidate:
     lexical: float = 0.0  # idf-weighted share of the question's terms in the sentence
     dense: float = 0.0  # cosine with the question
     rel: Relevance | None = None
+    terms: frozenset[str] = frozenset()  # the sentence's analysed terms
 
 
 def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
@@ -107,8 +108,8 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
     rank_bonus = np.array([0.05 / n for n, _ in sents], dtype=np.float32)
     score = 0.6 * lex + 0.4 * dense + rank_bonus
     out = []
-    for (n, s), sc, lx, dn in zip(sents, score, lex, dense):
-        rel = relevance(query, s, idf, analyzer, titles)
+    for (n, s), bag, sc, lx, dn in zip(sents, bags, score, lex, dense):
+        rel = relevance(query, s, idf, analyzer, titles, bag)
         if rel.heading:
             continue
         sc = float(sc)
@@ -119,7 +120,7 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
         if query.language == "ar":
             share = phrase_share(q_stems, [skeleton(light_stem(w)) for w in _content_words(s)])
             sc += PHRASE_BONUS * min(1.0, 3 * share)  # one shared pair of five is already telling
-        out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel))
+        out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel, terms=frozenset(bag)))
     return out
 
 

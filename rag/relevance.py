@@ -49,12 +49,49 @@ _REASON_WORDS = set(tokenize(
 ))
 _REASON_PHRASES = ("على خلفيه", "من اجل", "ما اثار", "اذ ان", "لهذا السبب", "بعد ان", "نتيجه ل")
 
+_MONTHS = (
+    "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "
+    "كانون شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين "
+    "السبت الاحد الاثنين الثلاثاء الاربعاء الخميس الجمعه "
+    "صباح مساء امس غدا اليوم الاسبوع الشهر العام الماضي المقبل القادم عام سنه منتصف اوائل اواخر"
+)
+_DATE_WORDS = set(_MONTHS.split())
+_NUMBER_WORDS = set(
+    "واحد اثنان اثنين ثلاث ثلاثه اربع اربعه خمس خمسه ست سته سبع سبعه ثمان ثمانيه تسع تسعه عشر عشره "
+    "عشرين ثلاثين اربعين خمسين مئه مائه الف الاف مليون مليار يومين شهرين عامين اسبوعين نصف ربع "
+    "العشرين الاول الثاني الثالث".split()
+)
+
+
+def has_type(sentence: str, kind: str | None) -> bool:
+    """Does the sentence state something of the expected kind?
+
+    >>> has_type('وصل الرئيس صباح الخميس', 'date'), has_type('وافق البرلمان على خطوة مهمة', 'number')
+    (True, False)
+    """
+    if kind is None:
+        return True
+    s = normalize(sentence)
+    words = set(re.findall(r"\w+", s))
+    bare = {w[2:] if w.startswith("ال") else w for w in words} | {w[1:] for w in words if w[:1] in "وبلف"}
+    if re.search(r"\d", s):
+        return True
+    if kind == "number":
+        return bool((words | bare) & _NUMBER_WORDS)
+    return bool((words | bare) & _DATE_WORDS)
+
+
 # Words of the question that say what is asked, not what it is about.
 _ASKING = set(tokenize(
     "اسم ما ماذا لماذا ليش ليه مين شو وش ايش امتي ايمتي وين فين قديش كام اللي يلي هل كيف اي "
     "هو هي هم الذي التي الذين المذكور المذكوره تذكر ذكرت الخبر الاخبار المقال المقالات "
     "سبب السبب عدد يبلغ تبلغ"
 ))
+
+
+# Analysed forms of the connectives a writer adds to copied evidence («لأن»،
+# «بسبب»، «كما»): they state no fact of their own.
+LINKS = frozenset(analyze(" ".join(_REASON_WORDS) + " كما ايضا حيث وفقا بحسب ذلك قال قالت اعلن اشار ان"))
 
 
 @dataclass(frozen=True)
@@ -151,8 +188,9 @@ def is_heading(sentence: str, titles: tuple[str, ...] = ()) -> bool:
 
 
 def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, float]] | None = None,
-              analyzer: str = "stem+skeleton", titles: tuple[str, ...] = ()) -> Relevance:
-    """How well ``sentence`` answers ``query`` (see :class:`Relevance`).
+              analyzer: str = "stem+skeleton", titles: tuple[str, ...] = (), bag: set[str] | None = None) -> Relevance:
+    """How well ``sentence`` answers ``query`` (see :class:`Relevance`); ``bag``
+    is the sentence's analysed terms when the caller has them.
 
     >>> q = analyse_query('متى زار بوتين الصين؟')
     >>> r = relevance(q, 'زار بوتين الصين في فبراير 2022.'); (r.ok, r.focus)
@@ -160,9 +198,7 @@ def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, 
     >>> relevance(q, 'زار بوتين الصين للمشاركة في المنتدى.').ok
     False
     """
-    from .abstain import has_type
-
-    bag = set(analyze(sentence, analyzer))
+    bag = set(analyze(sentence, analyzer)) if bag is None else bag
     terms = list(query.terms)
     if terms:
         weights = idf(terms) if idf else {t: 1.0 for t in terms}

@@ -5,6 +5,7 @@ import pytest
 
 from index.errors import QuestionError
 from index.store import IndexStore
+from eval.checker import ScriptedGenerator
 from rag.abstain import expected_type, has_type
 from rag.answer import Answer, Assistant, Checking
 from rag.cite import attach_markers, check_answer, parse_markers, strip_markers, support_score
@@ -100,28 +101,21 @@ def test_rewrite_rule():
     assert rewrite_rule("من يرافق بوتين إلى كوريا الشمالية؟", hist) == "من يرافق بوتين إلى كوريا الشمالية؟"
 
 
-class FakeGen:
-    """Stands in for an LLM to test the pipeline's logic around it."""
+class FakeGen(ScriptedGenerator):
+    """Stands in for an LLM to test the pipeline's logic around it: writes
+    ``text`` ("{n}" becomes the number of the shown passage saying ``cite``)."""
 
-    name, chat = "fake", True
+    name = "fake"
 
     def __init__(self, text="", fail=False, context_size=4096, cite="عضو في المحكمة"):
-        self.text, self.fail, self.context_size, self.calls, self.cite = text, fail, context_size, [], cite
-
-    def count_tokens(self, text):
-        return len(text) // 3 + 1
+        super().__init__(text, cite, context_size)
+        self.fail, self.calls = fail, []
 
     def stream(self, messages, max_tokens, temperature, stop):
         self.calls.append(messages)
         if self.fail:
             raise GenerationError("the model crashed")
-        text = self.text
-        if "{n}" in text:  # cite the shown passage that says ``cite``, as a good model would
-            lines = messages[-1]["content"].splitlines()
-            n = next((ln[1:ln.index("]")] for ln in lines if ln.startswith("[") and self.cite in ln), "1")
-            text = text.replace("{n}", n)
-        for word in text.split(" "):
-            yield word + " "
+        yield from super().stream(messages, max_tokens, temperature, stop)
 
 
 @pytest.fixture(scope="module")
