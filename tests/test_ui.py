@@ -313,3 +313,11 @@ def test_upload_then_rebuild_swaps_the_index_in(tmp_path, corpus):
     assert "added: مهرجان.txt" in summary and "الفهرس محدّث" in status and "6 مقالات" in info
     ans = ask_api(be, "متى يقام مهرجان التمور في الواحة الخضراء؟", "extractive")
     assert not ans["abstained"] and ans["citations"][0]["source"] == "مهرجان.txt" and "أكتوبر" in ans["answer"]
+
+
+def test_header_says_the_bundled_base_model_does_not_write_answers(built_index):
+    from ui.backend import Backend
+
+    s = load_settings(env={}).replace(index=built_index)  # the default: auto, bundled model
+    assert "نموذج أساسي" in Backend(s).info_html()
+    assert "نموذج أساسي" not in Backend(s.replace(mode="generative")).info_html()

@@ -103,6 +103,11 @@ class Backend:
         m = self.manifest()
         s = self.settings
         llm = f"{s.llm_url} ({s.llm_model or 'server'})" if s.llm_url else self.default_model
+        if s.mode == "auto" and not s.llm_url and not s.llm_model:  # the bundled base model does not answer
+            llm_html = (f'<bdi dir="ltr">{esc(llm)}</bdi> (نموذج أساسي: الإجابات جمل من المقالات بعد التحقق، '
+                        'دون توليد)')
+        else:
+            llm_html = f'<bdi dir="ltr">{esc(llm)}</bdi>'
         if m is None:
             idx = '<span class="rag-status-bad">لا يوجد فهرس — ابنِه من تبويب «المقالات»</span>'
         else:
@@ -110,7 +115,7 @@ class Backend:
             idx = (f'{c.get("articles", "?")} مقالات · {c.get("chunks", "?")} مقطعاً · '
                    f'التضمين <bdi dir="ltr">{esc(m["embedder"]["id"])}</bdi>')
         return (f'<div class="rag-info"><span>الفهرس: {idx}</span>'
-                f'<span>النموذج اللغوي: <bdi dir="ltr">{esc(llm)}</bdi></span></div>')
+                f'<span>النموذج اللغوي: {llm_html}</span></div>')
 
     def rebuild(self, progress=None):
         from index.build import build_index
