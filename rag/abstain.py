@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from index.arabic import normalize
 
-from .relevance import has_type, question_kind
+from .relevance import has_type, question_kind, with_clitics
 
 
 def expected_type(question: str) -> str | None:
@@ -67,6 +67,35 @@ def strict_focus(query, sentence_terms: set[str], idf: dict[str, float], known: 
     return sum(v for t, v in w.items() if t in sentence_terms) / total
 
 
+def answerability(query, cands: list, hits: list) -> float:
+    """How likely one retrieved sentence answers the question, in 0..1.
+
+    Half topic (the best passage's dense cosine: USE puts related text at
+    roughly 0.15..0.55), half the best sentence's focus (the IDF share of the
+    question's content terms it carries).  Measured per sentence and over all
+    passages, not per top-3 passage with the question words counted: the
+    passage version refused «أين عُقدت قمة بريكس التي غاب عنها بوتين؟»
+    (confidence 0.26, its answer at focus 0.67) and two more answerable
+    questions of the eval set, and refused no more unanswerable ones.
+    A question in another language shares words with the articles only
+    through the names rag/synonyms.py knows («Kyrgyzstan» → قرغيزستان); with
+    none of them its topic score stands alone.
+
+    >>> from types import SimpleNamespace as N
+    >>> q = N(language='ar'); hits = [N(dense=0.35)]
+    >>> answerability(q, [N(rel=N(focus=0.8)), N(rel=N(focus=0.2))], hits)
+    0.65
+    >>> answerability(N(language='en', alts=N(pairs=())), [N(rel=N(focus=0.8))], hits)
+    0.5
+    """
+    cos = max((h.dense for h in hits if h.dense is not None), default=0.0)
+    topic = min(1.0, max(0.0, (cos - 0.15) / 0.4))
+    if query.language != "ar" and not query.alts.pairs:
+        return round(topic, 4)
+    focus = max((c.rel.focus for c in cands if c.rel is not None), default=0.0)
+    return round(0.5 * topic + 0.5 * focus, 4)
+
+
 def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer: str = "stem+skeleton"):
     """The candidate sentences that may be shown as an answer, or ([], why).
 
@@ -75,7 +104,7 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
     number counting X); a question naming a thing the articles never mention
     cannot be answered from them.
     """
-    if query.slot and not (set(query.slot) & known) and query.language == "ar":
+    if query.slot and not (set(with_clitics(query.slot)) & known) and query.language == "ar":
         return [], NOT_MENTIONED
     ok = [c for c in cands if c.rel is None or c.rel.kind_ok]  # headings never became candidates
     if query.kind in ("date", "number"):

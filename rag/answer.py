@@ -18,12 +18,12 @@ from index.errors import ModelError, RagError
 from index.lexical import analyze
 from index.store import IndexStore
 
-from .abstain import LOW_CONFIDENCE, usable
+from .abstain import LOW_CONFIDENCE, answerability, usable
 from .cite import Citation, SentenceCheck, check_answer, check_sentence, parse_markers, split_streamed
 from .extractive import Candidate, candidates, extract_answer
 from .generate import Generator, get_generator, with_deadline
 from .prompt import ABSTAIN, STOP, build_prompt
-from .relevance import LINKS, Query, analyse_query, has_reason, relevance
+from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_clitics
 from .retrieve import Hit, Retrieval, Retriever
 from .rewrite import rewrite
 from .settings import Settings
@@ -144,6 +144,7 @@ class _Turn:
     t_start: float
     timings: _Timer
     notices: list[str]
+    confidence: float  # answerability (rag/abstain.py), compared with the answerable threshold
 
 
 class Assistant:
@@ -265,13 +266,14 @@ class Assistant:
             idf = lex.idf(list(qa.terms))
             # Words a rewrite carried over from earlier turns are context, not
             # the user's own words: one the articles lack says nothing here.
-            known = lex.known(qa.terms) if query == q.text else set(qa.terms)
+            known = lex.known(qa.terms + with_clitics(qa.slot)) if query == q.text else set(qa.terms)
             evidence, why = usable(qa, scored, known, idf, lex.analyzer)
-        if not ret.hits or not ret.answerable:
+            confidence = answerability(qa, scored, ret.hits)
+        if not ret.hits or confidence < s.answerable_threshold:
             evidence, why = [], LOW_CONFIDENCE
         evidence.sort(key=lambda c: -c.score)
         return _Turn(q.text, query, lang, mode, why_mode, qa, ret, ret.hits, evidence, why, gen, t_start, timings,
-                     notices)
+                     notices, confidence)
 
     def _finish(self, t: _Turn, text: str, mode: str, abstained: bool, shown: list[Hit],
                 checks: list[SentenceCheck] | None = None, cites: list[Citation] | None = None,
@@ -283,7 +285,7 @@ class Assistant:
         return Answer(
             question=t.question, query=t.query, text=text, language=t.lang, mode=mode, abstained=abstained,
             citations=list(cites or []), sentences=list(checks or []), passages=_passages(t.hits, {c.n for c in cites or []}),
-            confidence=round(t.ret.confidence, 4), notices=t.notices, timings=dict(t.timings),
+            confidence=t.confidence, notices=t.notices, timings=dict(t.timings),
             model=(t.gen.name if t.gen and mode == "generative" else "extractive"), raw=raw, why_mode=t.why_mode,
             why_abstained=why_abstained if abstained else "", rejected=rejected,
         )

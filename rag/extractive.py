@@ -14,7 +14,7 @@ from index.embed import Embedder
 from index.lexical import analyze, is_stopword
 
 from .cite import attach_markers
-from .relevance import Query, Relevance, has_reason, relevance
+from .relevance import Query, Relevance, exact_date_near, has_reason, relevance
 from .retrieve import Hit
 
 EN_PREFIX = "From the Arabic articles: "
@@ -31,6 +31,9 @@ EN_KEEP_RATIO = 0.6
 # (لأن، بسبب، لهذا السبب، بصفتها …) get this bonus (eval/README.md).
 REASON_BONUS = 0.12
 SLOT_BONUS = 0.1
+# A when-question's answer names the day, month or year next to its subject
+# (relevance.exact_date_near), not a vague «هذا العام» or «بعد تسعة أشهر».
+DATE_BONUS = 0.1
 # Words next to each other in the question and in the sentence («رئيس
 # قرغيزستان صدر جباروف» for «ما اسم رئيس قيرغيزستان») mark the sentence that
 # names the thing, not one that merely shares its words.
@@ -89,7 +92,8 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
         return []
     q_terms = set(analyze(query.text, analyzer))
     q_stems = [skeleton(light_stem(w)) for w in _content_words(query.text)]
-    bags = [set(analyze(s, analyzer)) for _, s in sents]
+    # A sentence naming a thing another way («بوتين» for «سيد الكرملين») names it.
+    bags = [set(query.alts.augment(analyze(s, analyzer))) for _, s in sents]
     if idf is not None:  # corpus-wide weights: a term no article uses weighs most
         weights = idf(sorted(q_terms))
     else:
@@ -117,6 +121,8 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
             sc += REASON_BONUS
         if query.slot and rel.slot_ok:
             sc += SLOT_BONUS
+        if query.kind == "date" and exact_date_near(query, s, analyzer):
+            sc += DATE_BONUS
         if query.language == "ar":
             share = phrase_share(q_stems, [skeleton(light_stem(w)) for w in _content_words(s)])
             sc += PHRASE_BONUS * min(1.0, 3 * share)  # one shared pair of five is already telling

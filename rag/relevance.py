@@ -19,6 +19,8 @@ from typing import Callable
 from index.arabic import detect_language, normalize, tokenize
 from index.lexical import analyze, is_stopword
 
+from .synonyms import Alternatives, alternatives
+
 KINDS = ("reason", "date", "number", "person", "place")
 
 _P = r"(?:^|\s)[وف]?"
@@ -53,9 +55,13 @@ _MONTHS = (
     "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "
     "كانون شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين "
     "السبت الاحد الاثنين الثلاثاء الاربعاء الخميس الجمعه "
-    "صباح مساء امس غدا اليوم الاسبوع الشهر العام الماضي المقبل القادم عام سنه منتصف اوائل اواخر"
+    "صباح مساء امس غدا اليوم الاسبوع الشهر العام الماضي المقبل القادم عام سنه منتصف اوائل اواخر "
+    # «بعد تسعة أشهر من استقباله» dates an event relative to another one
+    "يوم ايام اسبوع اسابيع شهر اشهر شهور سنوات اعوام سنين ساعات"
 )
 _DATE_WORDS = set(_MONTHS.split())
+# A named day, month or a year dates an event; «الماضي» or «بعد تسعة أشهر» only place it.
+_EXACT_DATE = set(_MONTHS.split("صباح")[0].split())
 _NUMBER_WORDS = set(
     "واحد اثنان اثنين ثلاث ثلاثه اربع اربعه خمس خمسه ست سته سبع سبعه ثمان ثمانيه تسع تسعه عشر عشره "
     "عشرين ثلاثين اربعين خمسين مئه مائه الف الاف مليون مليار يومين شهرين عامين اسبوعين نصف ربع "
@@ -81,6 +87,35 @@ def has_type(sentence: str, kind: str | None) -> bool:
     return bool((words | bare) & _DATE_WORDS)
 
 
+def _bare(word: str) -> str:
+    return word[1:] if word[:1] in "وبلف" and len(word) > 3 else word
+
+
+def exact_date_near(query: "Query", sentence: str, analyzer: str = "stem+skeleton", span: int = 4) -> bool:
+    """Does the sentence give a named day, month or year within ``span`` words
+    of a word of the question?  «يزور بوتين كوريا الشمالية الثلاثاء» dates the
+    visit; «زيارة بوتين إلى كوريا الشمالية بعد تسعة أشهر من…» does not.
+
+    >>> q = analyse_query('متى يزور بوتين كوريا الشمالية؟')
+    >>> exact_date_near(q, 'يزور بوتين كوريا الشمالية الثلاثاء والأربعاء')
+    True
+    >>> exact_date_near(q, 'تأتي زيارة بوتين إلى كوريا الشمالية بعد تسعة أشهر من استقباله الزعيم')
+    False
+    """
+    words = normalize(sentence).split()
+    terms = set(query.terms)
+    if query.language != "ar":  # no shared words to be near: any named date will do
+        near = list(range(len(words)))
+    else:
+        near = [i for i, w in enumerate(words) if terms & set(analyze(w, analyzer))]
+    for i, w in enumerate(words):
+        b = _bare(w)
+        if re.search(r"\d", w) or b in _EXACT_DATE or b.removeprefix("ال") in _EXACT_DATE:
+            if any(abs(i - j) <= span for j in near):
+                return True
+    return False
+
+
 # Words of the question that say what is asked, not what it is about.
 _ASKING = set(tokenize(
     "اسم ما ماذا لماذا ليش ليه مين شو وش ايش امتي ايمتي وين فين قديش كام اللي يلي هل كيف اي "
@@ -103,6 +138,7 @@ class Query:
     kind: str | None  # one of KINDS, or None for "what"-questions
     terms: tuple[str, ...]  # analysed content terms, question words removed
     slot: tuple[str, ...] = ()  # analysed forms of the thing asked about («ما اسم X»), if any
+    alts: Alternatives = Alternatives()  # other names of the things it names (rag/synonyms.py)
 
 
 def question_kind(question: str) -> str | None:
@@ -136,7 +172,21 @@ def analyse_query(text: str, analyzer: str = "stem+skeleton") -> Query:
     terms = tuple(dict.fromkeys(t for w in words for t in _forms(w, analyzer)))
     m = _SLOT.search(norm)
     slot = _forms(m.group(1), analyzer) if m and not is_stopword(m.group(1)) else ()
-    return Query(text=text, language=detect_language(text), kind=question_kind(text), terms=terms, slot=slot)
+    return Query(text=text, language=detect_language(text), kind=question_kind(text), terms=terms, slot=slot,
+                 alts=alternatives(terms, analyzer))
+
+
+def with_clitics(forms: tuple[str, ...]) -> tuple[str, ...]:
+    """Analysed forms plus the same with a clitic preposition or conjunction,
+    which the light stemmer keeps: «بمناسبة» mentions «المناسبة».
+
+    >>> with_clitics(('مناسب', '~منسب'))[:4]
+    ('مناسب', '~منسب', 'بمناسب', '~بمنسب')
+    """
+    out = list(forms)
+    for p in ("ب", "ل", "ك", "و", "ف", "وب", "ول", "فب"):
+        out += [f"~{p}{f[1:]}" if f.startswith("~") else p + f for f in forms]
+    return tuple(out)
 
 
 def has_reason(sentence: str) -> bool:
@@ -171,11 +221,18 @@ def is_heading(sentence: str, titles: tuple[str, ...] = ()) -> bool:
     True
     >>> is_heading('أصدرت المحكمة مذكرة توقيف بحق بوتين- جيتي'), is_heading('وصل بوتين صباح الخميس.', ('وصل بوتين صباح الخميس.',))
     (True, False)
+    >>> is_heading('بوتين يزور كوريا الشمالية لتوقيع اتفاق شراكة استراتيجية..')
+    True
+    >>> is_heading('التقى بوتين برئيس قرغيزستان خلال رحلة خارجية نادرة (ديمتري أزاروف/سبوتنيك عبر رويترز)')
+    True
     """
     s = normalize(sentence).strip(" .،")
     if not s:
         return True
-    if sentence.rstrip(" \"'”»)").endswith((".", "؟", "?", "!")):
+    end = sentence.rstrip(" \"'”»)")
+    if end.endswith(("..", "…")):
+        return True  # a headline teaser: «بوتين يزور كوريا الشمالية لتوقيع اتفاق شراكة..»
+    if end.endswith((".", "؟", "?", "!")):
         return False  # a statement, even when the loader made it the title (a first line)
     toks = set(s.split())
     for t in titles:
@@ -184,7 +241,9 @@ def is_heading(sentence: str, titles: tuple[str, ...] = ()) -> bool:
             return True
     if re.search(r"(\.\.|…)\s*\S", sentence) and not sentence.rstrip().endswith((".", "؟", "!")):
         return True
-    return bool(re.search(r"[-–]\s*(جيتي|رويترز|فرانس برس|ا ف ب|getty|reuters|afp)\s*$", s))
+    credit = r"(جيتي|رويترز|فرانس برس|ا ف ب|سبوتنيك|اسوشيتد برس|تاس|getty|reuters|afp|ap|sputnik)"
+    # a photo credit after a dash, or in brackets at the end: «… (ديمتري أزاروف/سبوتنيك عبر رويترز)»
+    return bool(re.search(r"[-–]\s*" + credit + r"\s*$", s) or re.search(r"\([^()]*" + credit + r"[^()]*\)\s*$", s))
 
 
 def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, float]] | None = None,

@@ -17,6 +17,8 @@ from index.embed import Embedder, get_embedder
 from index.lexical import analyze
 from index.store import IndexStore
 
+from .synonyms import alternatives
+
 MODES = ("hybrid", "dense", "bm25")
 
 
@@ -117,7 +119,11 @@ class Retriever:
         lexical: dict[int, tuple[int, float]] = {}
         if mode != "dense":
             t0 = time.perf_counter()
-            for rank, (row, score) in enumerate(self.store.lexical.top(query, cand)):
+            lex = self.store.lexical
+            # Other names of what the question names («بيونغ يانغ» → كوريا الشمالية).
+            terms = analyze(query, lex.analyzer)
+            extra = alternatives(terms, lex.analyzer).words(lex.known(terms))
+            for rank, (row, score) in enumerate(lex.top(query, cand, extra)):
                 lexical[row] = (rank, score)
             timings["bm25"] = time.perf_counter() - t0
 
