@@ -125,6 +125,9 @@ def bench_generation(s, questions: list[str], n: int, kv_pairs: int) -> dict:
     bare_load_s = time.perf_counter() - t0
     live = Recorder(gen)
     assistant = Assistant(s, generator=live)
+    # The default mode (auto): with the bundled base model it shows the checked
+    # evidence sentences without calling the model (rag/answer.py resolve_mode).
+    default_assistant = Assistant(s.replace(mode="auto", llm_model=""))
     dry = Recorder(gen, dry=True)
     dry_assistant = Assistant(s, generator=dry)
 
@@ -174,14 +177,16 @@ def bench_generation(s, questions: list[str], n: int, kv_pairs: int) -> dict:
             got[who] = via_assistant(q) if who == "assistant" else via_bare(call)
             busy[who] = other_cpu_share(c0, cpu_snapshot())
         a = got["assistant"]
+        default = default_assistant.ask(q).timings  # what a user gets without flags (auto mode)
         if "tokens_per_s" not in a or "tokens_per_s" not in got["bare"]:
             skipped.append({"question": q, "reason": "fewer than 2 tokens generated"})
             continue
         rows.append({
             "question": q, "identical_prompt": live.call == call,
-            "assistant": {**{k: a[k] for k in ("ttft", "tokens_per_s", "tokens", "prompt_tokens", "model_ttft",
-                                               "model_tokens_per_s") if k in a},
+            "assistant": {**{k: a[k] for k in ("ttft", "first_checked", "tokens_per_s", "tokens", "prompt_tokens",
+                                               "model_ttft", "model_tokens_per_s") if k in a},
                           "other_cpu_share": busy["assistant"]},
+            "default_first_checked": default.get("first_checked"),
             "bare": {**got["bare"], "other_cpu_share": busy["bare"]},
         })
     out = {"model": gen.name, "chat_template": gen.chat, "context": gen.context_size, "threads": threads,
@@ -198,6 +203,15 @@ def bench_generation(s, questions: list[str], n: int, kv_pairs: int) -> dict:
         out["prompt_tokens"] = summary([x["prompt_tokens"] for x in B])
         out["tokens_per_s_ratio"] = summary([a["tokens_per_s"] / b["tokens_per_s"] for a, b in zip(A, B)])
         out["ttft_ratio"] = summary([a["ttft"] / b["ttft"] for a, b in zip(A, B)])
+        # Time from the question to the first sentence that passed the check,
+        # i.e. the first text on screen: generative (sentences the checker
+        # rejected hold it back) and the default mode.
+        gen_first = [a["first_checked"] for a in A if a.get("first_checked") is not None]
+        if gen_first:
+            out["assistant_first_checked_s"] = summary(gen_first)
+        dflt = [r["default_first_checked"] for r in rows if r.get("default_first_checked") is not None]
+        if dflt:
+            out["default_first_checked_s"] = summary(dflt)
         if all("model_ttft" in a for a in A):
             out["assistant_before_model_s"] = summary([a["ttft"] - a["model_ttft"] for a in A])
             out["assistant_model_ttft_s"] = summary([a["model_ttft"] for a in A])

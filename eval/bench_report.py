@@ -144,10 +144,16 @@ def write_markdown(path: Path, r: dict) -> None:
               "list the Assistant handed its generator (recorded by a pass-through wrapper) and the same "
               "repeat_penalty as rag/generate.py; identical prompts on both sides: "
               f"{'yes' if g['identical_prompts'] else 'NO'}.", "",
-              "| | TTFT s | tokens/s |", "|---|---|---|",
-              f"| `Assistant.stream` | {_s(g['assistant_ttft_s'])} | {_s(g['assistant_tokens_per_s'], 1, 1)} |",
-              f"| bare `llama_cpp.Llama` | {_s(g['bare_ttft_s'])} | {_s(g['bare_tokens_per_s'], 1, 1)} |",
-              f"| ratio (Assistant / bare) | {_s(g['ttft_ratio'])} | {_s(g['tokens_per_s_ratio'])} |", ""]
+              "| | TTFT s | first checked sentence s | tokens/s |", "|---|---|---|---|",
+              f"| default answer (auto: checked evidence, no model call) | – | "
+              f"{_s(g.get('default_first_checked_s'))} | – |",
+              f"| `Assistant.stream`, generative | {_s(g['assistant_ttft_s'])} | "
+              f"{_s(g.get('assistant_first_checked_s'))} | {_s(g['assistant_tokens_per_s'], 1, 1)} |",
+              f"| bare `llama_cpp.Llama` | {_s(g['bare_ttft_s'])} | – | {_s(g['bare_tokens_per_s'], 1, 1)} |",
+              f"| ratio (Assistant / bare) | {_s(g['ttft_ratio'])} | | {_s(g['tokens_per_s_ratio'])} |", "",
+              "*First checked sentence*: time from the question to the first sentence on screen that passed "
+              "the answer check (rag/answer.py); a generated sentence the checker rejects is never shown, so it "
+              "delays this beyond the TTFT.", ""]
         if g.get("assistant_before_model_s"):
             L += [f"Of the Assistant's TTFT, {_s(g['assistant_before_model_s'], 1, 3)} s is its own work before the "
                   "model is called (prompt building, passage condensing, token counting) and "

@@ -52,6 +52,11 @@ def targets(r: dict, cfg: BenchConfig) -> list[dict]:
                 g.get("questions") and g["tokens_per_s_ratio"]["median"] or None, ">=", 0.95),
         _target("time to first token through the Assistant, s (median)",
                 g.get("questions") and g["assistant_ttft_s"]["median"] or None, "<=", 1.0, " s"),
+        _target("time to the first checked sentence, default answer, s (median)",
+                g.get("default_first_checked_s") and g["default_first_checked_s"]["median"] or None, "<=", 2.0, " s"),
+        _target("time to the first checked sentence, generative, s (median)",
+                g.get("assistant_first_checked_s") and g["assistant_first_checked_s"]["median"] or None, "<=", 2.0,
+                " s"),
         _target("peak RSS of `rag ask`, MiB", mem.get("rag_ask", {}).get("peak_rss_mb"), "<=", RSS_LIMIT_MB),
         _target("peak RSS of the chat server after %d questions, MiB"
                 % (mem.get("chat") or {}).get("questions", cfg.memory_questions),

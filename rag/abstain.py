@@ -108,7 +108,7 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
         return [], NOT_MENTIONED
     ok = [c for c in cands if c.rel is None or c.rel.kind_ok]  # headings never became candidates
     if query.kind in ("date", "number"):
-        if query.language == "ar":
+        if query.language == "ar" or query.alts.pairs:  # English shares words through known names only
             ok = [c for c in ok if strict_focus(query, c.terms, idf, known) >= TYPED_FOCUS]
             if query.kind == "number" and query.slot:
                 ok = [c for c in ok if _counted(c.text, query.slot, analyzer)]

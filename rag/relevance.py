@@ -26,7 +26,8 @@ KINDS = ("reason", "date", "number", "person", "place")
 _P = r"(?:^|\s)[وف]?"
 _KIND_PATTERNS = (
     ("reason", re.compile(_P + r"(لماذا|ليش|ليه|علام|لاي سبب|ما سبب|ما السبب|ما الذي دفع|ما الذي جعل|why|for what reason)\b")),
-    ("number", re.compile(_P + r"(كم|بكم|قديش|كام|how (many|much|long)|what (number|percentage))\b")),
+    ("number", re.compile(_P + r"(كم|بكم|قديش|كام|(ما|كم) (قيمه|حجم|نسبه|مبلغ|تكلفه)|how (many|much|long)|"
+                          r"what (is |was |are |were )?(the )?(total )?(number|percentage|amount|value|size))\b")),
     ("date", re.compile(
         _P + r"(متي|امتي|ايمتي|اي (شهر|عام|سنه|يوم|تاريخ)|في اي (شهر|عام|سنه|يوم|تاريخ)|"
         r"when|what (year|month|day|date)|which (year|month|day))\b")),
@@ -74,16 +75,21 @@ def has_type(sentence: str, kind: str | None) -> bool:
 
     >>> has_type('وصل الرئيس صباح الخميس', 'date'), has_type('وافق البرلمان على خطوة مهمة', 'number')
     (True, False)
+    >>> has_type('منذ الغزو في فبراير 2022', 'number'), has_type('فرضت عقوبات على 4 شركات', 'number')
+    (False, True)
     """
     if kind is None:
         return True
     s = normalize(sentence)
     words = set(re.findall(r"\w+", s))
     bare = {w[2:] if w.startswith("ال") else w for w in words} | {w[1:] for w in words if w[:1] in "وبلف"}
+    if kind == "number":
+        # A year («في شباط/فبراير 2022») dates a sentence; it answers no "how many".
+        if re.search(r"\d", re.sub(r"(?<!\d)(19|20)\d\d(?!\d)", " ", s)):
+            return True
+        return bool((words | bare) & _NUMBER_WORDS)
     if re.search(r"\d", s):
         return True
-    if kind == "number":
-        return bool((words | bare) & _NUMBER_WORDS)
     return bool((words | bare) & _DATE_WORDS)
 
 
@@ -120,7 +126,9 @@ def exact_date_near(query: "Query", sentence: str, analyzer: str = "stem+skeleto
 _ASKING = set(tokenize(
     "اسم ما ماذا لماذا ليش ليه مين شو وش ايش امتي ايمتي وين فين قديش كام اللي يلي هل كيف اي "
     "هو هي هم الذي التي الذين المذكور المذكوره تذكر ذكرت الخبر الاخبار المقال المقالات "
-    "سبب السبب عدد يبلغ تبلغ"
+    "سبب السبب عدد يبلغ تبلغ "
+    "will would shall has have had its his her their s between since been being do does did is are was were "
+    "according articles article say says said"
 ))
 
 
@@ -148,6 +156,8 @@ def question_kind(question: str) -> str | None:
     ['reason', 'date', 'number', 'place']
     >>> [question_kind(q) for q in ('من يرافق بوتين؟', 'ليش ما راح؟', 'Who is the president?', 'ما الدول التي زارها؟')]
     ['person', 'reason', 'person', None]
+    >>> question_kind('ما قيمة الاتفاق بالدولار؟'), question_kind('What was the total value of trade?')
+    ('number', 'number')
     """
     q = normalize(question)
     for kind, pattern in _KIND_PATTERNS:
