@@ -141,6 +141,50 @@ def _clean_markers(answer: str, n_hits: int) -> tuple[str, int]:
     return re.sub(r" +([.،,؛؟?!])", r"\1", text), dropped
 
 
+_NEGATORS = frozenset(normalize(w) for w in (
+    "لم لن لا ليس ليست ليسوا غير عدم not never no didn't doesn't don't won't isn't wasn't cannot".split()))
+
+
+def _core(word: str) -> str:
+    """A verb's letters without its imperfect prefix and long vowels, so
+    «يحضر» and «حضر» compare equal."""
+    from index.arabic import light_stem, skeleton
+
+    w = light_stem(normalize(word))
+    if len(w) >= 4 and w[0] in "يتنا":
+        w = w[1:]
+    return skeleton(w).lower()
+
+
+def _polarity(text: str) -> tuple[set[str], set[str]]:
+    words = re.findall(r"[\w']+", normalize(text).lower())
+    negator = [w in _NEGATORS or (w[:1] in "وف" and w[1:] in _NEGATORS) for w in words]  # «ولم»
+    neg, pos = set(), set()
+    for i, w in enumerate(words):
+        if negator[i]:
+            continue
+        core = _core(w)
+        if len(core) >= 3:
+            (neg if i and negator[i - 1] else pos).add(core)
+    return neg, pos
+
+
+def contradicts(sentence: str, evidence: str) -> bool:
+    """Does the sentence assert what the evidence denies, or deny what it
+    asserts (the same verb, negated on one side only)?
+
+    >>> contradicts('حضر بوتين قمة بريكس.', 'ولم يحضر بوتين قمة بريكس في جنوب أفريقيا.')
+    True
+    >>> contradicts('غاب بوتين عن قمة بريكس.', 'لم يحضر بوتين قمة بريكس.')
+    False
+    >>> contradicts('لم يحضر بوتين القمة.', 'لم يحضر بوتين قمة بريكس.')
+    False
+    """
+    s_neg, s_pos = _polarity(sentence)
+    e_neg, e_pos = _polarity(evidence)
+    return bool(s_pos & e_neg or s_neg & e_pos)
+
+
 def check_sentence(
     sentence: str, hits: list[Hit], threshold: float = 0.3, question: str = "",
     allowed: dict[int, list[str]] | None = None,
@@ -176,6 +220,8 @@ def check_sentence(
             units = [p[a:b] for a, b in split_sentences(p)]
             units = units + [p] if len(units) != 1 else units  # or draw on two sentences of it
         for unit in units:
+            if contradicts(plain, unit):
+                continue  # a passage that says the opposite is no support
             sc = support_score(plain, unit, question)
             if sc > best_score:
                 best, best_score, best_ev = n, sc, unit

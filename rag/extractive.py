@@ -13,8 +13,8 @@ from index.arabic import light_stem, skeleton, split_sentences, strip_diacritics
 from index.embed import Embedder
 from index.lexical import analyze, is_stopword
 
-from .cite import attach_markers
-from .relevance import Query, Relevance, exact_date_near, has_reason, relevance
+from .cite import attach_markers, strip_markers
+from .relevance import Query, Relevance, exact_date_near, has_reason, is_instruction, relevance
 from .retrieve import Hit
 
 EN_PREFIX = "From the Arabic articles: "
@@ -85,7 +85,7 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
     for n, h in enumerate(hits, 1):
         text = h.chunk.text
         for s, e in split_sentences(text):
-            sent = text[s:e]
+            sent = strip_markers(text[s:e])  # a "[1]" in an article is not one of our citations
             if len(sent.split()) >= MIN_WORDS:  # headings and captions rarely answer
                 sents.append((n, sent))
     if not sents:
@@ -114,8 +114,8 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
     out = []
     for (n, s), bag, sc, lx, dn in zip(sents, bags, score, lex, dense):
         rel = relevance(query, s, idf, analyzer, titles, bag)
-        if rel.heading:
-            continue
+        if rel.heading or is_instruction(s):
+            continue  # a title is no statement; orders to the assistant are data, never an answer
         sc = float(sc)
         if query.kind == "reason" and has_reason(s):
             sc += REASON_BONUS

@@ -46,7 +46,10 @@ class Settings:
     retriever: str = "hybrid"  # hybrid | dense | bm25
     rrf_k: int = 10  # tuned on the eval set (10/20/60 compared in eval/README.md)
     dense_weight: float = 1.0
-    answerable_threshold: float = 0.315  # calibrated by `rag eval` (abstention section)
+    # Below it the answer says the articles don't say: compared with the answer's
+    # answerability (rag/abstain.py; swept in eval/README.md) and with the
+    # retriever's passage confidence (`rag search`, the eval's abstention section).
+    answerable_threshold: float = 0.315
     # answering
     # auto: generate with an instruct model or a server, answer with the checked
     # evidence sentences with a base model such as the bundled one (rag/answer.py)
