@@ -104,6 +104,7 @@ def build_index(
     full: bool = False,
     progress: Progress | None = None,
     show_bar: bool = False,
+    follow_links: bool = False,
 ) -> BuildReport:
     """Build or update the index at ``root`` from the articles in ``corpus``.
 
@@ -117,7 +118,7 @@ def build_index(
         discard_stale(root)
         t0 = time.perf_counter()
         note("reading articles", 0.0)
-        articles, skipped = load_corpus(Path(corpus))
+        articles, skipped = load_corpus(Path(corpus), follow_links)
         if not articles:
             detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
             raise CorpusError(

@@ -173,8 +173,15 @@ def _load_jsonl(raw: str, rel: str) -> tuple[list[Article], list[Skipped]]:
     return arts, bad
 
 
-def load_corpus(folder: Path) -> tuple[list[Article], list[Skipped]]:
-    """Load every article below ``folder`` (recursively, sorted by path)."""
+OUTSIDE_LINK = "a link to a file outside the corpus folder (skipped; pass --follow-links to index it)"
+
+
+def load_corpus(folder: Path, follow_links: bool = False) -> tuple[list[Article], list[Skipped]]:
+    """Load every article below ``folder`` (recursively, sorted by path).
+
+    A link whose target lies outside the folder is skipped unless
+    ``follow_links``: a link to /etc/passwd dropped in the corpus folder was
+    indexed and served to every chat user."""
     folder = Path(folder)
     if folder.is_file():
         raise CorpusError(f"{folder} is a file; --corpus takes the folder that holds the articles.")
@@ -182,6 +189,7 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[Skipped]]:
         raise CorpusError(f"Corpus folder {folder} does not exist; pass --corpus DIR or create it and add articles.")
     articles: list[Article] = []
     skipped: list[Skipped] = []
+    root = folder.resolve()
     for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
         rel = path.relative_to(folder).as_posix()
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
@@ -189,6 +197,9 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[Skipped]]:
         if not path.is_file():
             what = "a broken link" if path.is_symlink() else "not a regular file (a pipe, socket or device)"
             skipped.append(Skipped(rel, what))
+            continue
+        if not follow_links and not path.resolve().is_relative_to(root):
+            skipped.append(Skipped(rel, OUTSIDE_LINK))
             continue
         try:
             arts, bad = load_file(path, rel)

@@ -44,7 +44,14 @@ class SentenceCheck:
 
 
 def _to_int(digits: str) -> int:
-    """'١٢' -> 12"""
+    """'١٢' -> 12; a number no passage list reaches (thousands of digits
+    crashed int()) -> 0, an invalid marker.
+
+    >>> _to_int('١٢'), _to_int('9' * 5000)
+    (12, 0)
+    """
+    if len(digits) > 6:
+        return 0
     table = {chr(0x0660 + i): str(i) for i in range(10)} | {chr(0x06F0 + i): str(i) for i in range(10)}
     return int("".join(table.get(ch, ch) for ch in digits))
 

@@ -49,6 +49,7 @@ def cmd_index_build(args, s: Settings) -> int:
             s.corpus, s.index, embedder=s.build_embedder(),
             chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
             index_type=s.index_type, analyzer=s.analyzer, full=args.full, show_bar=sys.stderr.isatty(),
+            follow_links=args.follow_links,
         )
     except OSError as e:  # e.g. the disk filled up mid-build
         where = f" ({e.filename})" if e.filename else ""
@@ -245,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(b)
     b.add_argument("--embedder", help="use-m3 (default) or sentence-transformers:<model id or path>")
     b.add_argument("--full", action="store_true", help="re-embed everything")
+    b.add_argument("--follow-links", action="store_true",
+                   help="also index links that point outside the corpus folder (skipped by default)")
     b.add_argument("--index-type", choices=("flat", "hnsw", "ivf"))
     b.add_argument("--chunk-size", type=int)
     b.add_argument("--chunk-overlap", type=int)

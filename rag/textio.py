@@ -10,6 +10,7 @@ from index.arabic import detect_language
 from index.errors import QuestionError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -25,16 +26,25 @@ def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
 
     >>> clean_question('  لماذا   تغيب بوتين؟ ').text
     'لماذا تغيب بوتين؟'
+    >>> q = clean_question('لماذا \\udcff تغيب بوتين؟'); q.text, bool(q.notice)
+    ('لماذا تغيب بوتين؟', True)
     """
-    text = unicodedata.normalize("NFC", raw or "")
+    text = raw or ""
+    # Bytes that were not UTF-8 (a cp1256 terminal, a stray 0xff) arrive as lone
+    # surrogates; they cannot be encoded again and crashed the answer.
+    bad = len(_SURROGATE.findall(text))
+    text = unicodedata.normalize("NFC", _SURROGATE.sub(" ", text))
     text = " ".join(_CONTROL.sub(" ", text).split())
+    if bad and not any(ch.isalnum() for ch in text):
+        raise QuestionError("The question is not valid UTF-8 text. Type it again, or set your terminal to UTF-8.")
     if not text or not any(ch.isalnum() for ch in text):
         raise QuestionError("The question is empty. Type a question about the articles.")
-    notice = ""
+    notice = f"{bad} character(s) that were not valid UTF-8 were dropped from the question." if bad else ""
     if len(text) > max_chars:
         cut = text[:max_chars]
         if " " in cut[max_chars // 2 :]:
             cut = cut[: cut.rfind(" ")]
-        notice = f"The question was {len(text):,} characters long; only the first {len(cut):,} were used."
+        notice = (notice + " " if notice else "") + \
+            f"The question was {len(text):,} characters long; only the first {len(cut):,} were used."
         text = cut
     return Question(text=text, language=detect_language(text), notice=notice)

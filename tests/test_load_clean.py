@@ -103,6 +103,27 @@ def test_links_pipes_and_a_file_as_corpus(tmp_path: Path):
         load_corpus(tmp_path / "good.txt")
 
 
+def test_links_out_of_the_corpus_are_skipped_unless_asked(tmp_path: Path):
+    """The attack: a link to /etc/passwd (and to a folder outside) dropped in
+    the corpus folder was indexed; a link to a file inside still works."""
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    corpus.mkdir()
+    outside.mkdir()
+    (corpus / "good.txt").write_text("عنوان الخبر هنا\nزار الرئيس البلاد اليوم في زيارة رسمية.", encoding="utf-8")
+    (outside / "secret.txt").write_text("سر\nهذا ملف خارج مجلد المقالات ولا يجوز فهرسته أبداً.", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    (corpus / "secret.txt").symlink_to(outside / "secret.txt")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (corpus / "again.txt").symlink_to(corpus / "good.txt")  # inside: fine
+    arts, skipped = load_corpus(corpus)
+    reasons = {s.source: s.reason for s in skipped}
+    assert sorted(a.id for a in arts) == ["again.txt", "good.txt"]
+    assert "outside the corpus" in reasons["passwd.txt"] and "outside the corpus" in reasons["secret.txt"]
+    assert not any("سر" == a.title for a in arts)
+    arts, _ = load_corpus(corpus, follow_links=True)
+    assert "secret.txt" in {a.id for a in arts}
+
+
 def test_html_markdown_and_jsonl(tmp_path: Path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.html").write_text(

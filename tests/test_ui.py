@@ -253,10 +253,39 @@ def test_auth_required_off_loopback(monkeypatch, host, user, password, ok):
     monkeypatch.setenv("RAG_CHAT_PASSWORD", password)
     s = load_settings(env={}).replace(host=host)
     if ok:
-        assert auth_from_env(s) == ((user, password) if user else None)
+        auth = auth_from_env(s)
+        assert (auth is None) == (not user)
+        if auth:
+            assert auth(user, password) and not auth(user, password + "x") and not auth("other", password)
     else:
         with pytest.raises(RagError):
             auth_from_env(s)
+
+
+def test_a_public_share_link_requires_a_password(monkeypatch):
+    monkeypatch.delenv("RAG_CHAT_USER", raising=False)
+    monkeypatch.delenv("RAG_CHAT_PASSWORD", raising=False)
+    s = load_settings(env={}).replace(host="127.0.0.1")
+    assert auth_from_env(s) is None
+    with pytest.raises(RagError, match="--share"):
+        auth_from_env(s, share=True)
+    monkeypatch.setenv("RAG_CHAT_USER", "u")
+    monkeypatch.setenv("RAG_CHAT_PASSWORD", "p")
+    assert auth_from_env(s, share=True)("u", "p")
+
+
+def test_repeated_wrong_passwords_lock_the_login(capsys):
+    from ui.backend import LoginCheck
+
+    now = [0.0]
+    check = LoginCheck("u", "secret", clock=lambda: now[0])
+    for i in range(30):  # the attack: 30 guesses in a burst
+        now[0] += 0.01
+        assert not check("u", f"guess{i}")
+    assert not check("u", "secret")  # the right one is refused while locked
+    assert "locked" in capsys.readouterr().err
+    now[0] += LoginCheck.WINDOW_S + 1
+    assert check("u", "secret")  # the window passed
 
 
 # ------------------------------------------------------------------ handlers (no server)
@@ -264,6 +293,56 @@ def _backend(index, corpus):
     from ui.backend import Backend
 
     return Backend(load_settings(env={}).replace(index=index, corpus=corpus, mode="extractive"))
+
+
+def test_clients_choose_only_offered_models_and_paths_are_never_echoed(built_index, tmp_path):
+    """Each spelling of a model path loaded another copy; a reply told whether
+    a server path existed.  Now anything not in the settings list gets the
+    same refusal, and at most one model besides the default stays loaded."""
+    import gradio as gr
+
+    from rag.models import bundled_gguf
+    from ui.app import ask_api
+
+    be = _backend(built_index, tmp_path)
+    real = str(bundled_gguf())
+    probes = [real.replace("/models/", "/models//"), real.replace("/", "/./", 1), "/etc/passwd",
+              "/nonexistent/model.gguf", str(tmp_path)]
+    messages = set()
+    for p in probes:
+        with pytest.raises(gr.Error) as e:
+            ask_api(be, "لماذا تغيب بوتين عن قمة بريكس؟", model=p)
+        assert p not in str(e.value) and "/" not in str(e.value.message)
+        messages.add(e.value.message)
+    assert len(messages) == 1  # an existing and a missing path are indistinguishable
+    assert len(be._assistants) == 1
+
+
+def test_internal_errors_reach_clients_as_a_short_message(built_index, tmp_path, capsys):
+    """RecursionError, UnicodeEncodeError and server paths went to API clients
+    verbatim; now the client gets one Arabic sentence, the log the details."""
+    import gradio as gr
+
+    from ui.app import ask_api, chat_turn
+    from ui.backend import INTERNAL_ERROR
+
+    be = _backend(built_index, tmp_path)
+    assert not ask_api(be, "لماذا تغيب بوتين \udcff عن قمة بريكس؟")["abstained"]  # not-UTF-8 bytes dropped
+
+    class Broken:
+        def ask(self, *a, **k):
+            raise RecursionError(f"maximum recursion depth exceeded in {tmp_path}/secret.py")
+
+        stream = ask
+
+    be.assistant = lambda model=None: Broken()
+    with pytest.raises(gr.Error) as e:
+        ask_api(be, "سؤال")
+    assert e.value.message == INTERNAL_ERROR
+    with pytest.warns(UserWarning):
+        *_, (_, messages, _, _) = chat_turn(be, "سؤال", [], [], 5, "extractive", None)
+    assert "RecursionError" not in messages[-1]["content"] and str(tmp_path) not in messages[-1]["content"]
+    assert "RecursionError" in capsys.readouterr().err
 
 
 def test_chat_turn_streams_answers_and_keeps_the_session_history(built_index):

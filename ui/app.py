@@ -20,7 +20,9 @@ from rag.answer import Answer, Checking  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
-from .backend import EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, user_message  # noqa: E402
+from .backend import (  # noqa: E402
+    EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
+)
 from .render import (  # noqa: E402
     answer_html,
     empty_sources_html,
@@ -63,8 +65,8 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
                 streamed += event  # a sentence that passed the check: it stays
             yield gr.skip(), before + [{"role": "assistant", "content": streaming_html(streamed, checking)}], \
                 gr.skip(), gr.skip()
-    except RagError as e:
-        msg = user_message(e)
+    except Exception as e:  # noqa: BLE001 - a client sees a short message, the server log the details
+        msg = user_message(e) if isinstance(e, RagError) else internal_error(e)
         gr.Warning(toast(msg), title="السؤال فارغ" if isinstance(e, QuestionError) else "تعذّرت الإجابة")
         yield gr.skip(), before + [{"role": "assistant", "content": error_html(msg)}], gr.skip(), history
         return
@@ -84,6 +86,8 @@ def ask_api(be: Backend, question: str, mode: str = "", k: int = 0, model: str =
                                                mode=mode or None, k=k or None)
     except RagError as e:
         raise gr.Error(user_message(e), print_exception=False) from None
+    except Exception as e:  # noqa: BLE001 - never a traceback or a server path to an API client
+        raise gr.Error(internal_error(e), print_exception=False) from None
     d = ans.to_dict()
     d["sources_html"] = sources_html(ans, be.articles)
     return d
@@ -187,8 +191,10 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                                                 info="تلقائي: يولّد النموذج الإجابة إن كان نموذج تعليمات أو خادماً؛ "
                                                      "أما النموذج المدمج فنموذج أساسي يختلق التفاصيل، فتُعرض جمل "
                                                      "المقالات نفسها بعد التحقق.")
-                            model = gr.Dropdown(be.model_choices(), value=be.default_model, allow_custom_value=True,
-                                                label="النموذج اللغوي — اسم نموذج أو مسار ملف GGUF محلي", elem_id="rag-model")
+                            # Only the models the operator offers (`rag models pull`, --llm-model): a
+                            # typed path would let any client load model copies and probe the disk.
+                            model = gr.Dropdown(be.model_choices(), value=be.default_model, allow_custom_value=False,
+                                                label="النموذج اللغوي", elem_id="rag-model")
                     with gr.Column(scale=2, min_width=340, elem_classes="rag-sources-col"):
                         sources = gr.HTML(empty_sources_html(), elem_id="rag-sources", js_on_load=None)
             with gr.Tab("المقالات", id="articles") as articles_tab:
@@ -243,7 +249,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
 
 def launch(settings: Settings, share: bool = False) -> None:
     """Start the chat (building the index first when there is none)."""
-    auth = auth_from_env(settings)
+    auth = auth_from_env(settings, share)
     ensure_index(settings)
     backend = Backend(settings)
     app = build_app(settings, backend)
@@ -260,5 +266,5 @@ def launch(settings: Settings, share: bool = False) -> None:
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
         auth_message="اسأل المقالات — أدخل اسم المستخدم وكلمة المرور" if auth else None,
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
-        footer_links=["api", "settings"], max_file_size=MAX_UPLOAD_BYTES, show_error=True,
+        footer_links=["api", "settings"], max_file_size=MAX_UPLOAD_BYTES, show_error=False,
     )
