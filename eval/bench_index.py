@@ -16,7 +16,7 @@ from index import embed as embed_mod
 from index.build import build_index
 from index.chunk import ChunkConfig
 from index.store import IndexStore, make_faiss_index
-from rag.retrieve import Retriever
+from rag.retrieve import Retriever, make_retriever
 from rag.settings import Settings
 
 from .bench_corpus import SynthCorpus
@@ -150,8 +150,7 @@ def bench_incremental(corpus: SynthCorpus, work: Path, s: Settings, full_repeats
 
 
 def _retriever(store: IndexStore, s: Settings, emb) -> Retriever:
-    return Retriever(store, embedder=emb, mode=s.retriever, rrf_k=s.rrf_k, dense_weight=s.dense_weight,
-                     answerable_threshold=s.answerable_threshold)
+    return make_retriever(store, s, emb)
 
 
 def _search_one(retr: Retriever, q: str, k: int, mode: str, into: dict) -> None:

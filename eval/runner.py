@@ -17,7 +17,7 @@ from index.store import IndexStore
 from rag.answer import MODES, Assistant
 from rag.cite import parse_markers
 from rag.retrieve import MODES as RETRIEVERS
-from rag.retrieve import Retriever
+from rag.retrieve import Retriever, make_retriever
 from rag.rewrite import rewrite_rule
 from rag.settings import Settings
 
@@ -156,8 +156,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
     embedder = get_embedder(store.embedder_id)
 
     def retriever(mode: str, st: IndexStore = store) -> Retriever:
-        return Retriever(st, embedder, mode=mode, rrf_k=settings.rrf_k, dense_weight=settings.dense_weight,
-                         answerable_threshold=settings.answerable_threshold)
+        return make_retriever(st, settings, embedder, mode)
 
     retrieval, rows_by = {}, {}
     for mode in RETRIEVERS:

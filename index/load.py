@@ -168,6 +168,10 @@ def _load_jsonl(raw: str, rel: str) -> tuple[list[Article], list[Skipped]]:
             bad.append(Skipped(where, f"invalid JSON: {e.msg}"))
         except ValueError as e:
             bad.append(Skipped(where, str(e)))
+        except RecursionError:
+            bad.append(Skipped(where, "JSON nested too deeply"))
+        except Exception as e:  # noqa: BLE001 - one bad line never fails the build
+            bad.append(Skipped(where, f"unreadable line ({type(e).__name__})"))
     if not arts and not bad:
         bad.append(Skipped(rel, "empty file"))
     return arts, bad
@@ -205,6 +209,9 @@ def load_corpus(folder: Path, follow_links: bool = False) -> tuple[list[Article]
             arts, bad = load_file(path, rel)
         except (ValueError, OSError) as e:
             skipped.append(Skipped(rel, str(e)))
+            continue
+        except Exception as e:  # noqa: BLE001 - one bad file never fails the build
+            skipped.append(Skipped(rel, f"unreadable file ({type(e).__name__})"))
             continue
         articles.extend(arts)
         skipped.extend(bad)

@@ -183,21 +183,48 @@ def live_generation(root: Path) -> Path:
     current = root / "CURRENT"
     if not current.exists():
         raise IndexMissingError(f"No index at {root}. Build one first: rag index build --corpus DIR --index {root}")
-    name = current.read_text(encoding="utf-8").strip()
+    try:
+        name = current.read_bytes().decode("utf-8").strip()
+    except UnicodeDecodeError:  # a damaged pointer: no usable generation (a build recovers from it)
+        raise IndexCorruptError(f"{current} is damaged (not a generation name). Rebuild: {rebuild_hint(root)}") from None
     gen = root / name
-    if not name or "/" in name or not gen.is_dir():
+    if not name or "/" in name or "\0" in name or not gen.is_dir():
         raise IndexCorruptError(f"{current} points to a missing generation '{name}'. Rebuild: {rebuild_hint(root)}")
     return gen
 
 
+# The manifest's shape: key -> the type its value must have (a manifest edited
+# to valid JSON of another shape gave tracebacks or silently skipped checksums).
+_MANIFEST_SHAPE = {"embedder": dict, "files": dict}
+_OPTIONAL_SHAPE = {"articles": dict, "counts": dict, "chunker": dict}
+
+
+def _check_shape(manifest) -> None:
+    if not isinstance(manifest, dict):
+        raise TypeError("not a JSON object")
+    for key, kind in _MANIFEST_SHAPE.items():
+        if not isinstance(manifest.get(key), kind):
+            raise TypeError(f"'{key}' must be a {kind.__name__}")
+    for key, kind in _OPTIONAL_SHAPE.items():
+        if key in manifest and not isinstance(manifest[key], kind):
+            raise TypeError(f"'{key}' must be a {kind.__name__}")
+    emb = manifest["embedder"]
+    if not isinstance(emb.get("id"), str) or not isinstance(emb.get("dim"), int) or isinstance(emb.get("dim"), bool):
+        raise TypeError("'embedder' needs a string 'id' and an integer 'dim'")
+    for name, meta in manifest["files"].items():
+        if not (isinstance(meta, dict) and isinstance(meta.get("size"), int) and isinstance(meta.get("sha256"), str)) \
+                or "/.." in f"/{name}" or name.startswith("/"):
+            raise TypeError(f"file entry {name[:60]!r} must name a file inside the generation with its size and sha256")
+
+
 def read_manifest(gen: Path) -> dict:
     try:
-        manifest = json.loads((gen / MANIFEST_FILE).read_text(encoding="utf-8"))
-        manifest["embedder"]["id"], manifest["embedder"]["dim"]
+        manifest = json.loads((gen / MANIFEST_FILE).read_bytes().decode("utf-8"))
+        _check_shape(manifest)
         return manifest
     except FileNotFoundError:
         raise IndexCorruptError(f"{gen / MANIFEST_FILE} is missing. Rebuild the index: {rebuild_hint(gen)}") from None
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
         raise IndexCorruptError(f"{gen / MANIFEST_FILE} is damaged ({e}). Rebuild: {rebuild_hint(gen)}") from None
 
 

@@ -24,7 +24,7 @@ from .extractive import Candidate, candidates, extract_answer
 from .generate import Generator, get_generator, with_deadline
 from .prompt import ABSTAIN, STOP, build_prompt
 from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_clitics
-from .retrieve import Hit, Retrieval, Retriever
+from .retrieve import Hit, Retrieval, Retriever, make_retriever
 from .rewrite import rewrite
 from .settings import Settings
 from .textio import clean_question
@@ -160,9 +160,7 @@ class Assistant:
             self._retriever = self._make_retriever(store)
 
     def _make_retriever(self, store: IndexStore) -> Retriever:
-        s = self.settings
-        return Retriever(store, mode=s.retriever, rrf_k=s.rrf_k, dense_weight=s.dense_weight,
-                         answerable_threshold=s.answerable_threshold)
+        return make_retriever(store, self.settings)
 
     @property
     def retriever(self) -> Retriever:

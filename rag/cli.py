@@ -91,12 +91,12 @@ def cmd_index_status(args, s: Settings) -> int:
 
 
 def cmd_search(args, s: Settings) -> int:
-    from .retrieve import Retriever
+    from .retrieve import make_retriever
     from .textio import clean_question
 
     question = clean_question(args.question, s.max_question_chars)
     store = _load_store(s)
-    r = Retriever(store, mode=s.retriever, rrf_k=s.rrf_k, answerable_threshold=s.answerable_threshold)
+    r = make_retriever(store, s)
     res = r.search(question.text, k=s.k)
     if args.json:
         out = [

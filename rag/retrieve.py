@@ -43,6 +43,14 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
+def make_retriever(store: IndexStore, settings, embedder: Embedder | None = None, mode: str | None = None) -> "Retriever":
+    """The retriever the settings describe, built in one place so `rag search`,
+    `rag ask`, the eval and the bench rank alike (`rag search` once forgot
+    ``dense_weight``)."""
+    return Retriever(store, embedder, mode=mode or settings.retriever, rrf_k=settings.rrf_k,
+                     dense_weight=settings.dense_weight, answerable_threshold=settings.answerable_threshold)
+
+
 class Retriever:
     def __init__(
         self,

@@ -157,6 +157,49 @@ def test_missing_and_garbage_manifest(index_copy, tmp_path):
         IndexStore.load(index_copy)
 
 
+@pytest.mark.parametrize("edit", [
+    lambda m: m.update(counts="5"), lambda m: m.update(articles=[]), lambda m: m.pop("files"),
+    lambda m: m.update(files={"../../etc/passwd": {"size": 1, "sha256": "x"}}),
+    lambda m: m["embedder"].update(dim="512"), lambda m: m.update(files=[]),
+])
+def test_manifest_of_the_wrong_shape_is_refused(index_copy, edit):
+    """Valid JSON of another shape gave tracebacks or skipped the checksums."""
+    f = live_generation(index_copy) / "manifest.json"
+    m = json.loads(f.read_text(encoding="utf-8"))
+    edit(m)
+    f.write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="rag index build --full"):
+        IndexStore.load(index_copy)
+
+
+def test_damaged_current_pointer_is_an_error_and_a_build_recovers(index_copy, corpus):
+    (index_copy / "CURRENT").write_bytes(b"gen-\xff\xfe\x00bad\n")
+    with pytest.raises(IndexCorruptError, match="damaged"):
+        IndexStore.load(index_copy)
+    build_index(corpus, index_copy)  # the fix the error suggests works
+    assert IndexStore.load(index_copy).manifest["counts"]["articles"] == 5
+
+
+def test_hostile_files_are_skipped_or_cleaned_never_fail_the_build(corpus, tmp_path):
+    """A JSONL line nested 5,000 deep (RecursionError), NUL bytes after the
+    first 8 KiB, a 200,000-character base64 run: the build goes on."""
+    deep = "[" * 5000 + "]" * 5000
+    ok = json.dumps({"id": "ok", "title": "خبر سليم", "text": "زار وفد رسمي العاصمة اليوم في زيارة قصيرة."},
+                    ensure_ascii=False)
+    (corpus / "deep.jsonl").write_text('{"text": ' + deep + "}\n" + ok + "\n", encoding="utf-8")
+    body = "خبر فيه صورة مضمنة\n" + "كلمة " * 2000 + "\x00\x00 نص بعد البايتات الصفرية.\n"
+    (corpus / "nul.txt").write_text(body, encoding="utf-8")
+    (corpus / "b64.html").write_text("<html><body><h1>خبر مع صورة</h1><p>وصل الوفد إلى المدينة صباحاً.</p><div>"
+                                    + "QUJD" * 50_000 + "</div></body></html>", encoding="utf-8")
+    report = build_index(corpus, tmp_path / "idx")
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert "nested too deeply" in reasons["deep.jsonl:1"]
+    store = IndexStore.load(tmp_path / "idx")
+    assert any(c.source == "deep.jsonl" for c in store.chunks)
+    assert not any("\x00" in c.text or "QUJDQUJD" in c.text for c in store.chunks)
+    assert max(len(c.text) for c in store.chunks) < 5000
+
+
 def test_other_embedder_or_format_says_rebuild(index_copy):
     with pytest.raises(IndexMismatchError, match="rebuild|Rebuild"):
         IndexStore.load(index_copy, expect_embedder="sentence-transformers:intfloat/multilingual-e5-base")
