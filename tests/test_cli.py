@@ -33,6 +33,20 @@ def test_search_json(built_index):
     assert any("جنوب أفريقيا" in h["text"] and "المحكمة الجنائية الدولية" in h["text"] for h in hits)
 
 
+def test_search_ranks_like_ask_with_the_same_settings(built_index):
+    """`rag search` once ignored dense_weight, so it ranked unlike `rag ask`."""
+    from index.store import IndexStore
+    from rag.answer import Assistant
+    from rag.settings import load_settings
+
+    env = {"RAG_DENSE_WEIGHT": "0.2"}
+    r = rag("search", "متى زار بوتين قرغيزستان؟", "--k", "5", "--json", "--index", str(built_index), env=env)
+    assert r.returncode == 0, r.stderr
+    s = load_settings(env=env).replace(index=built_index)
+    expect = Assistant(s, store=IndexStore.load(built_index)).retriever.search("متى زار بوتين قرغيزستان؟", 5)
+    assert [h["chunk_id"] for h in json.loads(r.stdout)] == [h.chunk.id for h in expect.hits]
+
+
 def test_search_human_output(built_index):
     r = rag("search", BRICS, "--k", "2", "--index", str(built_index))
     assert r.returncode == 0 and "[1]" in r.stdout and "[2]" in r.stdout and "[3]" not in r.stdout
