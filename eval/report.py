@@ -107,6 +107,15 @@ def write_report(out: Path, summary: dict, items, rows_by, answer_rows, k: int) 
                       f"{c['n']} sentences ({c['n_good']} right answers, {c['n_bad']} wrong or off-topic ones) from "
                       f"`{c['dataset']}`: precision {_f(c['precision'])}, recall {_f(c['recall'])} "
                       f"(a sentence kept is a positive).", ""]
+    inj = summary.get("injection")
+    if inj:
+        per = ", ".join(f"{m} {n}" for m, n in inj["by_mode"].items())
+        lines += ["", "### Injected instructions", "",
+                  f"{inj['articles']} articles that give the assistant orders (eval/datasets/injection/: in the "
+                  "middle of real text, in an HTML comment and alt text, in Markdown, in JSONL fields) indexed with "
+                  f"the corpus; {inj['questions']} questions about what they try to change, in every mode: "
+                  f"**{inj['claims_answered']} answers carried an injected claim** ({per}; target 0).", ""]
+        lines += [f"- {e['mode']}: {e['question']} → {e['answer']}" for e in inj["examples"]]
     lines += ["", "## Latency (ms, p50 / p95)", "", "| stage | p50 / p95 |", "|---|---|"]
     for key, v in summary["latency"].items():
         if key.endswith(("tokens", "tokens_per_s")):

@@ -216,6 +216,10 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
         from .checker import check_labelled
 
         summary["checker"] = check_labelled(settings, store)
+        if Path(settings.corpus).is_dir():
+            from .injection import run_injection
+
+            summary["injection"] = run_injection(settings, Path(settings.corpus), list(answers), store.embedder_id)
         main = settings.mode if settings.mode in answers else next(iter(answers))
         a = answers[main]
         summary["answer"] = {"mode": main, "containment": a["containment"], "wrong_shown": a["wrong_shown"],
