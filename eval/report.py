@@ -107,6 +107,15 @@ def write_report(out: Path, summary: dict, items, rows_by, answer_rows, k: int) 
                       f"{c['n']} sentences ({c['n_good']} right answers, {c['n_bad']} wrong or off-topic ones) from "
                       f"`{c['dataset']}`: precision {_f(c['precision'])}, recall {_f(c['recall'])} "
                       f"(a sentence kept is a positive).", ""]
+    conv = summary.get("conversations")
+    if conv:
+        rec = conv["followup_recall_at_k"]
+        lines += ["", "### Conversations", "",
+                  f"{conv['followups']} follow-ups ({conv['three_turn']} of them in a third turn) and "
+                  f"{conv['standalone_mid_conversation']} questions that stand alone asked mid-conversation. "
+                  f"Follow-ups rewritten {conv['followups_rewritten']} / {conv['followups']}, found with recall@"
+                  f"{summary['k']} {_f(rec) if rec is not None else '—'} (target ≥ 0.9); questions that stand alone "
+                  f"rewritten: **{conv['standalone_rewritten']}** (target 0).", ""]
     inj = summary.get("injection")
     if inj:
         per = ", ".join(f"{m} {n}" for m, n in inj["by_mode"].items())

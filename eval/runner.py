@@ -46,8 +46,27 @@ def _retrieval_rows(retriever: Retriever, items: list[EvalItem], relevant_rows, 
         total = time.perf_counter() - t0
         rel_rows = relevant_rows.get(it.id, set())
         rel = [h.chunk.id in rel_rows for h in res.hits]
-        rows[it.id] = {"res": res, "rel": rel, "total": total}
+        rows[it.id] = {"res": res, "rel": rel, "total": total, "rewritten": query != it.question}
     return rows
+
+
+def _conversation_metrics(rows, items, k, relevant_rows) -> dict | None:
+    """Questions asked after earlier turns: follow-ups (category ``followup``)
+    must be rewritten and found; questions that stand alone must not be
+    rewritten («ما هي عاصمة البرازيل؟» once carried «(الزيارة)» along)."""
+    turns = [it for it in items if it.history]
+    if not turns:
+        return None
+    follow = [it for it in turns if it.category == "followup"]
+    alone = [it for it in turns if it.category != "followup"]
+    found = [it for it in follow if it.answerable and relevant_rows.get(it.id)]
+    return {
+        "followups": len(follow), "followups_rewritten": sum(rows[it.id]["rewritten"] for it in follow),
+        "followup_recall_at_k": (sum(M.recall_at(rows[it.id]["rel"], k) for it in found) / len(found)) if found else None,
+        "three_turn": sum(len(it.history) >= 2 for it in follow),
+        "standalone_mid_conversation": len(alone),
+        "standalone_rewritten": sum(rows[it.id]["rewritten"] for it in alone),
+    }
 
 
 def _retrieval_metrics(rows, items, k, relevant_rows) -> dict:
@@ -204,6 +223,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
         "index": {"embedder": store.embedder_id, "chunks": len(store.chunks), "analyzer": store.lexical.analyzer,
                   "chunker": store.manifest.get("chunker")},
         "evidence_missing": missing,
+        "conversations": _conversation_metrics(hybrid, items, k, relevant),
         "retrieval": {**{key: retrieval["hybrid"].get(key) for key in ("recall_at_k", "mrr", "ndcg_at_k")},
                       "by_retriever": retrieval, "by_category": by_category, "analyzers": analyzers},
         "abstention_retrieval": {"threshold": settings.answerable_threshold, "precision": a_prec, "recall": a_rec,

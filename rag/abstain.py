@@ -62,7 +62,7 @@ def strict_focus(query, sentence_terms: set[str], idf: dict[str, float], known: 
     if not query.terms:
         return 0.0
     top = max((idf[t] for t in query.terms if t in known), default=1.0)
-    w = {t: (idf[t] if t in known else top) for t in query.terms}
+    w = query.scale({t: (idf[t] if t in known else top) for t in query.terms})
     total = sum(w.values()) or 1.0
     return sum(v for t, v in w.items() if t in sentence_terms) / total
 
@@ -107,7 +107,7 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
     if query.slot and not (set(with_clitics(query.slot)) & known) and query.language == "ar":
         return [], NOT_MENTIONED
     ok = [c for c in cands if c.rel is None or c.rel.kind_ok]  # headings never became candidates
-    if query.kind in ("date", "number"):
+    if query.kind in ("date", "number") or query.city:
         if query.language == "ar" or query.alts.pairs:  # English shares words through known names only
             ok = [c for c in ok if strict_focus(query, c.terms, idf, known) >= TYPED_FOCUS]
             if query.kind == "number" and query.slot:

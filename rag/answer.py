@@ -258,8 +258,9 @@ class Assistant:
             ret = retriever.search(query, k or s.k)
         timings.update({f"retrieve_{key}": v for key, v in ret.timings.items()})
         with timings("candidates"):
-            # A rewritten follow-up is analysed as rewritten: its subject is in the rewrite.
-            qa = analyse_query(q.text if query == q.text else query, lex.analyzer)
+            # A rewritten follow-up is analysed as rewritten (its subject is in the rewrite),
+            # with the carried-over words weighing less than the user's own.
+            qa = analyse_query(query, lex.analyzer, asked=q.text)
             scored = candidates(qa, ret.hits, retriever.embedder, lex.idf, lex.analyzer)
             idf = lex.idf(list(qa.terms))
             # Words a rewrite carried over from earlier turns are context, not

@@ -155,9 +155,35 @@ def _print_answer(ans, streamed: str) -> None:
     print(f"[{ans.mode}{why}, {ans.model}, {t.get('total', 0):.2f}s{extra}]", file=sys.stderr)
 
 
+def read_history(path: str | None) -> list[tuple[str, str]]:
+    """Earlier turns for a follow-up: a JSON list of questions, of [question,
+    answer] pairs, or of {"question", "answer"} objects ("-" reads stdin)."""
+    if not path:
+        return []
+    try:
+        raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        data = json.loads(raw)
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise RagError(f"--history {path}: cannot read it as JSON ({e}). Give a JSON list of earlier questions, "
+                       'e.g. ["لماذا تغيب بوتين عن قمة بريكس؟"].') from None
+    turns: list[tuple[str, str]] = []
+    for item in data if isinstance(data, list) else [None]:
+        if isinstance(item, str):
+            turns.append((item, ""))
+        elif isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item):
+            turns.append((item[0], item[1]))
+        elif isinstance(item, dict) and isinstance(item.get("question"), str):
+            turns.append((item["question"], str(item.get("answer") or "")))
+        else:
+            raise RagError(f"--history {path}: each turn must be a question, a [question, answer] pair or an "
+                           'object with "question" (and "answer"); oldest first.')
+    return turns
+
+
 def cmd_ask(args, s: Settings) -> int:
     from .answer import Answer, Assistant
 
+    history = read_history(args.history)
     assistant = Assistant(s)
     if s.mode != "extractive" and (s.llm_model or s.llm_url or s.mode == "generative") and not args.json:
         try:  # say so before the answer, not after it
@@ -165,7 +191,7 @@ def cmd_ask(args, s: Settings) -> int:
         except RagError as e:
             print(f"warning: LLM unavailable ({e}); answering by extracting sentences.", file=sys.stderr)
     if args.json or args.no_stream:
-        ans = assistant.ask(args.question)
+        ans = assistant.ask(args.question, history=history)
         if args.json:
             print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
         else:
@@ -173,7 +199,7 @@ def cmd_ask(args, s: Settings) -> int:
         return _ask_status(ans)
     streamed = ""
     ans = None
-    for event in assistant.stream(args.question):
+    for event in assistant.stream(args.question, history=history):
         if isinstance(event, Answer):
             ans = event
             _print_answer(event, streamed)
@@ -275,6 +301,9 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--retriever", choices=("hybrid", "dense", "bm25"))
     pa.add_argument("--json", action="store_true", help="print one JSON object")
     pa.add_argument("--no-stream", action="store_true")
+    pa.add_argument("--history", metavar="FILE",
+                    help="earlier turns for a follow-up: a JSON list of questions or [question, answer] pairs, "
+                         "oldest first ('-' reads stdin)")
     pa.set_defaults(func=cmd_ask)
 
     pc = sub.add_parser("chat", help="open the Gradio chat (builds the index first if needed)")

@@ -91,17 +91,18 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
     if not sents:
         return []
     q_terms = set(analyze(query.text, analyzer))
-    q_stems = [skeleton(light_stem(w)) for w in _content_words(query.text)]
+    # Words side by side in the user's own question, not in the words a rewrite carried over.
+    q_stems = [skeleton(light_stem(w)) for w in _content_words(query.asked or query.text)]
     # A sentence naming a thing another way («بوتين» for «سيد الكرملين») names it.
     bags = [set(query.alts.augment(analyze(s, analyzer))) for _, s in sents]
     if idf is not None:  # corpus-wide weights: a term no article uses weighs most
-        weights = idf(sorted(q_terms))
+        weights = query.scale(idf(sorted(q_terms)))
     else:
         df: dict[str, int] = {}
         for b in bags:
             for t in b & q_terms:
                 df[t] = df.get(t, 0) + 1
-        weights = {t: math.log(1 + len(bags) / (1 + df.get(t, 0))) for t in q_terms}
+        weights = query.scale({t: math.log(1 + len(bags) / (1 + df.get(t, 0))) for t in q_terms})
     total = sum(weights.values()) or 1.0
     lex = np.array([sum(weights[t] for t in b & q_terms) / total for b in bags], dtype=np.float32)
     dense = np.zeros(len(sents), dtype=np.float32)

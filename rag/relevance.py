@@ -19,7 +19,7 @@ from typing import Callable
 from index.arabic import detect_language, normalize, tokenize
 from index.lexical import analyze, is_stopword
 
-from .synonyms import Alternatives, alternatives
+from .synonyms import Alternatives, alternatives, names_city
 
 KINDS = ("reason", "date", "number", "person", "place")
 
@@ -126,7 +126,7 @@ def exact_date_near(query: "Query", sentence: str, analyzer: str = "stem+skeleto
 _ASKING = set(tokenize(
     "اسم ما ماذا لماذا ليش ليه مين شو وش ايش امتي ايمتي وين فين قديش كام اللي يلي هل كيف اي "
     "هو هي هم الذي التي الذين المذكور المذكوره تذكر ذكرت الخبر الاخبار المقال المقالات "
-    "سبب السبب عدد يبلغ تبلغ "
+    "سبب السبب عدد يبلغ تبلغ هناك هنا ذلك تلك هذا هذه هؤلاء "
     "will would shall has have had its his her their s between since been being do does did is are was were "
     "according articles article say says said"
 ))
@@ -147,6 +147,18 @@ class Query:
     terms: tuple[str, ...]  # analysed content terms, question words removed
     slot: tuple[str, ...] = ()  # analysed forms of the thing asked about («ما اسم X»), if any
     alts: Alternatives = Alternatives()  # other names of the things it names (rag/synonyms.py)
+    city: bool = False  # a place question that asks which city («في أي مدينة…», "which city")
+    asked: str = ""  # for a rewritten follow-up, the user's own words («ومتى كانت الزيارة؟»)
+    carried: frozenset[str] = frozenset()  # terms the rewrite carried over from earlier turns
+
+    def scale(self, weights: dict[str, float]) -> dict[str, float]:
+        """Term weights with the carried-over terms down-weighted: they say
+        what the conversation is about, the user's own words what is asked
+        now.  At full weight the answer to the previous question won
+        («وما الاتفاق الذي سيوقعه هناك؟» answered with who accompanies Putin)."""
+        if not self.carried:
+            return weights
+        return {t: w * CARRIED_WEIGHT if t in self.carried else w for t, w in weights.items()}
 
 
 def question_kind(question: str) -> str | None:
@@ -170,7 +182,11 @@ def _forms(word: str, analyzer: str) -> tuple[str, ...]:
     return tuple(analyze(word, analyzer))
 
 
-def analyse_query(text: str, analyzer: str = "stem+skeleton") -> Query:
+CARRIED_WEIGHT = 0.3
+_CITY_ASKED = re.compile(r"(اي|ايه) (مدينه|بلده|عاصمه)|عاصمه|which (city|town)|what (city|town)|capital")
+
+
+def analyse_query(text: str, analyzer: str = "stem+skeleton", asked: str = "") -> Query:
     """The question's kind, content terms and slot.
 
     >>> q = analyse_query('ما اسم المدعي العام للمحكمة؟')
@@ -182,8 +198,13 @@ def analyse_query(text: str, analyzer: str = "stem+skeleton") -> Query:
     terms = tuple(dict.fromkeys(t for w in words for t in _forms(w, analyzer)))
     m = _SLOT.search(norm)
     slot = _forms(m.group(1), analyzer) if m and not is_stopword(m.group(1)) else ()
-    return Query(text=text, language=detect_language(text), kind=question_kind(text), terms=terms, slot=slot,
-                 alts=alternatives(terms, analyzer))
+    carried: frozenset[str] = frozenset()
+    if asked and asked != text:
+        carried = frozenset(terms) - frozenset(analyze(asked, analyzer))
+    kind = question_kind(asked or text)
+    city = kind == "place" and bool(_CITY_ASKED.search(normalize(asked or text).lower()))
+    return Query(text=text, language=detect_language(text), kind=kind, terms=terms, slot=slot,
+                 alts=alternatives(terms, analyzer), city=city, asked=asked if carried else "", carried=carried)
 
 
 def with_clitics(forms: tuple[str, ...]) -> tuple[str, ...]:
@@ -296,13 +317,15 @@ def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, 
     bag = set(analyze(sentence, analyzer)) if bag is None else bag
     terms = list(query.terms)
     if terms:
-        weights = idf(terms) if idf else {t: 1.0 for t in terms}
+        weights = query.scale(idf(terms) if idf else {t: 1.0 for t in terms})
         total = sum(weights.values()) or 1.0
         focus = sum(w for t, w in weights.items() if t in bag) / total
     else:
         focus = 0.0
     if query.kind in ("date", "number"):
         kind_ok = has_type(sentence, query.kind)
+    elif query.city:  # «في أي مدينة…»: a country is no answer
+        kind_ok = names_city(bag, analyzer)
     else:
         kind_ok = True
     slot_ok = not query.slot or any(f in bag for f in query.slot) or query.language != "ar"

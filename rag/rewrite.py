@@ -13,7 +13,7 @@ from .generate import Generator
 _REFERRING = set(
     tokenize(
         "هو هي هم هما ذلك تلك هذا هذه هناك هنالك عنه عنها فيه فيها منه منها اليه اليها له لها معه "
-        "ايضا كذلك وماذا ولماذا ومتى واين وكيف وكم وهل وما ومن "
+        "ايضا كذلك وماذا ولماذا ومتى واين وكيف وكم وهل وما ومن واي وباي وفي ومع اخري الاخري اخر الاخر "
         "he she it they them his her its their there that this those these also then"
     )
 )
@@ -35,14 +35,19 @@ def needs_context(question: str) -> bool:
     (True, False)
     >>> needs_context('لماذا غضبت موسكو من البرلمان الأرميني وما علاقة ذلك بالمحكمة الجنائية؟')
     False
-    >>> needs_context('ما هي عاصمة البرازيل؟'), needs_context('ومن هو؟')
-    (False, True)
+    >>> needs_context('ما هي عاصمة البرازيل؟'), needs_context('ومن هو؟'), needs_context('ومع من أجرى محادثات خلالها؟')
+    (False, True, True)
     """
     toks = tokenize(question)
     if len(toks) > 1 and toks[0] in _ASKING and toks[1] in _COPULA:
         toks = toks[2:]  # «ما هي عاصمة البرازيل؟»: هي is a copula here, it refers to nothing
     content = [t for t in toks if not is_stopword(t) and t not in _REFERRING]
-    return len(content) < 2 or (any(t in _REFERRING for t in toks) and len(content) < 4)
+    # «خلالها»، «يحضرها»: a pronoun suffix points back too (on the raw word:
+    # normalisation turns ة into ه)
+    suffixed = any(len(w) > 3 and _PRONOUN_SUFFIX.search(w) and not w.endswith("ه")
+                   for w in re.findall(r"\w+", question))
+    refers = suffixed or any(t in _REFERRING for t in toks)
+    return len(content) < 2 or (refers and len(content) < 4)
 
 
 def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
@@ -52,15 +57,24 @@ def rewrite_rule(question: str, history: list[tuple[str, str]]) -> str:
     'ومتى حدث ذلك؟ (تغيب بوتين قمة بريكس)'
     >>> rewrite_rule('ومتى كانت الزيارة؟', [('Who did Putin meet in North Korea?', '...')])
     'ومتى كانت الزيارة؟'
+    >>> rewrite_rule('ومن أبلغه بذلك؟', [('لماذا تغيب بوتين عن قمة بريكس؟', ''), ('وأي قمة أخرى لم يحضرها؟', '')])
+    'ومن أبلغه بذلك؟ (قمة يحضرها تغيب بوتين بريكس)'
     """
     if not history or not needs_context(question):
         return question
     have = {normalize(t) for t in tokenize(question)}
-    prev = history[-1][0]
+    # The earlier questions back to the last one that stood alone: in «لماذا
+    # تغيب بوتين عن قمة بريكس؟ / وأي قمة أخرى لم يحضرها؟ / ومن أبلغه بذلك؟»
+    # the subject (بوتين) is two turns back.
+    prev: list[str] = []
+    for q, _ in reversed(history):
+        prev.insert(0, q)
+        if not needs_context(q):
+            break
     lang = detect_language(question)
     # Words in another script than the question's would only confuse the
     # lexical side ("ومتى كانت الزيارة؟ (Putin meet North Korea)").
-    words = [w for w in re.findall(r"\w+", prev)
+    words = [w for w in re.findall(r"\w+", " ".join(reversed(prev)))
              if normalize(w) not in have and not is_stopword(normalize(w)) and normalize(w) not in _REFERRING
              and detect_language(w) == lang]
     words = list(dict.fromkeys(words))

@@ -88,7 +88,9 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("اتفاق", "اتفاقية", "معاهدة", "agreement", "treaty", "deal"),
     ("أقر", "صادق", "وافق", "approved", "ratified"),
     ("زعيم", "رئيس", "قائد", "leader", "president"),
-    ("زيارة", "رحلة", "سافر", "زار", "visit", "visited", "visits", "trip", "travel", "travelled", "traveled"),
+    ("زيارة", "رحلة", "سافر", "زار", "يزور", "سيزور", "visit", "visited", "visits", "trip", "travel", "travelled",
+     "traveled"),
+    ("عقدت", "عقد", "تعقد", "استضافت", "استضاف", "أقيمت", "held", "hosted"),
     ("بلد", "دولة", "country", "countries"),
     ("سماء", "جوي", "air"),
     ("قاعدة جوية", "air base"),
@@ -114,6 +116,30 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("السبت", "Saturday"), ("الأحد", "Sunday"), ("الاثنين", "Monday"), ("الثلاثاء", "Tuesday"),
     ("الأربعاء", "Wednesday"), ("الخميس", "Thursday"), ("الجمعة", "Friday"),
 )
+
+
+# Cities a "which city" answer may name without the word «مدينة» (capitals and
+# seats of the states above, and a few more).
+CITIES = ("موسكو", "واشنطن", "بكين", "بيونغ يانغ", "سيول", "كييف", "بشكيك", "بيشكيك", "باكو", "يريفان", "مينسك",
+          "أستانا", "طهران", "أنقرة", "نيودلهي", "بريتوريا", "جوهانسبرغ", "الرياض", "أبوظبي", "القاهرة", "دمشق",
+          "بغداد", "تل أبيب", "لندن", "باريس", "برلين", "طوكيو", "بروكسل", "لاهاي", "جنيف", "نيويورك", "دبي",
+          "إسطنبول", "بيروت", "عمّان", "Moscow", "Beijing", "Pyongyang", "Bishkek", "Johannesburg", "Hague")
+_CITY_WORDS = ("مدينة", "بلدة", "العاصمة", "city", "town", "capital")
+
+
+@lru_cache(maxsize=4)
+def _cities(analyzer: str) -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(analyze(c, analyzer)) for c in CITIES + _CITY_WORDS)
+
+
+def names_city(terms, analyzer: str = "stem+skeleton") -> bool:
+    """Do the analysed terms name a city (by name, or as «مدينة X»)?
+
+    >>> names_city(analyze('سيزور قاعدة جوية في مدينة كانت')), names_city(analyze('لن يحضر قمة العشرين في الهند'))
+    (True, False)
+    """
+    have = set(terms)
+    return any(c and c <= have for c in _cities(analyzer))
 
 
 @lru_cache(maxsize=4)

@@ -160,3 +160,16 @@ def test_output_into_a_closed_pipe_is_quiet(built_index):
 def test_missing_llm_warns_first_and_exits_4(built_index, tmp_path):
     r = rag("ask", BRICS, "--index", str(built_index), "--llm-model", str(tmp_path / "none.gguf"), "--no-stream")
     assert r.returncode == 4 and r.stderr.startswith("warning: LLM unavailable") and "جنوب" in r.stdout
+
+
+def test_ask_takes_earlier_turns_for_a_follow_up(built_index, tmp_path):
+    hist = tmp_path / "h.json"
+    hist.write_text(json.dumps(["من سيرافق بوتين في زيارته إلى كوريا الشمالية؟"], ensure_ascii=False), encoding="utf-8")
+    r = rag("ask", "وما الاتفاق الذي سيوقعه هناك؟", "--mode", "extractive", "--json", "--history", str(hist),
+            "--index", str(built_index))
+    assert r.returncode == 0, r.stderr
+    ans = json.loads(r.stdout)
+    assert ans["query"] != ans["question"] and "كوريا" in ans["query"] and not ans["abstained"]
+    hist.write_text('{"not": "a list"}', encoding="utf-8")
+    r = rag("ask", "ومتى؟", "--history", str(hist), "--index", str(built_index))
+    assert r.returncode != 0 and "--history" in r.stderr and "Traceback" not in r.stderr

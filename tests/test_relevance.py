@@ -86,3 +86,22 @@ def test_occasion_named_with_a_clitic_is_mentioned(store):
     as asking about something no article mentions."""
     ans = ask(store, "ما المناسبة التي حضرها بوتين في بكين عند زيارته الأخيرة للصين؟")
     assert not ans.abstained and "الألعاب الأولمبية" in ans.text
+
+
+def test_which_city_needs_a_city(store):
+    """A country is no answer to «في أي مدينة…»; a named city is."""
+    ans = ask(store, "في أي مدينة عُقدت قمة مجموعة العشرين التي غاب عنها بوتين؟")
+    assert ans.abstained and ans.why_abstained == NO_TYPED_SENTENCE
+    ans = ask(store, "في أي مدينة تقع القاعدة الجوية الروسية التي سيزورها بوتين في قيرغيزستان؟")
+    assert not ans.abstained and "كانت" in ans.text
+
+
+def test_follow_up_is_answered_from_its_own_words_not_the_previous_question(store):
+    """The carried-over words («سيرافق بوتين زيارته كوريا الشمالية») weigh less
+    than the user's own («الاتفاق سيوقعه»): the answer is not the previous one."""
+    q = analyse_query("وما الاتفاق الذي سيوقعه هناك؟ (سيرافق بوتين زيارته كوريا الشمالية)",
+                      asked="وما الاتفاق الذي سيوقعه هناك؟")
+    assert "سيرافق" in q.carried and "اتفاق" not in q.carried and "هناك" not in q.terms
+    ans = ask(store, "وما الاتفاق الذي سيوقعه هناك؟", history=[("من سيرافق بوتين في زيارته إلى كوريا الشمالية؟", "")])
+    assert ans.query != ans.question and "شراكة استراتيجية" in ans.text
+    assert "لافروف" not in ans.text.split("[")[0]
