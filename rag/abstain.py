@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from index.arabic import normalize
 
-from .relevance import has_type, question_kind, with_clitics
+from .relevance import exact_date_near, has_type, question_kind, with_clitics
 
 
 def expected_type(question: str) -> str | None:
@@ -35,6 +35,7 @@ NO_RELEVANT_SENTENCE = "no_relevant_sentence"
 # dated sentences offered to «متى زار بوتين منغوليا» 0.3 (eval/README.md).
 TYPED_FOCUS = 0.45
 _NEAR = 3  # «كم عدد X»: a number at most this many words before X
+NAMED_DATE_FOCUS = 0.9
 
 
 def _counted(sentence: str, slot: tuple[str, ...], analyzer: str) -> bool:
@@ -112,6 +113,14 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
             ok = [c for c in ok if strict_focus(query, c.terms, idf, known) >= TYPED_FOCUS]
             if query.kind == "number" and query.slot:
                 ok = [c for c in ok if _counted(c.text, query.slot, analyzer)]
+        if query.kind == "date" and ok:
+            # A named day, month or year beats «بعد تسعة أشهر» or «هذا العام» when both are on
+            # offer in sentences as close to the question (else the relative date is the answer:
+            # «متى استقبل بوتين الزعيم الكوري…» → «بعد تسعة أشهر من استقباله…»).
+            best = max(c.rel.focus if c.rel else 0.0 for c in ok)
+            named = [c for c in ok if exact_date_near(query, c.text, analyzer)
+                     and (c.rel.focus if c.rel else 0.0) >= NAMED_DATE_FOCUS * best]
+            ok = named or ok
         if not ok:
             return [], NO_TYPED_SENTENCE
     if not ok:

@@ -70,6 +70,35 @@ _NUMBER_WORDS = set(
 )
 
 
+_DURATION_ASKED = re.compile(
+    r"(?:^|\s)[وف]?(كم (من الوقت|يوما|يوم|ساعه|اسبوعا|شهرا|شهر|عاما|سنه|تستغرق|استغرق|دام|دامت|مضي)|"
+    r"ما (هي )?مده|how long|how many (days|hours|weeks|months|years))")
+_DURATION_WORDS = set(
+    "يوم يوما يومين ايام ساعه ساعات ساعتين اسبوع اسبوعين اسابيع شهر شهرا شهرين اشهر شهور سنه سنتين سنوات "
+    "عام عاما عامين اعوام دقيقه دقائق days hours weeks months years".split())
+
+
+def asks_duration(question: str) -> bool:
+    """Does a how-many question ask how long?
+
+    >>> asks_duration('كم تستغرق زيارة بوتين إلى بشكيك؟'), asks_duration('How long was the visit?')
+    (True, True)
+    >>> asks_duration('كم عدد النواب؟')
+    False
+    """
+    return bool(_DURATION_ASKED.search(normalize(question).lower()))
+
+
+def has_duration(sentence: str) -> bool:
+    """Does the sentence state a length of time?
+
+    >>> has_duration('بعد زيارة تستغرق يومين إلى بيشكيك'), has_duration('في الذكرى العشرين لافتتاحها')
+    (True, False)
+    """
+    words = set(re.findall(r"\w+", normalize(sentence).lower()))
+    return bool(words & _DURATION_WORDS or {w[1:] for w in words if w[:1] in "وبل"} & _DURATION_WORDS)
+
+
 def has_type(sentence: str, kind: str | None) -> bool:
     """Does the sentence state something of the expected kind?
 
@@ -148,6 +177,7 @@ class Query:
     slot: tuple[str, ...] = ()  # analysed forms of the thing asked about («ما اسم X»), if any
     alts: Alternatives = Alternatives()  # other names of the things it names (rag/synonyms.py)
     city: bool = False  # a place question that asks which city («في أي مدينة…», "which city")
+    duration: bool = False  # a how-many question that asks how long («كم تستغرق…», "how long")
     asked: str = ""  # for a rewritten follow-up, the user's own words («ومتى كانت الزيارة؟»)
     carried: frozenset[str] = frozenset()  # terms the rewrite carried over from earlier turns
 
@@ -204,7 +234,8 @@ def analyse_query(text: str, analyzer: str = "stem+skeleton", asked: str = "") -
     kind = question_kind(asked or text)
     city = kind == "place" and bool(_CITY_ASKED.search(normalize(asked or text).lower()))
     return Query(text=text, language=detect_language(text), kind=kind, terms=terms, slot=slot,
-                 alts=alternatives(terms, analyzer), city=city, asked=asked if carried else "", carried=carried)
+                 alts=alternatives(terms, analyzer), city=city, duration=kind == "number" and asks_duration(asked or text),
+                 asked=asked if carried else "", carried=carried)
 
 
 def with_clitics(forms: tuple[str, ...]) -> tuple[str, ...]:
@@ -322,7 +353,9 @@ def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, 
         focus = sum(w for t, w in weights.items() if t in bag) / total
     else:
         focus = 0.0
-    if query.kind in ("date", "number"):
+    if query.duration:  # «كم تستغرق…»: «الذكرى العشرين» is a number, not a length of time
+        kind_ok = has_duration(sentence)
+    elif query.kind in ("date", "number"):
         kind_ok = has_type(sentence, query.kind)
     elif query.city:  # «في أي مدينة…»: a country is no answer
         kind_ok = names_city(bag, analyzer)

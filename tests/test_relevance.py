@@ -105,3 +105,19 @@ def test_follow_up_is_answered_from_its_own_words_not_the_previous_question(stor
     ans = ask(store, "وما الاتفاق الذي سيوقعه هناك؟", history=[("من سيرافق بوتين في زيارته إلى كوريا الشمالية؟", "")])
     assert ans.query != ans.question and "شراكة استراتيجية" in ans.text
     assert "لافروف" not in ans.text.split("[")[0]
+
+
+def test_how_long_needs_a_length_of_time():
+    from rag.relevance import asks_duration
+
+    q = analyse_query("كم تستغرق زيارة بوتين إلى بشكيك؟")
+    assert q.duration and asks_duration("How long was Putin's visit to Bishkek?")
+    assert not relevance(q, "سيزور بوتين قاعدة جوية في بشكيك في الذكرى العشرين لافتتاحها.").kind_ok
+    assert relevance(q, "بعد زيارة تستغرق يومين إلى بيشكيك.").kind_ok
+
+
+def test_a_named_date_beats_a_relative_one_only_in_an_equally_close_sentence(store):
+    follow = ask(store, "ومتى كانت الزيارة؟", history=[("من سيرافق بوتين في زيارته إلى كوريا الشمالية؟", "")])
+    assert "الثلاثاء" in follow.text
+    relative = ask(store, "متى استقبل بوتين الزعيم الكوري الشمالي في الشرق الأقصى الروسي؟")
+    assert "تسعة أشهر" in relative.text
