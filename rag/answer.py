@@ -116,6 +116,24 @@ def _said_no(text: str) -> bool:
     return any(normalize(p) in t for p in ("لا تذكر المقالات", "the articles do not say", "not in the articles"))
 
 
+MAX_TURNS = 6  # earlier turns a rewrite looks at
+
+
+def _bounded(history, max_chars: int) -> list[tuple[str, str]]:
+    """The last turns of a client-supplied history, each question and answer
+    cut to size: a history of 60,000-character questions made the rewrite's
+    prompt so long that the model overran its deadline before the first token.
+
+    >>> _bounded([('س' * 5000, 'ج' * 9000)] * 10, 1000)[0][0].__len__(), len(_bounded([('a', 'b')] * 10, 1000))
+    (1000, 6)
+    """
+    out = []
+    for turn in list(history or [])[-MAX_TURNS:]:
+        q, a = (list(turn) + ["", ""])[:2] if isinstance(turn, (list, tuple)) else (str(turn), "")
+        out.append((str(q or "")[:max_chars], str(a or "")[: 2 * max_chars]))
+    return out
+
+
 class _Timer(dict):
     @contextmanager
     def __call__(self, name: str):
@@ -251,7 +269,7 @@ class Assistant:
         if why_mode == WHY_NO_LLM:  # the model asked for cannot be used: say so
             notices.append(f"{LLM_UNAVAILABLE} ({self._llm_error}); answered by extracting sentences instead.")
         with timings("rewrite"):
-            query = rewrite(q.text, history or [], gen)
+            query = rewrite(q.text, _bounded(history, s.max_question_chars), gen)
         retriever = self.retriever
         lex = retriever.store.lexical
         with timings("retrieve"):

@@ -77,3 +77,22 @@ def test_check_refuses_support_from_a_passage_that_says_the_opposite():
     hit = Hit(Chunk("c", "a", "T", "a.txt", 0, len(REAL), REAL), 1.0)
     assert not check_sentence("حضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا [1].", [hit])[2].supported
     assert check_sentence("لم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا [1].", [hit])[2].supported
+
+
+def test_huge_questions_and_histories_keep_every_prompt_bounded(injected):
+    """A 60,000-character question (and history) made the model overrun its
+    deadline while still reading the prompt; every prompt is now bounded."""
+    class Recording(ScriptedGenerator):
+        def __init__(self):
+            super().__init__("لم يحضر بوتين قمة بريكس [{n}].", cite="ولم يحضر بوتين قمة بريكس")
+            self.sizes = []
+
+        def stream(self, messages, max_tokens, temperature, stop):
+            self.sizes.append(sum(len(m["content"]) for m in messages))
+            yield from super().stream(messages, max_tokens, temperature, stop)
+
+    gen = Recording()
+    huge = "لماذا تغيب بوتين عن قمة بريكس؟ " + "كلمة " * 12_000
+    a = Assistant(load_settings(env={}).replace(mode="generative"), store=injected, generator=gen)
+    ans = a.ask("ومتى؟ " + "و" * 60_000, history=[(huge, huge)] * 50)
+    assert ans.notices and gen.sizes and max(gen.sizes) < 15_000, gen.sizes
