@@ -11,6 +11,7 @@ from index.errors import QuestionError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,17 @@ def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
     'لماذا تغيب بوتين؟'
     >>> q = clean_question('لماذا \\udcff تغيب بوتين؟'); q.text, bool(q.notice)
     ('لماذا تغيب بوتين؟', True)
+    >>> q = clean_question('<div class="x" style="color:red">متى زار بوتين الصين؟</div>'); q.text, q.language
+    ('متى زار بوتين الصين؟', 'ar')
     """
     text = raw or ""
     # Bytes that were not UTF-8 (a cp1256 terminal, a stray 0xff) arrive as lone
     # surrogates; they cannot be encoded again and crashed the answer.
     bad = len(_SURROGATE.findall(text))
     text = unicodedata.normalize("NFC", _SURROGATE.sub(" ", text))
+    # Markup pasted with a question («<div class="x">متى…</div>») is not part of it: its
+    # Latin attribute names made an Arabic question look English.
+    text = _TAG.sub(" ", text)
     text = " ".join(_CONTROL.sub(" ", text).split())
     if bad and not any(ch.isalnum() for ch in text):
         raise QuestionError("The question is not valid UTF-8 text. Type it again, or set your terminal to UTF-8.")
