@@ -71,6 +71,7 @@ class Candidate:
     dense: float = 0.0  # cosine with the question
     rel: Relevance | None = None
     terms: frozenset[str] = frozenset()  # the sentence's analysed terms
+    article: str = ""  # the article it comes from
 
 
 def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
@@ -127,8 +128,20 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
         if query.language == "ar":
             share = phrase_share(q_stems, [skeleton(light_stem(w)) for w in _content_words(s)])
             sc += PHRASE_BONUS * min(1.0, 3 * share)  # one shared pair of five is already telling
-        out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel, terms=frozenset(bag)))
+        out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel, terms=frozenset(bag),
+                             article=hits[n - 1].chunk.article_id))
     return out
+
+
+SAME_FACT = 0.6
+
+
+def _same_fact(a: Candidate, b: Candidate) -> bool:
+    """Two articles stating the same fact in nearly the same words: showing
+    both reads as noise («ولم يحضر بوتين قمة بريكس…» [2] and again [5])."""
+    if not a.terms or not b.terms:
+        return False
+    return len(a.terms & b.terms) / len(a.terms | b.terms) >= SAME_FACT
 
 
 def extract_answer(cands: list[Candidate], language: str, max_sentences: int = MAX_SENTENCES) -> str:
@@ -141,21 +154,34 @@ def extract_answer(cands: list[Candidate], language: str, max_sentences: int = M
     >>> c = [Candidate(1, 'غاب بوتين عن القمة.', 0.9), Candidate(2, 'زار بوتين الصين.', 0.7)]
     >>> extract_answer(c, 'ar')
     'غاب بوتين عن القمة [1].'
+
+    The same fact from another article adds its citation, not its sentence:
+
+    >>> t = frozenset({'غاب', 'بوت', 'قمه'})
+    >>> extract_answer([Candidate(1, 'غاب بوتين عن القمة.', 0.9, terms=t, article='a'),
+    ...                 Candidate(3, 'وغاب بوتين عن القمة.', 0.88, terms=t, article='b')], 'ar')
+    'غاب بوتين عن القمة [1, 3].'
     """
     cands = sorted(cands, key=lambda c: -c.score)
     if not cands:
         return ""
     best = cands[0]
-    picked = [best]
+    picked, cites = [best], [[best.n]]
     # An English question is matched to Arabic sentences by meaning alone (no
     # shared words), a weaker ranking: more of the close sentences are shown.
     keep, other = (EN_KEEP_RATIO, EN_KEEP_RATIO) if language == "en" else (KEEP_RATIO, OTHER_PASSAGE_RATIO)
     for c in cands[1:]:
-        if len(picked) >= max_sentences or c.score < keep * best.score:
+        if c.score < keep * best.score:
             break
-        if c.n not in {p.n for p in picked} and c.score < other * best.score:
+        same = next((i for i, p in enumerate(picked) if c.text == p.text or _same_fact(c, p)), None)
+        if same is not None:  # said again: by another article, it is one more citation, not one more sentence
+            if c.article != picked[same].article and c.n not in cites[same]:
+                cites[same].append(c.n)
             continue
-        if c.text not in {p.text for p in picked}:
-            picked.append(c)
-    text = attach_markers(" ".join(f"{c.text.rstrip()} [{c.n}]" for c in picked))
+        if len(picked) >= max_sentences or (c.n not in {p.n for p in picked} and c.score < other * best.score):
+            continue
+        picked.append(c)
+        cites.append([c.n])
+    text = attach_markers(" ".join(f"{c.text.rstrip()} [{', '.join(map(str, sorted(ns)))}]"
+                                   for c, ns in zip(picked, cites)))
     return (EN_PREFIX + text) if language == "en" else text

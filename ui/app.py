@@ -169,7 +169,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                             elem_id="rag-chat", show_label=False, height="58vh", min_height=360,
                             buttons=[], feedback_options=None, latex_delimiters=[], rtl=True,
                             placeholder='<div class="rag-placeholder">اسأل عن الأخبار الموجودة في مقالاتك.<br>'
-                                        'ستظهر المصادر التي تستند إليها الإجابة في اللوحة المجاورة.</div>',
+                                        'ستظهر المصادر التي تستند إليها الإجابة في لوحة المصادر.</div>',
                         )
                         history = gr.State([])
                         with gr.Row(elem_classes="rag-examples"):
@@ -189,7 +189,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                                                  ("استخراجي (جمل من المقالات)", "extractive")],
                                                 value=s.mode, label="طريقة الإجابة", elem_id="rag-mode",
                                                 info="تلقائي: يولّد النموذج الإجابة إن كان نموذج تعليمات أو خادماً؛ "
-                                                     "أما النموذج المدمج فنموذج أساسي يختلق التفاصيل، فتُعرض جمل "
+                                                     "أما النموذج المدمج فنموذج أساسي لا يتبع التعليمات، فتُعرض جمل "
                                                      "المقالات نفسها بعد التحقق.")
                             # Only the models the operator offers (`rag models pull`, --llm-model): a
                             # typed path would let any client load model copies and probe the disk.
@@ -266,5 +266,5 @@ def launch(settings: Settings, share: bool = False) -> None:
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
         auth_message="اسأل المقالات — أدخل اسم المستخدم وكلمة المرور" if auth else None,
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
-        footer_links=["api", "settings"], max_file_size=MAX_UPLOAD_BYTES, show_error=False,
+        footer_links=["api"],  # the app has its own settings panel max_file_size=MAX_UPLOAD_BYTES, show_error=False,
     )

@@ -160,8 +160,10 @@ def answer_html(ans) -> str:
                 if not used[i] and c.text == plain:
                     used[i], check = True, c
                     break
-            inner = " ".join(f'<span class="rag-part">{_lines(text_with_badges(part, titles))}</span>'
-                             for part in _split_lead(sent))
+            # Each part in its own direction, isolated: «From the Arabic articles:» keeps its
+            # colon at its end inside an Arabic answer.
+            inner = " ".join(f'<span class="rag-part" dir="{direction(part)}">{_lines(text_with_badges(part, titles))}'
+                             '</span>' for part in _split_lead(sent))
             if check is not None and not check.supported:
                 parts.append(f'<span class="rag-sent rag-unsupported" title="{UNSUPPORTED_TIP}">{inner}'
                              f'<span class="rag-flag">{UNSUPPORTED_TIP}</span></span>')
@@ -193,7 +195,7 @@ def direction(text: str) -> str:
 
 
 WHY_MODE = {
-    "base_model": "النموذج المدمج نموذج أساسي يختلق التفاصيل، فالإجابة جمل المقالات نفسها بعد التحقق",
+    "base_model": "النموذج المدمج نموذج أساسي لا يتبع التعليمات، فالإجابة جمل المقالات نفسها بعد التحقق",
     "llm_unavailable": "النموذج اللغوي غير متاح",
 }
 
@@ -203,7 +205,7 @@ def footer(ans) -> str:
 
     >>> from types import SimpleNamespace as N
     >>> footer(N(mode='extractive', why_mode='base_model', model='extractive', timings={'total': 0.06}))
-    'استخراجي (النموذج المدمج نموذج أساسي يختلق التفاصيل، فالإجابة جمل المقالات نفسها بعد التحقق) · 0.1 ث'
+    'استخراجي (النموذج المدمج نموذج أساسي لا يتبع التعليمات، فالإجابة جمل المقالات نفسها بعد التحقق) · 0.1 ث'
     """
     mode = "توليدي" if ans.mode == "generative" else "استخراجي"
     why = WHY_MODE.get(getattr(ans, "why_mode", ""), "")

@@ -64,7 +64,7 @@ CSS = """
 /* An answer's base direction is its majority script; each sentence keeps its own direction inside it. */
 .rag-body.rag-rtl { direction: rtl; unicode-bidi: isolate; text-align: start; }
 .rag-body.rag-ltr { direction: ltr; unicode-bidi: isolate; text-align: start; }
-.rag-body .rag-part { unicode-bidi: plaintext; }
+.rag-body .rag-part { unicode-bidi: isolate; }
 #rag-chat .icon-button-wrapper.top-panel { right: auto !important; left: 6px !important; }
 .rag-ans, .rag-q { line-height: 1.95; font-size: 1.05rem; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
 .rag-placeholder { text-align: center; color: var(--rag-muted); line-height: 2; font-size: 1.05rem; }
