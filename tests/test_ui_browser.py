@@ -320,3 +320,19 @@ def test_inputs_are_locked_while_an_answer_streams(server, browser):
     answers = page.locator("#rag-chat .rag-ans").all_inner_texts()
     assert len(answers) == 2 and not any("يبحث في المقالات" in a for a in answers), answers
     page.close()
+
+
+def test_phone_opens_at_the_header_and_desktop_focuses_the_question(server, browser):
+    """On a phone, focusing the question box scrolled the page 360 px past the
+    header; on a wide screen the box is ready to type in."""
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="ar")
+    phone.goto(server.url)
+    phone.wait_for_selector("#rag-question textarea")
+    phone.wait_for_timeout(1200)
+    assert phone.evaluate("window.scrollY") < 40
+    assert not phone.evaluate("document.activeElement && document.activeElement.closest('#rag-question') !== null")
+    phone.close()
+    page, _ = _open(browser, server)
+    page.wait_for_function("() => document.activeElement && document.activeElement.closest('#rag-question') !== null",
+                           timeout=10_000)
+    page.close()

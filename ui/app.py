@@ -179,7 +179,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                         with gr.Row(elem_classes="rag-input-row"):
                             question = gr.Textbox(show_label=False, placeholder="اكتب سؤالك بالعربية أو الإنجليزية…",
                                                   lines=1, max_lines=4, scale=8, rtl=True, elem_id="rag-question",
-                                                  autofocus=True, submit_btn=False)
+                                                  submit_btn=False)  # focused by JS on wide screens only
                             send = gr.Button("إرسال", variant="primary", scale=1, min_width=100, elem_id="rag-send")
                             clear = gr.Button("محادثة جديدة", size="sm", scale=1, min_width=120, elem_id="rag-clear")
                         with gr.Accordion("الإعدادات", open=False, elem_id="rag-settings"):

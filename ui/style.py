@@ -20,6 +20,13 @@ HEAD = '<meta name="color-scheme" content="light dark">'
 # Make the whole document right-to-left so Gradio's own widgets lay out for Arabic.
 JS = """() => {
   document.documentElement.setAttribute('dir', 'rtl'); document.documentElement.setAttribute('lang', 'ar');
+  // Focus the question box on wide screens only: on a phone, focusing scrolled the page past its header.
+  const focusBox = () => {
+    const box = document.querySelector('#rag-question textarea');
+    if (!box) return setTimeout(focusBox, 200);
+    if (window.matchMedia('(min-width: 900px)').matches) box.focus({preventScroll: true});
+  };
+  focusBox();
   // A citation badge in the latest answer brings its source card into view (the panel shows that answer's sources).
   document.addEventListener('click', (ev) => {
     const b = ev.target.closest && ev.target.closest('#rag-chat sup.rag-cite');
