@@ -31,7 +31,7 @@ from .bench_targets import notes, targets, ttft_cause
 from .bench_stats import cpu_snapshot, finite_numbers, machine_info, other_cpu_share, profile_call, summary, timed
 from .dataset import DEFAULT_DATASET, load_dataset
 
-SECTIONS = ("build", "incremental", "retrieval", "generation", "memory")
+SECTIONS = ("build", "incremental", "retrieval", "generation", "memory", "load")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class BenchConfig:
     gen_max_tokens: int = 0  # 0 = settings.max_tokens
     kv_pairs: int = 3
     memory_questions: int = 20
+    load_clients: int = 16  # concurrent API clients (loopback), each asking load_per_client questions
+    load_per_client: int = 5
+    load_burst: int = 120  # questions submitted at once, more than the chat's queue holds (64)
     sections: tuple[str, ...] = SECTIONS
     seed: int = 13
 
@@ -58,7 +61,7 @@ class BenchConfig:
 FULL = BenchConfig("full", sizes=(1_000, 10_000, 100_000), build_repeats=(3, 2, 2), real_embed_max=10_000)
 QUICK = BenchConfig("quick", sizes=(300, 2_000), build_repeats=(2, 1), real_embed_max=2_000, raw_sample=500,
                     incremental_full_repeats=1, incremental_repeats=2, passes=2, gen_questions=2, gen_max_tokens=48,
-                    kv_pairs=1, memory_questions=2)
+                    kv_pairs=1, memory_questions=2, load_clients=4, load_per_client=2, load_burst=80)
 
 
 def _log(msg: str, t0: float) -> None:
@@ -235,6 +238,13 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
         _log(f"memory: chat server after {len(qs)} questions", t0)
         chat = BM.measure_chat(gs, qs, model, work)
         r["memory"] = {"rag_ask": ask, "chat": chat}
+    if "load" in cfg.sections:
+        from .bench_load import measure_load
+
+        _log(f"load: {cfg.load_clients} API clients x {cfg.load_per_client} questions, then {cfg.load_burst} at once",
+             t0)
+        r["load"] = measure_load(s.replace(index=gs.index, corpus=gs.corpus), questions, work, cfg.load_clients,
+                                 cfg.load_per_client, cfg.load_burst)
 
 
 def _assistant_stream(s: Settings, question: str):
@@ -257,7 +267,7 @@ def run_bench(out_dir: Path, quick: bool, settings: Settings, config: BenchConfi
         work = Path(tmp)
         r["other_cpu_share"] = {}
         for name, parts, fn in (("index", {"build", "retrieval", "incremental"}, _index_sections),
-                                ("llm", {"generation", "memory"}, _llm_sections)):
+                                ("llm", {"generation", "memory", "load"}, _llm_sections)):
             if parts & set(cfg.sections):
                 c1 = cpu_snapshot()
                 fn(r, cfg, settings, work, t0)

@@ -190,6 +190,18 @@ def write_markdown(path: Path, r: dict) -> None:
                 L.append(f"| {key} | {x['peak_rss_mb']:.0f} | {wall:.1f} | {x['what']} |")
         L.append("")
 
+    ld = r.get("load")
+    if ld:
+        out = ", ".join(f"{k} {v}" for k, v in sorted(ld["outcomes"].items()))
+        bo = ", ".join(f"{k} {v}" for k, v in sorted(ld["burst"]["outcomes"].items()))
+        L += ["## Load (API clients at once, loopback)", "",
+              f"{ld['what']}. {ld['clients']} clients x {ld['per_client']} questions: {ld['requests']} requests "
+              f"({out}) in {ld['wall_s']:.1f} s, {ld['throughput_per_s']:.1f} answers/s; time per answer as a "
+              f"client sees it (queueing included) median {_s(ld['answer_s'])} s, p95 {ld['answer_p95_s']:.2f} s. "
+              f"Burst of {ld['burst']['submitted']} submitted at once: {bo} in {ld['burst']['wall_s']:.1f} s; "
+              f"the server {'kept serving' if ld['burst']['served_after'] else 'did NOT answer'} afterwards. "
+              f"Server peak RSS {ld['peak_rss_mb']:.0f} MiB.", ""]
+
     if r.get("profiles"):
         L += ["## Profiles of missed targets", ""]
         for name, p in r["profiles"].items():

@@ -128,6 +128,12 @@ def _check_outputs(out: Path, sections: tuple[str, ...]) -> dict:
     if "memory" in sections:
         assert data["memory"]["rag_ask"]["peak_rss_mb"] > 0 and data["memory"]["rag_ask"]["exit"] == 0
         assert data["memory"]["chat"]["peak_rss_mb"] > 0
+    if "load" in sections:
+        ld = data["load"]
+        assert ld["requests"] == ld["clients"] * ld["per_client"]
+        assert ld["outcomes"].get("answered", 0) + ld["outcomes"].get("abstained", 0) == ld["requests"]
+        assert sum(ld["burst"]["outcomes"].values()) == ld["burst"]["submitted"] and ld["burst"]["served_after"]
+        assert ld["answer_p95_s"] > 0 and ld["peak_rss_mb"] > 0
     md = (out / "bench.md").read_text(encoding="utf-8")
     assert md.startswith("# rag bench") and "cores" in md and "## Targets" in md
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -137,7 +143,7 @@ def _check_outputs(out: Path, sections: tuple[str, ...]) -> dict:
 def _tiny(sections) -> BenchConfig:
     return BenchConfig("tiny", sizes=(40, 100), build_repeats=(1, 1), real_embed_max=40, incremental_articles=4,
                        incremental_repeats=1, queries=12, passes=1, gen_questions=1, gen_max_tokens=12, kv_pairs=1,
-                       memory_questions=2, sections=sections)
+                       memory_questions=2, load_clients=3, load_per_client=2, load_burst=70, sections=sections)
 
 
 def test_bench_smoke_index_parts(tmp_path):
@@ -149,6 +155,6 @@ def test_bench_smoke_index_parts(tmp_path):
 
 @pytest.mark.slow
 def test_bench_smoke_everything(tmp_path):
-    sections = ("build", "incremental", "retrieval", "generation", "memory")
+    sections = ("build", "incremental", "retrieval", "generation", "memory", "load")
     run_bench(tmp_path / "out", True, Settings(), config=_tiny(sections))
     _check_outputs(tmp_path / "out", sections)
