@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from index.arabic import normalize
 
-from .relevance import exact_date_near, has_type, question_kind, with_clitics
+from .kinds import exact_date_near, has_type
+from .relevance import question_kind, with_clitics
 
 
 def expected_type(question: str) -> str | None:

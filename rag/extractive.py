@@ -14,7 +14,8 @@ from index.embed import Embedder
 from index.lexical import analyze, is_stopword
 
 from .cite import attach_markers, strip_markers
-from .relevance import Query, Relevance, exact_date_near, has_reason, is_instruction, relevance
+from .kinds import exact_date_near
+from .relevance import Query, Relevance, has_reason, is_instruction, relevance
 from .retrieve import Hit
 
 EN_PREFIX = "From the Arabic articles: "
@@ -32,7 +33,7 @@ EN_KEEP_RATIO = 0.6
 REASON_BONUS = 0.12
 SLOT_BONUS = 0.1
 # A when-question's answer names the day, month or year next to its subject
-# (relevance.exact_date_near), not a vague «هذا العام» or «بعد تسعة أشهر».
+# (kinds.exact_date_near), not a vague «هذا العام» or «بعد تسعة أشهر».
 DATE_BONUS = 0.1
 # Words next to each other in the question and in the sentence («رئيس
 # قرغيزستان صدر جباروف» for «ما اسم رئيس قيرغيزستان») mark the sentence that

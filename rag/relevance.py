@@ -19,6 +19,7 @@ from typing import Callable
 from index.arabic import detect_language, normalize, tokenize
 from index.lexical import analyze, is_stopword
 
+from .kinds import asks_duration, has_duration, has_type
 from .synonyms import Alternatives, alternatives, names_city
 
 KINDS = ("reason", "date", "number", "person", "place")
@@ -51,105 +52,6 @@ _REASON_WORDS = set(tokenize(
     "because due since reason therefore"
 ))
 _REASON_PHRASES = ("على خلفيه", "من اجل", "ما اثار", "اذ ان", "لهذا السبب", "بعد ان", "نتيجه ل")
-
-_MONTHS = (
-    "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "
-    "كانون شباط اذار نيسان ايار حزيران تموز اب ايلول تشرين "
-    "السبت الاحد الاثنين الثلاثاء الاربعاء الخميس الجمعه "
-    "صباح مساء امس غدا اليوم الاسبوع الشهر العام الماضي المقبل القادم عام سنه منتصف اوائل اواخر "
-    # «بعد تسعة أشهر من استقباله» dates an event relative to another one
-    "يوم ايام اسبوع اسابيع شهر اشهر شهور سنوات اعوام سنين ساعات"
-)
-_DATE_WORDS = set(_MONTHS.split())
-# A named day, month or a year dates an event; «الماضي» or «بعد تسعة أشهر» only place it.
-_EXACT_DATE = set(_MONTHS.split("صباح")[0].split())
-_NUMBER_WORDS = set(
-    "واحد اثنان اثنين ثلاث ثلاثه اربع اربعه خمس خمسه ست سته سبع سبعه ثمان ثمانيه تسع تسعه عشر عشره "
-    "عشرين ثلاثين اربعين خمسين مئه مائه الف الاف مليون مليار يومين شهرين عامين اسبوعين نصف ربع "
-    "العشرين الاول الثاني الثالث".split()
-)
-
-
-_DURATION_ASKED = re.compile(
-    r"(?:^|\s)[وف]?(كم (من الوقت|يوما|يوم|ساعه|اسبوعا|شهرا|شهر|عاما|سنه|تستغرق|استغرق|دام|دامت|مضي)|"
-    r"ما (هي )?مده|how long|how many (days|hours|weeks|months|years))")
-_DURATION_WORDS = set(
-    "يوم يوما يومين ايام ساعه ساعات ساعتين اسبوع اسبوعين اسابيع شهر شهرا شهرين اشهر شهور سنه سنتين سنوات "
-    "عام عاما عامين اعوام دقيقه دقائق days hours weeks months years".split())
-
-
-def asks_duration(question: str) -> bool:
-    """Does a how-many question ask how long?
-
-    >>> asks_duration('كم تستغرق زيارة بوتين إلى بشكيك؟'), asks_duration('How long was the visit?')
-    (True, True)
-    >>> asks_duration('كم عدد النواب؟')
-    False
-    """
-    return bool(_DURATION_ASKED.search(normalize(question).lower()))
-
-
-def has_duration(sentence: str) -> bool:
-    """Does the sentence state a length of time?
-
-    >>> has_duration('بعد زيارة تستغرق يومين إلى بيشكيك'), has_duration('في الذكرى العشرين لافتتاحها')
-    (True, False)
-    """
-    words = set(re.findall(r"\w+", normalize(sentence).lower()))
-    return bool(words & _DURATION_WORDS or {w[1:] for w in words if w[:1] in "وبل"} & _DURATION_WORDS)
-
-
-def has_type(sentence: str, kind: str | None) -> bool:
-    """Does the sentence state something of the expected kind?
-
-    >>> has_type('وصل الرئيس صباح الخميس', 'date'), has_type('وافق البرلمان على خطوة مهمة', 'number')
-    (True, False)
-    >>> has_type('منذ الغزو في فبراير 2022', 'number'), has_type('فرضت عقوبات على 4 شركات', 'number')
-    (False, True)
-    """
-    if kind is None:
-        return True
-    s = normalize(sentence)
-    words = set(re.findall(r"\w+", s))
-    bare = {w[2:] if w.startswith("ال") else w for w in words} | {w[1:] for w in words if w[:1] in "وبلف"}
-    if kind == "number":
-        # A year («في شباط/فبراير 2022») dates a sentence; it answers no "how many".
-        if re.search(r"\d", re.sub(r"(?<!\d)(19|20)\d\d(?!\d)", " ", s)):
-            return True
-        return bool((words | bare) & _NUMBER_WORDS)
-    if re.search(r"\d", s):
-        return True
-    return bool((words | bare) & _DATE_WORDS)
-
-
-def _bare(word: str) -> str:
-    return word[1:] if word[:1] in "وبلف" and len(word) > 3 else word
-
-
-def exact_date_near(query: "Query", sentence: str, analyzer: str = "stem+skeleton", span: int = 4) -> bool:
-    """Does the sentence give a named day, month or year within ``span`` words
-    of a word of the question?  «يزور بوتين كوريا الشمالية الثلاثاء» dates the
-    visit; «زيارة بوتين إلى كوريا الشمالية بعد تسعة أشهر من…» does not.
-
-    >>> q = analyse_query('متى يزور بوتين كوريا الشمالية؟')
-    >>> exact_date_near(q, 'يزور بوتين كوريا الشمالية الثلاثاء والأربعاء')
-    True
-    >>> exact_date_near(q, 'تأتي زيارة بوتين إلى كوريا الشمالية بعد تسعة أشهر من استقباله الزعيم')
-    False
-    """
-    words = normalize(sentence).split()
-    terms = set(query.terms)
-    if query.language != "ar":  # no shared words to be near: any named date will do
-        near = list(range(len(words)))
-    else:
-        near = [i for i, w in enumerate(words) if terms & set(analyze(w, analyzer))]
-    for i, w in enumerate(words):
-        b = _bare(w)
-        if re.search(r"\d", w) or b in _EXACT_DATE or b.removeprefix("ال") in _EXACT_DATE:
-            if any(abs(i - j) <= span for j in near):
-                return True
-    return False
-
 
 # Words of the question that say what is asked, not what it is about.
 _ASKING = set(tokenize(

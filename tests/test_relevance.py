@@ -8,7 +8,8 @@ from index.store import IndexStore
 from rag.abstain import NO_TYPED_SENTENCE, answerability
 from rag.answer import Assistant
 from rag.extractive import candidates
-from rag.relevance import analyse_query, exact_date_near, has_type, relevance
+from rag.kinds import exact_date_near, has_type
+from rag.relevance import analyse_query, relevance
 from rag.retrieve import Retriever
 from rag.settings import load_settings
 from rag.synonyms import GROUPS, alternatives
@@ -108,7 +109,7 @@ def test_follow_up_is_answered_from_its_own_words_not_the_previous_question(stor
 
 
 def test_how_long_needs_a_length_of_time():
-    from rag.relevance import asks_duration
+    from rag.kinds import asks_duration
 
     q = analyse_query("كم تستغرق زيارة بوتين إلى بشكيك؟")
     assert q.duration and asks_duration("How long was Putin's visit to Bishkek?")

@@ -125,6 +125,7 @@ def browser():
 
 def _open(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 960})
+    page.set_default_navigation_timeout(120_000)  # a loaded 2-core CI machine: the page's assets take a while
     external = []  # every request that leaves the machine (there must be none)
     page.on("request", lambda r: None if r.url.startswith((server.url, "data:", "blob:")) else external.append(r.url))
     page.goto(server.url)
@@ -326,7 +327,7 @@ def test_phone_opens_at_the_header_and_desktop_focuses_the_question(server, brow
     """On a phone, focusing the question box scrolled the page 360 px past the
     header; on a wide screen the box is ready to type in."""
     phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="ar")
-    phone.goto(server.url)
+    phone.goto(server.url, timeout=120_000)
     phone.wait_for_selector("#rag-question textarea")
     phone.wait_for_timeout(1200)
     assert phone.evaluate("window.scrollY") < 40
