@@ -98,15 +98,19 @@ def answerability(query, cands: list, hits: list) -> float:
     return round(0.5 * topic + 0.5 * focus, 4)
 
 
-def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer: str = "stem+skeleton"):
+def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer: str = "stem+skeleton",
+           absent: list[str] | tuple = ()):
     """The candidate sentences that may be shown as an answer, or ([], why).
 
     The question's kind and slot decide: a "when"/"how many" question needs a
     sentence about its subject that states a date/number (for «كم عدد X», a
     number counting X); a question naming a thing the articles never mention
-    cannot be answered from them.
+    cannot be answered from them, nor one naming a state, place or person
+    (``absent``) that no article names under any of its names.
     """
     if query.slot and not (set(with_clitics(query.slot)) & known) and query.language == "ar":
+        return [], NOT_MENTIONED
+    if absent:  # a state, place or person no article names (rag/synonyms.py unmentioned)
         return [], NOT_MENTIONED
     ok = [c for c in cands if c.rel is None or c.rel.kind_ok]  # headings never became candidates
     if query.kind in ("date", "number") or query.city:

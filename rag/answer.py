@@ -27,6 +27,7 @@ from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_
 from .retrieve import Hit, Retrieval, Retriever, make_retriever
 from .rewrite import rewrite
 from .settings import Settings
+from .synonyms import entity_terms, unmentioned
 from .textio import clean_question
 
 MODES = ("auto", "generative", "extractive")
@@ -284,7 +285,9 @@ class Assistant:
             # Words a rewrite carried over from earlier turns are context, not
             # the user's own words: one the articles lack says nothing here.
             known = lex.known(qa.terms + with_clitics(qa.slot)) if query == q.text else set(qa.terms)
-            evidence, why = usable(qa, scored, known, idf, lex.analyzer)
+            absent = unmentioned(qa.terms, lex.known(entity_terms(lex.analyzer)), lex.analyzer) \
+                if query == q.text else []
+            evidence, why = usable(qa, scored, known, idf, lex.analyzer, absent)
             confidence = answerability(qa, scored, ret.hits)
         if not ret.hits or confidence < s.answerable_threshold:
             evidence, why = [], LOW_CONFIDENCE

@@ -82,6 +82,10 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("مودي", "رئيس وزراء الهند", "Modi"),
     ("أردوغان", "الرئيس التركي", "Erdogan"),
     ("بايدن", "الرئيس الأمريكي", "Biden"),
+)
+_N_ENTITIES = len(GROUPS)  # the groups above name states, places, institutions and people
+
+GROUPS += (
     # news vocabulary
     ("قمة", "لقاء زعماء", "اجتماع القادة", "summit"),
     ("التقى", "يلتقي", "التقيا", "لقاء", "اجتماع", "محادثات", "meet", "met", "meeting", "talks"),
@@ -145,6 +149,28 @@ def names_city(terms, analyzer: str = "stem+skeleton") -> bool:
 @lru_cache(maxsize=4)
 def _analysed(analyzer: str) -> tuple[tuple[frozenset[str], ...], ...]:
     return tuple(tuple(frozenset(analyze(p, analyzer)) for p in g) for g in GROUPS)
+
+
+@lru_cache(maxsize=4)
+def entity_terms(analyzer: str = "stem+skeleton") -> frozenset[str]:
+    """Every analysed term of every name of a state, place, institution or person."""
+    return frozenset(t for group in _analysed(analyzer)[:_N_ENTITIES] for own in group for t in own)
+
+
+def unmentioned(terms, known: set[str], analyzer: str = "stem+skeleton") -> list[str]:
+    """Names of states, places, institutions or people that the question
+    uses and the articles never use under any of their names: the articles
+    cannot say anything about them («ما اسم القاعدة البحرية الروسية في سوريا؟»).
+
+    >>> unmentioned(analyze('ما اسم القاعدة الروسية في سوريا؟'), set(analyze('روسيا قاعدة')))
+    ['سوريا']
+    """
+    have = set(terms)
+    out = []
+    for raw, group in zip(GROUPS[:_N_ENTITIES], _analysed(analyzer)[:_N_ENTITIES]):
+        if any(own and own <= have for own in group) and not any(own and own <= known for own in group):
+            out.append(raw[0])
+    return out
 
 
 @dataclass(frozen=True)

@@ -122,3 +122,13 @@ def test_a_named_date_beats_a_relative_one_only_in_an_equally_close_sentence(sto
     assert "الثلاثاء" in follow.text
     relative = ask(store, "متى استقبل بوتين الزعيم الكوري الشمالي في الشرق الأقصى الروسي؟")
     assert "تسعة أشهر" in relative.text
+
+
+def test_a_place_no_article_names_is_not_mentioned(store):
+    """«…في سوريا؟»: no article names Syria under any of its names, so a
+    sentence about a Russian base elsewhere is no answer."""
+    from rag.abstain import NOT_MENTIONED
+
+    ans = ask(store, "ما اسم القاعدة البحرية الروسية في سوريا؟")
+    assert ans.abstained and ans.why_abstained == NOT_MENTIONED
+    assert not ask(store, "ما اسم القاعدة الجوية الروسية في قرغيزستان؟").why_abstained == NOT_MENTIONED
