@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from .bench_memory import ROOT, _env, _free_port, _proc_status
+from .bench_memory import ROOT, _env, _free_port, _proc_status, stop
 from .bench_stats import percentile, summary
 
 
@@ -104,9 +104,4 @@ def measure_load(s, questions: list[str], work: Path, clients: int = 16, per_cli
             "what": "`rag chat` server (default settings) on loopback, gradio_client threads calling /ask",
         }
     finally:
-        p.terminate()
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p)

@@ -152,10 +152,15 @@ def measure_chat(s, questions: list[str], model: Path, work: Path) -> dict:
                 "endpoint": name, "answer_s": summary(times), "outcomes": modes,
                 "what": f"`rag chat` server (gradio), VmHWM after {len(questions)} questions via gradio_client"}
     finally:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop(p)
+
+
+def stop(p: subprocess.Popen) -> None:
+    """Terminate a server, killing it when it does not exit within 15 s."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

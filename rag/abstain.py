@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from index.arabic import normalize
 
-from .kinds import exact_date_near, has_type
+from .kinds import has_type
 from .relevance import question_kind, with_clitics
 
 
@@ -123,8 +123,7 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
             # offer in sentences as close to the question (else the relative date is the answer:
             # «متى استقبل بوتين الزعيم الكوري…» → «بعد تسعة أشهر من استقباله…»).
             best = max(c.rel.focus if c.rel else 0.0 for c in ok)
-            named = [c for c in ok if exact_date_near(query, c.text, analyzer)
-                     and (c.rel.focus if c.rel else 0.0) >= NAMED_DATE_FOCUS * best]
+            named = [c for c in ok if c.named_date and (c.rel.focus if c.rel else 0.0) >= NAMED_DATE_FOCUS * best]
             ok = named or ok
         if not ok:
             return [], NO_TYPED_SENTENCE

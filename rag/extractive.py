@@ -73,6 +73,7 @@ class Candidate:
     rel: Relevance | None = None
     terms: frozenset[str] = frozenset()  # the sentence's analysed terms
     article: str = ""  # the article it comes from
+    named_date: bool = False  # for a when-question: names a day, month or year next to its subject
 
 
 def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
@@ -124,13 +125,14 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
             sc += REASON_BONUS
         if query.slot and rel.slot_ok:
             sc += SLOT_BONUS
-        if query.kind == "date" and exact_date_near(query, s, analyzer):
+        named = query.kind == "date" and exact_date_near(query, s, analyzer)
+        if named:
             sc += DATE_BONUS
         if query.language == "ar":
             share = phrase_share(q_stems, [skeleton(light_stem(w)) for w in _content_words(s)])
             sc += PHRASE_BONUS * min(1.0, 3 * share)  # one shared pair of five is already telling
         out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel, terms=frozenset(bag),
-                             article=hits[n - 1].chunk.article_id))
+                             article=hits[n - 1].chunk.article_id, named_date=named))
     return out
 
 
