@@ -111,6 +111,15 @@ GROUPS += (
     ("وزير الدفاع", "defence minister", "defense minister"),
     ("برلمان", "parliament"),
     ("غاب", "تغيب", "لم يحضر", "skip", "skipped", "miss", "missed"),
+    # common news words, for English questions
+    ("بحيرة", "lake"), ("بحرية", "naval"), ("قاعدة", "base"), ("جيش", "army"), ("قوات", "troops", "forces"),
+    ("نووي", "nuclear"), ("أسلحة", "weapons", "arms"), ("ذخائر", "ammunition", "munitions"),
+    ("أقمار", "satellite", "satellites"), ("مساعدات", "aid"), ("متحدث", "spokesman", "spokesperson"),
+    ("مستشار", "adviser", "advisor", "aide"), ("باحث", "researcher", "analyst"), ("فيتو", "veto"),
+    ("أطفال", "children"), ("ترحيل", "deportation", "deported"), ("جرائم", "crimes"), ("مطار", "airport"),
+    ("ذكرى", "anniversary"), ("منتدى", "forum"), ("شراكة", "partnership"), ("اقتصاد", "economy"),
+    ("دعوة", "invitation", "invited"), ("اتهم", "accused", "accuse"), ("عسكرية", "military"),
+    ("ضيف", "guest"),
     # months (both Arabic series) and days
     ("يناير", "كانون الثاني", "January"), ("فبراير", "شباط", "February"), ("مارس", "آذار", "March"),
     ("أبريل", "نيسان", "April"), ("مايو", "أيار", "May"), ("يونيو", "حزيران", "June"),
