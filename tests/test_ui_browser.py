@@ -124,6 +124,8 @@ def browser():
 
 
 def _open(browser, server):
+    # a server that died says why (its log), instead of a bare "connection refused"
+    assert server.proc.poll() is None, f"`rag chat` exited with {server.proc.returncode}:\n{server.tail()}"
     page = browser.new_page(viewport={"width": 1440, "height": 960})
     page.set_default_navigation_timeout(120_000)  # a loaded 2-core CI machine: the page's assets take a while
     external = []  # every request that leaves the machine (there must be none)
@@ -311,8 +313,10 @@ def test_inputs_are_locked_while_an_answer_streams(server, browser):
     page, _ = _open(browser, server)
     page.click("#rag-example-1")
     # at once: a second turn cannot start from the stale chat state
-    page.wait_for_function("() => document.querySelector('#rag-send').disabled")
-    assert page.locator("#rag-example-2").is_disabled()
+    # both seen locked at the same moment (one evaluation): the evidence answer takes ~0.05 s,
+    # so two separate checks could straddle its end
+    page.wait_for_function("() => document.querySelector('#rag-send').disabled"
+                           " && document.querySelector('#rag-example-2').disabled")
     _wait_answers(page, 1)
     page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
     page.click("#rag-example-2")
