@@ -90,7 +90,7 @@ def _answer_row(ans, it: EvalItem) -> dict:
     cited_ok = [M.contains_any(c.text, it.evidence + it.answers) for c in ans.citations]
     return {
         "answer": ans.text, "raw": ans.raw, "mode_used": ans.mode, "model": ans.model, "abstained": ans.abstained,
-        "query": ans.query, "notices": ans.notices, "confidence": ans.confidence,
+        "query": ans.query, "notices": [n.code.value for n in ans.notices], "confidence": ans.confidence,
         "contains": (not ans.abstained) and M.contains_any(ans.text, it.answers) if it.answerable else None,
         "raw_contains": bool(ans.raw) and M.contains_any(ans.raw, it.answers) if it.answerable else None,
         "f1": M.token_f1(ans.text, it.answers) if it.answerable and not ans.abstained else (0.0 if it.answerable else None),

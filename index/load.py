@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from .clean import clean_lines, title_from
@@ -36,10 +37,68 @@ class Article:
         return h.hexdigest()[:16]
 
 
+class Skip(StrEnum):
+    """Why a file or a JSONL line was not indexed (the CLI prints ``english``,
+    the chat translates the code)."""
+
+    EMPTY = "empty"
+    BINARY = "binary"
+    NOT_UTF8 = "not_utf8"  # detail: the byte and offset
+    NO_TEXT = "no_text"  # nothing left after cleaning
+    UNSUPPORTED = "unsupported"  # detail: the extension
+    TOO_LARGE = "too_large"  # detail: the size
+    BAD_JSON = "bad_json"  # detail: the parser's message
+    NOT_OBJECT = "not_object"
+    NO_TEXT_FIELD = "no_text_field"
+    DUPLICATE_ID = "duplicate_id"  # detail: the id
+    TOO_DEEP = "too_deep"
+    UNREADABLE = "unreadable"  # detail: the error's type or message
+    BROKEN_LINK = "broken_link"
+    NOT_REGULAR = "not_regular"
+    OUTSIDE_LINK = "outside_link"
+
+
+_ENGLISH = {
+    Skip.EMPTY: "empty file",
+    Skip.BINARY: "binary file (contains NUL bytes)",
+    Skip.NOT_UTF8: "not valid UTF-8 ({detail}); re-save the file as UTF-8",
+    Skip.NO_TEXT: "no article text left after cleaning",
+    Skip.UNSUPPORTED: "unsupported file type '{detail}' (use " + ", ".join(SUPPORTED) + ")",
+    Skip.TOO_LARGE: "file too large ({detail})",
+    Skip.BAD_JSON: "invalid JSON: {detail}",
+    Skip.NOT_OBJECT: "not a JSON object",
+    Skip.NO_TEXT_FIELD: "missing or empty 'text'",
+    Skip.DUPLICATE_ID: "duplicate id '{detail}'",
+    Skip.TOO_DEEP: "JSON nested too deeply",
+    Skip.UNREADABLE: "unreadable ({detail})",
+    Skip.BROKEN_LINK: "a broken link",
+    Skip.NOT_REGULAR: "not a regular file (a pipe, socket or device)",
+    Skip.OUTSIDE_LINK: "a link to a file outside the corpus folder (skipped; pass --follow-links to index it)",
+}
+
+
+class LoadProblem(ValueError):
+    """One file or line cannot be loaded; ``load_corpus`` turns it into a Skipped."""
+
+    def __init__(self, code: Skip, detail: str = ""):
+        self.code, self.detail = code, detail
+        super().__init__(_ENGLISH[code].format(detail=detail))
+
+
 @dataclass(frozen=True)
 class Skipped:
     source: str
-    reason: str
+    code: Skip
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        """In English, for the CLI and logs.
+
+        >>> Skipped('a.bin', Skip.BINARY).reason
+        'binary file (contains NUL bytes)'
+        """
+        return _ENGLISH[self.code].format(detail=self.detail)
 
 
 def _decode(data: bytes) -> str:
@@ -54,15 +113,13 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             pass  # not UTF-16 after all: reported as invalid UTF-8 below
     if not data.strip():
-        raise ValueError("empty file")
+        raise LoadProblem(Skip.EMPTY)
     if b"\0" in data[:8192]:
-        raise ValueError("binary file (contains NUL bytes)")
+        raise LoadProblem(Skip.BINARY)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ValueError(
-            f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); re-save the file as UTF-8"
-        ) from None
+        raise LoadProblem(Skip.NOT_UTF8, f"byte 0x{data[e.start]:02x} at offset {e.start}") from None
 
 
 def _html_text(raw: str) -> tuple[str, str]:
@@ -109,7 +166,7 @@ def _make_article(art_id: str, source: str, title: str, body: str, url: str = ""
         lines = [ln for ln in lines if ln != title]
         lines.insert(0, title)
     if not lines or sum(len(ln.split()) for ln in lines) < 3:
-        raise ValueError("no article text left after cleaning")
+        raise LoadProblem(Skip.NO_TEXT)
     return Article(
         id=art_id, title=title or title_from(lines), text="\n".join(lines), source=source, url=url, date=date
     )
@@ -119,10 +176,10 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
     """Articles in one file, plus per-record problems (for JSONL)."""
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
-        raise ValueError(f"unsupported file type '{ext or path.name}' (use {', '.join(SUPPORTED)})")
+        raise LoadProblem(Skip.UNSUPPORTED, ext or path.name)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise ValueError(f"file too large ({size // 1_048_576} MiB > {MAX_FILE_BYTES // 1_048_576} MiB)")
+        raise LoadProblem(Skip.TOO_LARGE, f"{size // 1_048_576} MiB > {MAX_FILE_BYTES // 1_048_576} MiB")
     raw = _decode(path.read_bytes())
     if ext == ".jsonl":
         return _load_jsonl(raw, rel)
@@ -146,13 +203,13 @@ def _load_jsonl(raw: str, rel: str) -> tuple[list[Article], list[Skipped]]:
         try:
             obj = json.loads(line)
             if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
+                raise LoadProblem(Skip.NOT_OBJECT)
             text = obj.get("text")
             if not isinstance(text, str) or not text.strip():
-                raise ValueError("missing or empty 'text'")
+                raise LoadProblem(Skip.NO_TEXT_FIELD)
             key = str(obj.get("id") or n)
             if key in seen:
-                raise ValueError(f"duplicate id '{key}'")
+                raise LoadProblem(Skip.DUPLICATE_ID, key)
             seen.add(key)
             arts.append(
                 _make_article(
@@ -165,19 +222,16 @@ def _load_jsonl(raw: str, rel: str) -> tuple[list[Article], list[Skipped]]:
                 )
             )
         except json.JSONDecodeError as e:
-            bad.append(Skipped(where, f"invalid JSON: {e.msg}"))
-        except ValueError as e:
-            bad.append(Skipped(where, str(e)))
+            bad.append(Skipped(where, Skip.BAD_JSON, e.msg))
+        except LoadProblem as e:
+            bad.append(Skipped(where, e.code, e.detail))
         except RecursionError:
-            bad.append(Skipped(where, "JSON nested too deeply"))
+            bad.append(Skipped(where, Skip.TOO_DEEP))
         except Exception as e:  # noqa: BLE001 - one bad line never fails the build
-            bad.append(Skipped(where, f"unreadable line ({type(e).__name__})"))
+            bad.append(Skipped(where, Skip.UNREADABLE, type(e).__name__))
     if not arts and not bad:
-        bad.append(Skipped(rel, "empty file"))
+        bad.append(Skipped(rel, Skip.EMPTY))
     return arts, bad
-
-
-OUTSIDE_LINK = "a link to a file outside the corpus folder (skipped; pass --follow-links to index it)"
 
 
 def load_corpus(folder: Path, follow_links: bool = False) -> tuple[list[Article], list[Skipped]]:
@@ -199,19 +253,21 @@ def load_corpus(folder: Path, follow_links: bool = False) -> tuple[list[Article]
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # hidden files and folders (.DS_Store, .git)
         if not path.is_file():
-            what = "a broken link" if path.is_symlink() else "not a regular file (a pipe, socket or device)"
-            skipped.append(Skipped(rel, what))
+            skipped.append(Skipped(rel, Skip.BROKEN_LINK if path.is_symlink() else Skip.NOT_REGULAR))
             continue
         if not follow_links and not path.resolve().is_relative_to(root):
-            skipped.append(Skipped(rel, OUTSIDE_LINK))
+            skipped.append(Skipped(rel, Skip.OUTSIDE_LINK))
             continue
         try:
             arts, bad = load_file(path, rel)
-        except (ValueError, OSError) as e:
-            skipped.append(Skipped(rel, str(e)))
+        except LoadProblem as e:
+            skipped.append(Skipped(rel, e.code, e.detail))
+            continue
+        except OSError as e:
+            skipped.append(Skipped(rel, Skip.UNREADABLE, e.strerror or type(e).__name__))
             continue
         except Exception as e:  # noqa: BLE001 - one bad file never fails the build
-            skipped.append(Skipped(rel, f"unreadable file ({type(e).__name__})"))
+            skipped.append(Skipped(rel, Skip.UNREADABLE, type(e).__name__))
             continue
         articles.extend(arts)
         skipped.extend(bad)

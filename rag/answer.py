@@ -22,6 +22,7 @@ from .abstain import LOW_CONFIDENCE, answerability, usable
 from .cite import Citation, SentenceCheck, check_answer, check_sentence, parse_markers, split_streamed
 from .extractive import Candidate, candidates, extract_answer
 from .generate import Generator, get_generator, with_deadline
+from .notices import Code, Notice
 from .prompt import ABSTAIN, STOP, build_prompt
 from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_clitics
 from .retrieve import Hit, Retrieval, Retriever, make_retriever
@@ -31,9 +32,6 @@ from .synonyms import entity_terms, unmentioned
 from .textio import clean_question
 
 MODES = ("auto", "generative", "extractive")
-# Notices that say the LLM asked for was not used (the CLI's exit code 4 reads them).
-LLM_UNAVAILABLE = "LLM unavailable"
-LLM_FAILED = "The LLM failed"
 # Why this mode answered (Answer.why_mode; the CLI and UI translate the code).
 WHY_CHOSEN, WHY_BASE, WHY_INSTRUCT, WHY_SERVER, WHY_NO_LLM = (
     "chosen", "base_model", "instruct_model", "llm_server", "llm_unavailable")
@@ -87,7 +85,7 @@ class Answer:
     sentences: list[SentenceCheck]
     passages: list[Passage]
     confidence: float
-    notices: list[str] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     model: str = ""
     raw: str = ""  # the model's own text before checking
@@ -98,6 +96,7 @@ class Answer:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["answer"] = d.pop("text")
+        d["notices"] = [{**asdict(n), "message": n.english()} for n in self.notices]
         return d
 
 
@@ -162,7 +161,7 @@ class _Turn:
     gen: Generator | None
     t_start: float
     timings: _Timer
-    notices: list[str]
+    notices: list[Notice]
     confidence: float  # answerability (rag/abstain.py), compared with the answerable threshold
 
 
@@ -255,11 +254,10 @@ class Assistant:
         timings, notices = _Timer(), []
         mode, why_mode = self.resolve_mode(mode)
         q = clean_question(question, s.max_question_chars)
-        if q.notice:
-            notices.append(q.notice)
+        notices.extend(q.notices)
         lang = q.language if q.language in ("ar", "en") else "ar"
         if q.language == "other":
-            notices.append("Questions work best in Arabic or English; answering in Arabic.")
+            notices.append(Notice(Code.OTHER_LANGUAGE))
         gen: Generator | None = None
         if mode == "generative":
             try:
@@ -268,7 +266,7 @@ class Assistant:
                 self._llm_error = str(e)
                 mode, why_mode = "extractive", WHY_NO_LLM
         if why_mode == WHY_NO_LLM:  # the model asked for cannot be used: say so
-            notices.append(f"{LLM_UNAVAILABLE} ({self._llm_error}); answered by extracting sentences instead.")
+            notices.append(Notice(Code.LLM_UNAVAILABLE, detail=self._llm_error))
         with timings("rewrite"):
             query = rewrite(q.text, _bounded(history, s.max_question_chars), gen)
         retriever = self.retriever
@@ -419,14 +417,13 @@ class Assistant:
             try:
                 kept, raw, rejected, shown_hits = yield from self._generate(t)
             except RagError as e:
-                t.notices.append(f"{LLM_FAILED} ({e}); answered by extracting sentences instead.")
+                t.notices.append(Notice(Code.LLM_FAILED, detail=str(e)))
             dropped = sum(n > len(shown_hits) or n < 1 for _, _, ns in parse_markers(raw) for n in ns)
             if dropped:
-                t.notices.append(f"{dropped} citation(s) pointed to no shown passage and were removed.")
+                t.notices.append(Notice(Code.CITATIONS_DROPPED, dropped))
             if kept:
                 if rejected:
-                    t.notices.append(f"{rejected} sentence(s) of the model's answer were left out: not supported "
-                                     "by the passages or not about the question.")
+                    t.notices.append(Notice(Code.SENTENCES_REJECTED, rejected))
                 text = "".join(piece for piece, _, _ in kept).strip()
                 cites: list[Citation] = []
                 for _, c_cites, _ in kept:
@@ -434,13 +431,12 @@ class Assistant:
                 yield self._finish(t, text, "generative", False, shown_hits, [c for _, _, c in kept], cites, raw,
                                    rejected)
                 return
-            if raw and _said_no(raw) and not any(n.startswith(LLM_FAILED) for n in t.notices):
+            failed = any(n.code == Code.LLM_FAILED for n in t.notices)
+            if raw and _said_no(raw) and not failed:
                 yield from self._abstain(t, "model_said_no", raw, "generative")
                 return
-            if not any(n.startswith(LLM_FAILED) for n in t.notices):
-                t.notices.append("The model's answer was not supported by the passages; "
-                                 "showing the passages' best sentences instead." if raw.strip() else
-                                 "The model wrote no text; showing the passages' best sentences instead.")
+            if not failed:
+                t.notices.append(Notice(Code.MODEL_UNSUPPORTED if raw.strip() else Code.MODEL_EMPTY))
         with t.timings("extract"):
             text = extract_answer(t.evidence, t.lang)
         t.timings.setdefault("first_checked", time.perf_counter() - t.t_start)

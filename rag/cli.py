@@ -61,7 +61,7 @@ def cmd_index_build(args, s: Settings) -> int:
 
 
 def cmd_index_status(args, s: Settings) -> int:
-    from index.load import load_corpus
+    from index.status import corpus_status
 
     store = _load_store(s)
     m = store.manifest
@@ -72,18 +72,14 @@ def cmd_index_status(args, s: Settings) -> int:
     print(f"articles:  {m['counts']['articles']}   chunks: {m['counts']['chunks']}")
     stale = 0
     if s.corpus.is_dir():
-        articles, skipped = load_corpus(s.corpus)
-        now = {a.id: a.content_hash for a in articles}
-        before = {a: meta["hash"] for a, meta in m["articles"].items()}
-        new = sorted(set(now) - set(before))
-        changed = sorted(a for a in now if a in before and now[a] != before[a])
-        missing = sorted(set(before) - set(now))
-        for label, items in (("new, not indexed", new), ("changed since build", changed), ("missing", missing)):
+        st = corpus_status(s.corpus, m)
+        for label, items in (("new, not indexed", st.new), ("changed since build", st.changed),
+                             ("missing", st.missing)):
             for a in items:
                 print(f"  {label}: {a}")
-        for sk in skipped:
+        for sk in st.skipped:
             print(f"  skipped: {sk.source}: {sk.reason}")
-        stale = len(new) + len(changed) + len(missing)
+        stale = st.stale
         print("status:    " + ("up to date" if not stale else f"{stale} article(s) stale; run: rag index build"))
     else:
         print(f"corpus:    {s.corpus} not found")
@@ -107,8 +103,8 @@ def cmd_search(args, s: Settings) -> int:
         ]
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
-    if question.notice:
-        print(f"note: {question.notice}", file=sys.stderr)
+    for note in question.notices:
+        print(f"note: {note.english()}", file=sys.stderr)
     print(f"answerable: {'yes' if res.answerable else 'no'} (confidence {res.confidence:.2f})\n")
     for i, h in enumerate(res.hits, 1):
         dense = f"{h.dense:.3f}" if h.dense is not None else "-"
@@ -144,7 +140,7 @@ def _print_answer(ans, streamed: str) -> None:
     if ans.query != ans.question:
         print(f"\n(searched for: {ans.query})")
     for note in ans.notices:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {note.english()}", file=sys.stderr)
     if ans.rejected:
         print(f"note: the check kept {ans.rejected} generated sentence(s) from the answer", file=sys.stderr)
     t = ans.timings
@@ -210,10 +206,9 @@ def cmd_ask(args, s: Settings) -> int:
 
 
 def _ask_status(ans) -> int:
-    from .answer import LLM_FAILED, LLM_UNAVAILABLE
+    from .notices import LLM_NOT_USED
 
-    failed = (LLM_UNAVAILABLE, LLM_FAILED)
-    return EXIT_LLM_FALLBACK if ans and any(n.startswith(failed) for n in ans.notices) else 0
+    return EXIT_LLM_FALLBACK if ans and any(n.code in LLM_NOT_USED for n in ans.notices) else 0
 
 
 def cmd_chat(args, s: Settings) -> int:

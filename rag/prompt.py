@@ -13,6 +13,7 @@ from typing import Callable
 from index.lexical import analyze
 
 from .retrieve import Hit
+from .notices import Code, Notice
 
 SYSTEM_AR = (
     "أنت مساعد يجيب عن الأسئلة من مقالات إخبارية فقط.\n"
@@ -46,7 +47,7 @@ STOP = ["\nالسؤال:", "\nالمقال:", "\nQuestion:", "\n\n\n", "\n[", "�
 class Prompt:
     messages: list[dict[str, str]]
     hits: list[Hit]  # the passages actually shown, numbered 1..n
-    notice: str = ""  # e.g. passages dropped to fit the context
+    notice: Notice | None = None  # passages dropped to fit the context
 
 
 def _shorten(text: str, max_chars: int) -> str:
@@ -192,9 +193,7 @@ def build_prompt(
         picked.append((hit, text))
         titled.add(hit.chunk.article_id)
         budget -= cost
-    notice = ""
-    if len(picked) < len(hits):
-        notice = f"Only {len(picked)} of {len(hits)} passages fit in the model's context."
+    notice = Notice(Code.PASSAGES_TRIMMED, len(picked), len(hits)) if len(picked) < len(hits) else None
     shown_hits, block = _grouped(picked)
     user = "المقاطع:\n" + block + tail
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from index.arabic import detect_language
 from index.errors import QuestionError
 
+from .notices import Code, Notice
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
@@ -18,7 +20,7 @@ _TAG = re.compile(r"</?[A-Za-z][^<>]{0,300}>")
 class Question:
     text: str
     language: str  # 'ar', 'en' or 'other'
-    notice: str = ""  # said to the user when the question was changed
+    notices: tuple[Notice, ...] = ()  # said to the user when the question was changed
 
 
 def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
@@ -27,8 +29,8 @@ def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
 
     >>> clean_question('  لماذا   تغيب بوتين؟ ').text
     'لماذا تغيب بوتين؟'
-    >>> q = clean_question('لماذا \\udcff تغيب بوتين؟'); q.text, bool(q.notice)
-    ('لماذا تغيب بوتين؟', True)
+    >>> q = clean_question('لماذا \\udcff تغيب بوتين؟'); q.text, [n.code.value for n in q.notices]
+    ('لماذا تغيب بوتين؟', ['question_bad_chars'])
     >>> q = clean_question('<div class="x" style="color:red">متى زار بوتين الصين؟</div>'); q.text, q.language
     ('متى زار بوتين الصين؟', 'ar')
     """
@@ -45,12 +47,11 @@ def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
         raise QuestionError("The question is not valid UTF-8 text. Type it again, or set your terminal to UTF-8.")
     if not text or not any(ch.isalnum() for ch in text):
         raise QuestionError("The question is empty. Type a question about the articles.")
-    notice = f"{bad} character(s) that were not valid UTF-8 were dropped from the question." if bad else ""
+    notices = [Notice(Code.QUESTION_BAD_CHARS, bad)] if bad else []
     if len(text) > max_chars:
         cut = text[:max_chars]
         if " " in cut[max_chars // 2 :]:
             cut = cut[: cut.rfind(" ")]
-        notice = (notice + " " if notice else "") + \
-            f"The question was {len(text):,} characters long; only the first {len(cut):,} were used."
+        notices.append(Notice(Code.QUESTION_TRUNCATED, len(text), len(cut)))
         text = cut
-    return Question(text=text, language=detect_language(text), notice=notice)
+    return Question(text=text, language=detect_language(text), notices=tuple(notices))

@@ -21,6 +21,7 @@ from ui.render import (
     ABSTAIN_LABEL, UNSUPPORTED_TIP, answer_html, cited_spans, context_html, sources_html, streaming_html,
     text_with_badges, user_html,
 )
+from rag.notices import Code, Notice
 
 from conftest import ARTICLES
 
@@ -75,7 +76,7 @@ def test_answer_html_marks_unsupported_sentences():
 def test_answer_html_escapes_everything():
     p1 = _passage(1, EVIL, title=EVIL, source=EVIL)
     ans = _answer(f"{EVIL} [1].", [SentenceCheck(EVIL, (1,), True, 1.0)], [p1], [_cite(p1)],
-                  query=EVIL, notices=[EVIL])
+                  query=EVIL, notices=[Notice(Code.LLM_FAILED, detail=EVIL)])
     for html in (answer_html(ans), sources_html(ans, lambda p: EVIL + p.text + EVIL), streaming_html(EVIL),
                  user_html(EVIL)):
         _no_raw_tags(html)
@@ -96,7 +97,7 @@ def test_followup_query_and_notices_are_shown():
     p1 = _passage(1, "زار بوتين قرغيزستان في أكتوبر.")
     ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].", [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
                   [p1], [_cite(p1)], query="متى زار بوتين قرغيزستان",
-                  notices=["The question was 2,000 characters long; only the first 1,000 were used."])
+                  notices=[Notice(Code.QUESTION_TRUNCATED, 2000, 1000)])
     html = answer_html(ans)
     assert "بحثت عن:" in html and "متى زار بوتين قرغيزستان" in html
     assert "استُخدم أول 1,000" in html  # known notices shown in Arabic

@@ -17,6 +17,7 @@ import gradio as gr  # noqa: E402
 
 from index.errors import QuestionError, RagError  # noqa: E402
 from rag.answer import Answer, Checking  # noqa: E402
+from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
@@ -24,6 +25,7 @@ from .backend import (  # noqa: E402
     EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
 )
 from .render import (  # noqa: E402
+    notice_ar,
     answer_html,
     empty_sources_html,
     error_html,
@@ -71,8 +73,8 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
         yield gr.skip(), before + [{"role": "assistant", "content": error_html(msg)}], gr.skip(), history
         return
     for notice in final.notices:
-        if notice.startswith(("LLM unavailable", "The LLM failed")):
-            gr.Warning(toast(notice), title="النموذج اللغوي")  # the notice says what to do (pull, path...)
+        if notice.code in LLM_NOT_USED:  # the detail says what to do (pull, path...)
+            gr.Warning(toast(f"{notice_ar(notice)} {notice.detail}".strip()), title="النموذج اللغوي")
     history.append([question, final.text])
     yield (gr.skip(), before + [{"role": "assistant", "content": answer_html(final)}],
            sources_html(final, be.articles), history)

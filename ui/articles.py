@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import RagError
-from index.load import SUPPORTED, Article, load_corpus, load_file
+from index.load import SUPPORTED, Article, LoadProblem, Skip, load_file
+from index.status import corpus_status
 
 from .render import esc
 
@@ -72,25 +73,32 @@ class Saved:
     message: str
 
 
-_REASONS_AR = (  # index/load.py's reasons, for the Arabic interface
-    ("empty file", "الملف فارغ"),
-    ("binary file", "ملف ثنائي وليس نصاً"),
-    ("not valid UTF-8", "ليس بترميز UTF-8؛ احفظه بترميز UTF-8 ثم ارفعه مجدداً"),
-    ("no article text left after cleaning", "لم يبقَ فيه نص مقال بعد حذف الإعلانات والروابط"),
-    ("unsupported file type", "نوع ملف غير مدعوم"),
-    ("file too large", "الملف أكبر من الحد المسموح"),
-    ("invalid JSON", "سطر JSON غير صالح"),
-    ("missing or empty 'text'", "سطر JSON بلا حقل text"),
-)
+_SKIP_AR = {  # index/load.py's skip codes, for the Arabic interface
+    Skip.EMPTY: "الملف فارغ",
+    Skip.BINARY: "ملف ثنائي وليس نصاً",
+    Skip.NOT_UTF8: "ليس بترميز UTF-8؛ احفظه بترميز UTF-8 ثم ارفعه مجدداً",
+    Skip.NO_TEXT: "لم يبقَ فيه نص مقال بعد حذف الإعلانات والروابط",
+    Skip.UNSUPPORTED: "نوع ملف غير مدعوم",
+    Skip.TOO_LARGE: "الملف أكبر من الحد المسموح",
+    Skip.BAD_JSON: "سطر JSON غير صالح",
+    Skip.NOT_OBJECT: "سطر JSON ليس كائناً",
+    Skip.NO_TEXT_FIELD: "سطر JSON بلا حقل text",
+    Skip.DUPLICATE_ID: "معرّف مكرر في ملف JSONL",
+    Skip.TOO_DEEP: "سطر JSON متداخل إلى عمق مفرط",
+    Skip.UNREADABLE: "تعذّرت قراءة الملف",
+    Skip.BROKEN_LINK: "رابط مكسور",
+    Skip.NOT_REGULAR: "ليس ملفاً عادياً",
+    Skip.OUTSIDE_LINK: "رابط إلى ملف خارج مجلد المقالات (تجاهلناه؛ استخدم ‎--follow-links‎ لفهرسته)",
+}
 
 
-def reason_ar(reason: str) -> str:
-    """The Arabic wording of a loader's reason (unknown ones stay as they are).
+def skip_ar(code: Skip) -> str:
+    """The Arabic wording of a loader's skip code.
 
-    >>> reason_ar('binary file (contains NUL bytes)'), reason_ar('line 3: invalid JSON: x')
-    ('ملف ثنائي وليس نصاً', 'line 3: invalid JSON: x')
+    >>> skip_ar(Skip.BINARY)
+    'ملف ثنائي وليس نصاً'
     """
-    return next((ar for en, ar in _REASONS_AR if reason.startswith(en)), reason)
+    return _SKIP_AR.get(code, str(code))
 
 
 def _same_file(src: Path, corpus: Path) -> Path | None:
@@ -122,10 +130,12 @@ def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MA
         shutil.copyfile(src, stage)
         try:
             arts, bad = load_file(stage, name)
-        except (ValueError, OSError) as e:
-            raise UploadError(f"رُفض «{name}»: {reason_ar(str(e))}.") from None
+        except LoadProblem as e:
+            raise UploadError(f"رُفض «{name}»: {skip_ar(e.code)}.") from None
+        except OSError:
+            raise UploadError(f"رُفض «{name}»: {skip_ar(Skip.UNREADABLE)}.") from None
         if not arts:
-            reason = "؛ ".join(reason_ar(b.reason) for b in bad[:3]) or reason_ar("no article text left after cleaning")
+            reason = "؛ ".join(dict.fromkeys(skip_ar(b.code) for b in bad[:3])) or skip_ar(Skip.NO_TEXT)
             raise UploadError(f"رُفض «{name}»: {reason}.")
         same = _same_file(src, corpus)
         if same is not None:
@@ -191,23 +201,14 @@ class ArticleTexts:
 
 def index_status(corpus: Path, manifest: dict | None) -> dict:
     """Counts and stale files, like `rag index status`."""
-    out = {"manifest": manifest, "new": [], "changed": [], "missing": [], "skipped": [], "corpus_ok": True,
-           "articles": []}
     try:
-        articles, skipped = load_corpus(Path(corpus))
+        st = corpus_status(Path(corpus), manifest)
     except RagError as e:
-        out["corpus_ok"] = False
-        out["corpus_error"] = str(e)
-        return out
-    before = {a: meta["hash"] for a, meta in (manifest or {}).get("articles", {}).items()}
-    now = {a.id: a.content_hash for a in articles}
-    out["new"] = sorted(set(now) - set(before))
-    out["changed"] = sorted(a for a in now if a in before and now[a] != before[a])
-    out["missing"] = sorted(set(before) - set(now))
-    out["skipped"] = [(s.source, s.reason) for s in skipped]
-    out["articles"] = [(a.id, a.title, "new" if a.id not in before else
-                        "changed" if before[a.id] != a.content_hash else "ok") for a in articles]
-    return out
+        return {"corpus_ok": False, "corpus_error": str(e), "new": [], "changed": [], "missing": [],
+                "skipped": [], "articles": []}
+    return {"corpus_ok": True, "new": st.new, "changed": st.changed, "missing": st.missing,
+            "skipped": [(s.source, s.code) for s in st.skipped],
+            "articles": [(a.id, a.title, st.state(a.id)) for a in st.articles]}
 
 
 _STATE = {"ok": ("مفهرس", "ok"), "new": ("جديد — غير مفهرس", "new"), "changed": ("تغيّر منذ البناء", "new")}
@@ -248,9 +249,9 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "") -> str:
         f'<span class="rag-art-state">حُذف من المجلد</span></li>' for a in st["missing"]
     )
     items += "".join(
-        f'<li class="rag-art-skip"><span class="rag-art-title">{esc(reason)}</span>'
+        f'<li class="rag-art-skip"><span class="rag-art-title">{esc(skip_ar(code))}</span>'
         f'<span class="rag-file" dir="ltr">{esc(src)}</span><span class="rag-art-state">متجاهَل</span></li>'
-        for src, reason in st["skipped"]
+        for src, code in st["skipped"]
     )
     return (f'<div class="rag-status">{state}<div class="rag-kv">{table}</div>{folder}'
             f'<ul class="rag-articles">{items}</ul></div>')

@@ -13,30 +13,35 @@ from typing import Callable, Iterable
 
 from index.arabic import split_sentences
 from rag.cite import parse_markers, strip_markers, support_score
+from rag.notices import Code, Notice
 
 UNSUPPORTED_TIP = "غير مدعوم بالمقاطع"
 ABSTAIN_LABEL = "لا إجابة في المقالات"
 CONTEXT_CHARS = 420  # article text shown on each side of a passage
 
-# Library notices are English; show them in Arabic (original kept as a tooltip).
-_NOTICES = [
-    (re.compile(r"^The question was ([\d,]+) characters long; only the first ([\d,]+) were used"),
-     lambda m: f"السؤال طويل ({m[1]} حرفاً)؛ استُخدم أول {m[2]} حرفاً منه فقط."),
-    (re.compile(r"^LLM unavailable(?: \((?P<detail>.*)\);)?"),
-     lambda m: "النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه."),
-    (re.compile(r"^The LLM failed(?: \((?P<detail>.*)\);)?"),
-     lambda m: "تعذّر على النموذج اللغوي الإجابة؛ عُرضت جمل مستخرجة من المقالات بدلاً منه."),
-    (re.compile(r"^The model's answer was not supported"),
-     lambda m: "لم تجتز أي جملة كتبها النموذج التحقق؛ عُرضت أفضل جمل المقاطع بدلاً منها."),
-    (re.compile(r"^The model wrote no text"),
-     lambda m: "لم يكتب النموذج أي نص؛ عُرضت أفضل جمل المقاطع."),
-    (re.compile(r"^(\d+) sentence\(s\) of the model's answer were left out"),
-     lambda m: f"حُجبت {m[1]} جملة من إجابة النموذج: لم تدعمها المقاطع أو لم تُجب عن السؤال."),
-    (re.compile(r"^(\d+) citation\(s\) pointed to no shown passage"),
-     lambda m: f"حُذفت {m[1]} إحالة لا تشير إلى أي مقطع معروض."),
-    (re.compile(r"^Questions work best in Arabic or English"),
-     lambda m: "تعمل الأسئلة بالعربية أو الإنجليزية على أفضل وجه؛ الإجابة بالعربية."),
-]
+# The library's notice codes, in Arabic (the English detail, which says what
+# to do, stays visible beside them).
+_NOTICES_AR = {
+    Code.QUESTION_TRUNCATED: "السؤال طويل ({n:,} حرفاً)؛ استُخدم أول {total:,} حرفاً منه فقط.",
+    Code.QUESTION_BAD_CHARS: "حُذف من السؤال {n} محرفاً ليس بترميز UTF-8.",
+    Code.OTHER_LANGUAGE: "تعمل الأسئلة بالعربية أو الإنجليزية على أفضل وجه؛ الإجابة بالعربية.",
+    Code.LLM_UNAVAILABLE: "النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
+    Code.LLM_FAILED: "تعذّر على النموذج اللغوي الإجابة؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
+    Code.PASSAGES_TRIMMED: "اتسع سياق النموذج لـ{n} من {total} مقاطع فقط.",
+    Code.CITATIONS_DROPPED: "حُذفت {n} إحالة لا تشير إلى أي مقطع معروض.",
+    Code.SENTENCES_REJECTED: "حُجبت {n} جملة من إجابة النموذج: لم تدعمها المقاطع أو لم تُجب عن السؤال.",
+    Code.MODEL_UNSUPPORTED: "لم تجتز أي جملة كتبها النموذج التحقق؛ عُرضت أفضل جمل المقاطع بدلاً منها.",
+    Code.MODEL_EMPTY: "لم يكتب النموذج أي نص؛ عُرضت أفضل جمل المقاطع.",
+}
+
+
+def notice_ar(notice: Notice) -> str:
+    """A notice in Arabic, without its detail.
+
+    >>> notice_ar(Notice(Code.QUESTION_TRUNCATED, 2000, 1000))
+    'السؤال طويل (2,000 حرفاً)؛ استُخدم أول 1,000 حرفاً منه فقط.'
+    """
+    return _NOTICES_AR[notice.code].format(n=notice.count, total=notice.total)
 
 
 def esc(text: object) -> str:
@@ -49,20 +54,15 @@ def _lines(escaped: str) -> str:
     return re.sub(r"\n+", "<br>", escaped.strip("\n"))
 
 
-def notice_html(notice: str) -> str:
-    """A library notice for the user, in Arabic when it is a known one (the
-    original, which says what to do, stays visible as a detail or tooltip).
+def notice_html(notice: Notice) -> str:
+    """A notice for the user in Arabic; its English detail (a command to run, a
+    path they gave) stays visible, isolated from the Arabic.
 
-    >>> print(notice_html("LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead."))
+    >>> print(notice_html(Notice(Code.LLM_UNAVAILABLE, detail='Run `rag models pull x`.')))
     <li title="LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead.">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
     """
-    for pattern, arabic in _NOTICES:
-        m = pattern.search(notice)
-        if m:
-            detail = m.groupdict().get("detail")
-            extra = f' <bdi class="rag-detail">{esc(detail)}</bdi>' if detail else ""
-            return f'<li title="{esc(notice)}">{esc(arabic(m))}{extra}</li>'
-    return f"<li>{esc(notice)}</li>"
+    extra = f' <bdi class="rag-detail">{esc(notice.detail)}</bdi>' if notice.detail else ""
+    return f'<li title="{esc(notice.english())}">{esc(notice_ar(notice))}{extra}</li>'
 
 
 def badge(n: int, title: str = "") -> str:
