@@ -7,7 +7,6 @@ generation and published with one atomic rename (see ``index/store.py``).
 
 from __future__ import annotations
 
-import fcntl
 import shutil
 import time
 from contextlib import contextmanager
@@ -60,16 +59,20 @@ class BuildReport:
 
 @contextmanager
 def _build_lock(root: Path):
+    """One build per index folder at a time (filelock: fcntl made the package
+    unimportable on Windows)."""
+    from filelock import FileLock, Timeout
+
     root.mkdir(parents=True, exist_ok=True)
-    with (root / ".lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RagError(f"Another build of {root} is running; wait for it to finish.") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    lock = FileLock(root / ".lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RagError(f"Another build of {root} is running; wait for it to finish.") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _previous(root: Path, settings: dict) -> IndexStore | None:

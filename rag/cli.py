@@ -341,8 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
-    # `rag search ... | head` should end quietly, like any Unix tool.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    if argv is None:  # the `rag` command, not a caller (tests) in its own process
+        # `rag search ... | head` should end quietly, like any Unix tool.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     if getattr(args, "llm_model", None) and getattr(args, "llm_url", None):
         print("error: give either --llm-model (a local GGUF) or --llm-url (a server), not both", file=sys.stderr)

@@ -3,19 +3,19 @@
 
 import pytest
 
+from eval.checker import ScriptedGenerator
 from index.errors import QuestionError
 from index.store import IndexStore
-from eval.checker import ScriptedGenerator
 from rag.abstain import expected_type, has_type
 from rag.answer import Answer, Assistant, Checking
 from rag.cite import attach_markers, check_answer, parse_markers, strip_markers, support_score
 from rag.generate import GenerationError
+from rag.notices import Code, Notice
 from rag.prompt import build_prompt
 from rag.relevance import analyse_query
 from rag.rewrite import rewrite_rule
 from rag.settings import load_settings
 from rag.textio import clean_question
-from rag.notices import Code, Notice
 
 BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
 
@@ -261,8 +261,8 @@ def test_passages_are_grouped_under_one_title_per_article(store):
 
 
 def test_run_on_sentence_is_clipped_to_relevant_clauses():
-    from rag.prompt import clip_clauses, condense
     from index.lexical import analyze
+    from rag.prompt import clip_clauses, condense
 
     count = lambda t: len(t.split())  # noqa: E731
     sent = ("وصل الرئيس إلى العاصمة صباح الخميس في زيارة رسمية، وعقد لقاءات مع المسؤولين، "

@@ -5,6 +5,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from eval.bench import BenchConfig, run_bench
@@ -20,7 +21,6 @@ ARTICLES = ROOT / "data" / "articles"
 
 # ---------------------------------------------------------------- helpers
 def test_percentile_matches_numpy():
-    np = pytest.importorskip("numpy")
     xs = [0.3, 5.0, 1.2, 9.9, 2.2, 2.2, 7.1]
     for q in (0, 5, 25, 50, 90, 95, 100):
         assert percentile(xs, q) == pytest.approx(float(np.percentile(xs, q)))
@@ -76,7 +76,6 @@ def test_synthesize_exact_article_count(tmp_path):
 def test_queries_and_proxy_embedder():
     qs = bench_queries(30, ARTICLES)
     assert len(qs) == 30 and qs == bench_queries(30, ARTICLES)
-    np = pytest.importorskip("numpy")
 
     class Fake:
         id, dim = "use-m3", 4

@@ -1,9 +1,12 @@
 import pytest
+from conftest import ARTICLES
 
 from index.chunk import ChunkConfig, chunk_article
 from index.load import Article, load_corpus
 
-from conftest import ARTICLES
+
+def _size(text: str, cfg: ChunkConfig) -> int:
+    return len(text) if cfg.unit == "chars" else len(text.split())
 
 
 @pytest.mark.parametrize("cfg", [ChunkConfig(), ChunkConfig(size=300, overlap=2), ChunkConfig(size=60, overlap=1, unit="words"), ChunkConfig(size=100, overlap=0)])
@@ -14,15 +17,14 @@ def test_offsets_budget_and_overlap_on_real_corpus(cfg):
         assert chunks
         for c in chunks:
             assert c.text == a.text[c.start : c.end]
-            size = len(c.text) if cfg.unit == "chars" else len(c.text.split())
-            assert size <= cfg.size
+            assert _size(c.text, cfg) <= cfg.size
             assert c.title == a.title and c.article_id == a.id
         # every character of content is covered, in order
         assert chunks[0].start == 0 and chunks[-1].end == len(a.text.rstrip())
         for prev, nxt in zip(chunks, chunks[1:]):
             assert nxt.start <= prev.end + 1 or a.text[prev.end : nxt.start].strip() == ""
-            if cfg.overlap:
-                assert nxt.start < prev.end or len(prev.text) + len(nxt.text) > cfg.size
+            if cfg.overlap:  # overlap, unless the two chunks together would exceed the budget
+                assert nxt.start < prev.end or _size(prev.text, cfg) + _size(nxt.text, cfg) > cfg.size
 
 
 def test_ids_are_stable_and_content_derived():

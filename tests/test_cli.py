@@ -2,9 +2,9 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
-
 from conftest import ROOT
 
 BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
@@ -15,6 +15,35 @@ def rag(*args, env=None, timeout=300):
     return subprocess.run(
         [sys.executable, "-m", "rag", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT, env=e
     )
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """`rag ...` in this process (rag.cli.main), like llm's CliRunner: the
+    same parser, settings and exit codes as the subprocess, without paying
+    Python's and numpy's start-up on every call."""
+    from rag.cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(ROOT)
+
+    def run(*args):
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        except SystemExit as e:  # argparse refusals
+            code = e.code
+        out, err = capsys.readouterr()
+        return Result(code, out, err)
+
+    return run
 
 
 def test_help_is_instant_and_imports_nothing_heavy():
@@ -47,39 +76,39 @@ def test_search_ranks_like_ask_with_the_same_settings(built_index):
     assert [h["chunk_id"] for h in json.loads(r.stdout)] == [h.chunk.id for h in expect.hits]
 
 
-def test_search_human_output(built_index):
-    r = rag("search", BRICS, "--k", "2", "--index", str(built_index))
+def test_search_human_output(cli, built_index):
+    r = cli("search", BRICS, "--k", "2", "--index", str(built_index))
     assert r.returncode == 0 and "[1]" in r.stdout and "[2]" in r.stdout and "[3]" not in r.stdout
 
 
 @pytest.mark.parametrize("question", ["", "   ", "؟؟؟"])
-def test_empty_question_is_a_clear_error(built_index, question):
-    r = rag("search", question, "--index", str(built_index))
+def test_empty_question_is_a_clear_error(cli, built_index, question):
+    r = cli("search", question, "--index", str(built_index))
     assert r.returncode == 1 and "question is empty" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_huge_question_is_trimmed(built_index):
-    r = rag("search", "بوتين " * 4000, "--k", "1", "--index", str(built_index))
+def test_huge_question_is_trimmed(cli, built_index):
+    r = cli("search", "بوتين " * 4000, "--k", "1", "--index", str(built_index))
     assert r.returncode == 0 and "only the first" in r.stderr
 
 
-def test_missing_index_is_a_clear_error(tmp_path):
-    r = rag("search", BRICS, "--index", str(tmp_path / "none"))
+def test_missing_index_is_a_clear_error(cli, tmp_path):
+    r = cli("search", BRICS, "--index", str(tmp_path / "none"))
     assert r.returncode == 1 and "rag index build" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_build_status_and_skipped_exit_code(corpus, tmp_path):
+def test_build_status_and_skipped_exit_code(cli, corpus, tmp_path):
     idx = tmp_path / "idx"
     (corpus / "broken.txt").write_bytes(b"\xff\xfe\xfa bad")
-    r = rag("index", "build", "--corpus", str(corpus), "--index", str(idx))
+    r = cli("index", "build", "--corpus", str(corpus), "--index", str(idx))
     assert r.returncode == 3, r.stderr
     assert "5 added" in r.stdout and "skipped: broken.txt: not valid UTF-8" in r.stdout
     p = corpus / "001_e0ceb109d2754a97.txt"
     p.write_text(p.read_text(encoding="utf-8") + "\nسطر جديد في الخبر للاختبار.", encoding="utf-8")
-    s = rag("index", "status", "--corpus", str(corpus), "--index", str(idx))
+    s = cli("index", "status", "--corpus", str(corpus), "--index", str(idx))
     assert s.returncode == 0 and "changed since build: 001_e0ceb109d2754a97.txt" in s.stdout
     assert "use-m3" in s.stdout and "1 article(s) stale" in s.stdout
-    r2 = rag("index", "build", "--corpus", str(corpus), "--index", str(idx))
+    r2 = cli("index", "build", "--corpus", str(corpus), "--index", str(idx))
     assert "1 updated" in r2.stdout and "4 unchanged" in r2.stdout
 
 
@@ -135,15 +164,15 @@ def test_only_a_named_embedder_changes_the_index():
     (["eval", "--limit", "-1"], 2, "at least 1"),
     (["ask", BRICS, "--llm-model", "x.gguf", "--llm-url", "http://127.0.0.1:9/v1"], 2, "not both"),
 ])
-def test_bad_arguments_are_refused(args, code, msg):
-    r = rag(*args)
+def test_bad_arguments_are_refused(cli, args, code, msg):
+    r = cli(*args)
     assert r.returncode == code and msg in r.stderr and "Traceback" not in r.stderr
 
 
-def test_os_errors_are_one_line(corpus, tmp_path):
+def test_os_errors_are_one_line(cli, corpus, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
-    r = rag("index", "build", "--corpus", str(corpus), "--index", str(blocker / "idx"))
+    r = cli("index", "build", "--corpus", str(corpus), "--index", str(blocker / "idx"))
     assert r.returncode == 1 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
 
 
@@ -157,19 +186,19 @@ def test_output_into_a_closed_pipe_is_quiet(built_index):
     assert "Traceback" not in err and "BrokenPipe" not in err
 
 
-def test_missing_llm_warns_first_and_exits_4(built_index, tmp_path):
-    r = rag("ask", BRICS, "--index", str(built_index), "--llm-model", str(tmp_path / "none.gguf"), "--no-stream")
+def test_missing_llm_warns_first_and_exits_4(cli, built_index, tmp_path):
+    r = cli("ask", BRICS, "--index", str(built_index), "--llm-model", str(tmp_path / "none.gguf"), "--no-stream")
     assert r.returncode == 4 and r.stderr.startswith("warning: LLM unavailable") and "جنوب" in r.stdout
 
 
-def test_ask_takes_earlier_turns_for_a_follow_up(built_index, tmp_path):
+def test_ask_takes_earlier_turns_for_a_follow_up(cli, built_index, tmp_path):
     hist = tmp_path / "h.json"
     hist.write_text(json.dumps(["من سيرافق بوتين في زيارته إلى كوريا الشمالية؟"], ensure_ascii=False), encoding="utf-8")
-    r = rag("ask", "وما الاتفاق الذي سيوقعه هناك؟", "--mode", "extractive", "--json", "--history", str(hist),
+    r = cli("ask", "وما الاتفاق الذي سيوقعه هناك؟", "--mode", "extractive", "--json", "--history", str(hist),
             "--index", str(built_index))
     assert r.returncode == 0, r.stderr
     ans = json.loads(r.stdout)
     assert ans["query"] != ans["question"] and "كوريا" in ans["query"] and not ans["abstained"]
     hist.write_text('{"not": "a list"}', encoding="utf-8")
-    r = rag("ask", "ومتى؟", "--history", str(hist), "--index", str(built_index))
+    r = cli("ask", "ومتى؟", "--history", str(hist), "--index", str(built_index))
     assert r.returncode != 0 and "--history" in r.stderr and "Traceback" not in r.stderr

@@ -5,13 +5,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLES, ROOT
 
 from eval import metrics as M
 from eval.dataset import DEFAULT_DATASET, load_dataset, missing_evidence
 from index.errors import DatasetError
 from index.load import load_corpus
-
-from conftest import ARTICLES, ROOT
 
 
 def test_bundled_dataset_is_well_formed_and_its_evidence_is_real():

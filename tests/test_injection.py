@@ -13,7 +13,8 @@ import re
 import pytest
 
 from eval.checker import ScriptedGenerator
-from eval.injection import INJECTION, injected as carries_claim
+from eval.injection import INJECTION
+from eval.injection import injected as carries_claim
 from index.build import build_index
 from index.store import IndexStore
 from rag.answer import Assistant

@@ -10,16 +10,15 @@ import time
 
 import httpx
 import pytest
+from conftest import ROOT
 
 from index.store import IndexStore
 from rag.answer import Answer, Assistant, Checking
 from rag.generate import LlamaCppGenerator, OpenAIHTTPGenerator, flatten
 from rag.models import bundled_gguf
+from rag.notices import Code, Notice
 from rag.prompt import build_prompt
 from rag.settings import load_settings
-from rag.notices import Code, Notice
-
-from conftest import ROOT
 
 BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
 pytestmark = pytest.mark.slow

@@ -2,12 +2,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLES
 
 from index.arabic import normalize
 from index.clean import clean_lines
 from index.load import load_corpus
-
-from conftest import ARTICLES
 
 
 @pytest.fixture(scope="module")

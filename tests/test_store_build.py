@@ -109,6 +109,7 @@ def test_disk_full_during_write_leaves_old_index(corpus, tmp_path, monkeypatch):
         build_index(corpus, root, full=True)
     monkeypatch.setattr(build_mod, "write_generation", real_write)
     assert IndexStore.load(root).manifest["counts"]["articles"] == 5
+    assert not list(root.glob("*.tmp")), "the half-written generation was left on the full disk"
 
 
 def test_failed_build_with_no_articles_keeps_index(tmp_path, corpus):

@@ -6,24 +6,36 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLES
 
 from index.errors import RagError
 from index.load import SUPPORTED
 from index.store import IndexStore
 from rag.answer import Answer, Assistant, Passage
 from rag.cite import Citation, SentenceCheck
+from rag.notices import Code, Notice
 from rag.settings import load_settings
 from ui.articles import (
-    MAX_NAME_CHARS, ArticleTexts, UploadError, index_status, sanitize_filename, save_upload, status_html,
+    MAX_NAME_CHARS,
+    ArticleTexts,
+    UploadError,
+    index_status,
+    sanitize_filename,
+    save_upload,
+    status_html,
 )
 from ui.backend import auth_from_env
 from ui.render import (
-    ABSTAIN_LABEL, UNSUPPORTED_TIP, answer_html, cited_spans, context_html, sources_html, streaming_html,
-    text_with_badges, user_html,
+    ABSTAIN_LABEL,
+    UNSUPPORTED_TIP,
+    answer_html,
+    cited_spans,
+    context_html,
+    sources_html,
+    streaming_html,
+    text_with_badges,
+    user_html,
 )
-from rag.notices import Code, Notice
-
-from conftest import ARTICLES
 
 BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
 MARKER_RE = re.compile(r"\[\d+\]")

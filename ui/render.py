@@ -59,10 +59,10 @@ def notice_html(notice: Notice) -> str:
     path they gave) stays visible, isolated from the Arabic.
 
     >>> print(notice_html(Notice(Code.LLM_UNAVAILABLE, detail='Run `rag models pull x`.')))
-    <li title="LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead.">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
+    <li data-code="llm_unavailable" title="LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead.">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
     """
     extra = f' <bdi class="rag-detail">{esc(notice.detail)}</bdi>' if notice.detail else ""
-    return f'<li title="{esc(notice.english())}">{esc(notice_ar(notice))}{extra}</li>'
+    return f'<li data-code="{esc(notice.code.value)}" title="{esc(notice.english())}">{esc(notice_ar(notice))}{extra}</li>'
 
 
 def badge(n: int, title: str = "") -> str:
