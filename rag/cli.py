@@ -42,15 +42,10 @@ def _load_store(s: Settings):
 
 def cmd_index_build(args, s: Settings) -> int:
     from index.build import build_index
-    from index.chunk import ChunkConfig
 
     try:
-        report = build_index(
-            s.corpus, s.index, embedder=s.build_embedder(),
-            chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
-            index_type=s.index_type, analyzer=s.analyzer, full=args.full, show_bar=sys.stderr.isatty(),
-            follow_links=args.follow_links,
-        )
+        report = build_index(s.corpus, s.index, **s.build_options(), full=args.full, show_bar=sys.stderr.isatty(),
+                             follow_links=args.follow_links)
     except OSError as e:  # e.g. the disk filled up mid-build
         where = f" ({e.filename})" if e.filename else ""
         raise RagError(f"The build failed: {e.strerror or e}{where}. The previous index, if any, is unchanged "

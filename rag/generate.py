@@ -18,6 +18,11 @@ from index.errors import ModelError
 Messages = list[dict[str, str]]
 
 
+# A base model repeats itself without a stronger penalty; chat models need less.
+# The benchmark imports these so it measures what the chat runs.
+COMPLETION_REPEAT_PENALTY = 1.15
+CHAT_REPEAT_PENALTY = 1.1
+
 class GenerationError(ModelError):
     """The LLM failed or timed out while answering."""
 
@@ -106,7 +111,7 @@ class LlamaCppGenerator:
                 if self.chat:
                     it = self._llm.create_chat_completion(
                         messages=messages, max_tokens=max_tokens, temperature=temperature, stream=True,
-                        stop=stop or None, repeat_penalty=1.1,
+                        stop=stop or None, repeat_penalty=CHAT_REPEAT_PENALTY,
                     )
                     for part in it:
                         piece = part["choices"][0].get("delta", {}).get("content")
@@ -115,7 +120,7 @@ class LlamaCppGenerator:
                 else:
                     it = self._llm(
                         flatten(messages), max_tokens=max_tokens, temperature=temperature, stream=True,
-                        stop=stop or None, repeat_penalty=1.15,
+                        stop=stop or None, repeat_penalty=COMPLETION_REPEAT_PENALTY,
                     )
                     for part in it:
                         piece = part["choices"][0].get("text")

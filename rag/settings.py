@@ -97,6 +97,17 @@ class Settings:
         (keep the index's own)."""
         return self.embedder if "embedder" in self.explicit else None
 
+    def chunk_config(self):
+        from index.chunk import ChunkConfig
+
+        return ChunkConfig(size=self.chunk_size, overlap=self.chunk_overlap, unit=self.chunk_unit)
+
+    def build_options(self) -> dict:
+        """``build_index`` keywords these settings describe (one place for
+        `rag index build`, the chat's rebuild and its first start)."""
+        return {"embedder": self.build_embedder(), "chunk_cfg": self.chunk_config(), "index_type": self.index_type,
+                "analyzer": self.analyzer}
+
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 

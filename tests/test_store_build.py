@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import index.build as build_mod
-from index.build import build_index
+from index.build import Stage, build_index, fraction
+from index.embed import get_embedder
 from index.errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError
 from index.store import IndexStore, live_generation
 from rag.retrieve import Retriever
@@ -34,22 +35,16 @@ def test_incremental_rebuild_embeds_only_the_changed_article(corpus, tmp_path, m
     assert first.full and len(first.added) == 5 and first.chunks_embedded == first.chunks_total
 
     calls = []
-    real = build_mod.get_embedder
+    real = get_embedder("use-m3")
 
-    def spy(name):
-        emb = real(name)
+    class Spy:  # the real embedder, counting what it is asked to embed
+        id, dim = real.id, real.dim
 
-        class Spy:
-            id, dim = emb.id, emb.dim
+        def embed_passages(self, texts, progress=False):
+            calls.append(list(texts))
+            return real.embed_passages(texts)
 
-            def embed_passages(self, texts, progress=False):
-                calls.append(list(texts))
-                return emb.embed_passages(texts)
-
-        return Spy()
-
-    monkeypatch.setattr(build_mod, "get_embedder", spy)
-    unchanged = build_index(corpus, root)
+    unchanged = build_index(corpus, root, embedder=Spy())
     assert (unchanged.added, unchanged.updated, unchanged.removed, unchanged.unchanged) == ([], [], [], 5)
     assert unchanged.chunks_embedded == 0
 
@@ -57,7 +52,7 @@ def test_incremental_rebuild_embeds_only_the_changed_article(corpus, tmp_path, m
     p.write_text(p.read_text(encoding="utf-8") + "\nوأضاف المتحدث أن الزيارة ستستمر يومين فقط.\n", encoding="utf-8")
     (corpus / "004_75f26f0d2f0326b4.txt").unlink()
     (corpus / "new.md").write_text("# خبر جديد\nزار وفد روسي العاصمة المنغولية أولان باتور.", encoding="utf-8")
-    rep = build_index(corpus, root)
+    rep = build_index(corpus, root, embedder=Spy())
     assert rep.updated == ["002_2be46929c08f2fa9.txt"]
     assert rep.removed == ["004_75f26f0d2f0326b4.txt"] and rep.added == ["new.md"]
     store = IndexStore.load(root)
@@ -244,8 +239,9 @@ def test_progress_moves_during_embedding(corpus, tmp_path, monkeypatch):
 
     monkeypatch.setattr(B, "EMBED_STEP", 8)
     seen = []
-    build_index(corpus, tmp_path / "idx", progress=lambda msg, frac: seen.append((msg, frac)))
-    steps = [(m, f) for m, f in seen if m.startswith("embedding ") and not m.startswith("embedding 0/")]
-    assert len(steps) >= 3 and steps[0][0].startswith("embedding 8/")
-    fracs = [f for _, f in seen]
+    build_index(corpus, tmp_path / "idx", progress=lambda stage, done, total: seen.append((stage, done, total)))
+    steps = [(d, t) for st, d, t in seen if st == Stage.EMBED and d]
+    assert len(steps) >= 3 and steps[0][0] == 8 and steps[-1][0] == steps[-1][1]
+    assert seen[0][0] == Stage.READ and seen[-1][0] == Stage.DONE
+    fracs = [fraction(*x) for x in seen]
     assert fracs == sorted(fracs) and fracs[-1] == 1.0

@@ -17,6 +17,7 @@ import gradio as gr  # noqa: E402
 
 from index.errors import QuestionError, RagError  # noqa: E402
 from rag.answer import Answer, Checking  # noqa: E402
+from index.build import fraction  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -117,9 +118,9 @@ def upload_files(be: Backend, files) -> tuple[str, str]:
 
 def rebuild_index(be: Backend, progress=None) -> tuple[str, str, str]:
     """Build the index (incrementally) and swap it into every Assistant."""
-    def note(msg, frac):
+    def note(stage, done, total):
         if progress is not None:
-            progress(frac, desc=build_step(msg))
+            progress(fraction(stage, done, total), desc=build_step(stage, done, total))
 
     try:
         report = be.rebuild(note)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from index.errors import IndexMissingError, RagError
 from rag.answer import Assistant
+from rag.models import BUNDLED_LLM as BUNDLED
 from rag.settings import Settings
 
 from .articles import ArticleTexts
 from .render import esc
 
-BUNDLED = "gemma3-270m"
 EXAMPLES = [
     "لماذا تغيب بوتين عن قمة بريكس؟",
     "متى زار بوتين قرغيزستان؟",
@@ -25,13 +25,18 @@ EXAMPLES = [
     "Why did Putin skip the BRICS summit?",
 ]
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".jsonl")
-_BUILD_STEPS = {"reading articles": "قراءة المقالات", "writing index": "كتابة الفهرس", "done": "تم"}
+_STAGES_AR = {"read": "قراءة المقالات", "embed": "حساب التضمينات", "write": "كتابة الفهرس", "done": "تم"}
 
 
-def build_step(msg: str) -> str:
-    if msg.startswith("embedding"):  # "embedding 128/1035 chunks"
-        return "حساب التضمينات: " + msg.split(" ")[1] + " مقطع"
-    return _BUILD_STEPS.get(msg, msg)
+def build_step(stage: str, done: int = 0, total: int = 0) -> str:
+    """A build's progress in Arabic, the count isolated left-to-right (a
+    plain-text description: Unicode isolates, not <bdi>).
+
+    >>> build_step("embed", 128, 1035) == 'حساب التضمينات: \u2066128/1035\u2069 مقطع'
+    True
+    """
+    count = f": \u2066{done}/{total}\u2069 مقطع" if total else ""
+    return _STAGES_AR.get(str(stage), str(stage)) + count
 
 
 class ModelNotOffered(RagError):
@@ -151,14 +156,9 @@ class Backend:
 
     def rebuild(self, progress=None):
         from index.build import build_index
-        from index.chunk import ChunkConfig
 
         s = self.settings
-        report = build_index(
-            s.corpus, s.index, embedder=s.build_embedder(),
-            chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
-            index_type=s.index_type, analyzer=s.analyzer, progress=progress,
-        )
+        report = build_index(s.corpus, s.index, **s.build_options(), progress=progress)
         self.reload_all()
         return report
 
@@ -172,19 +172,16 @@ def ensure_index(settings: Settings) -> None:
         return
     except IndexMissingError:
         pass
-    from index.build import build_index
-    from index.chunk import ChunkConfig
+    from index.build import Stage, build_index, fraction
 
     print(f"No index at {settings.index}; building it from {settings.corpus} ...", file=sys.stderr, flush=True)
 
-    def show(msg: str, frac: float) -> None:
-        print(f"  [{frac:4.0%}] {msg}", file=sys.stderr, flush=True)
+    def show(stage: Stage, done: int, total: int) -> None:
+        count = f" {done}/{total}" if total else ""
+        print(f"  [{fraction(stage, done, total):4.0%}] {stage.value}{count}", file=sys.stderr, flush=True)
 
-    report = build_index(
-        settings.corpus, settings.index, embedder=settings.build_embedder(),
-        chunk_cfg=ChunkConfig(size=settings.chunk_size, overlap=settings.chunk_overlap, unit=settings.chunk_unit),
-        index_type=settings.index_type, analyzer=settings.analyzer, progress=show, show_bar=sys.stderr.isatty(),
-    )
+    report = build_index(settings.corpus, settings.index, **settings.build_options(), progress=show,
+                         show_bar=sys.stderr.isatty())
     print(report.summary(), file=sys.stderr, flush=True)
 
 

