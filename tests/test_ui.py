@@ -128,6 +128,18 @@ def test_sources_panel_highlights_cited_sentences_and_collapses_the_rest():
     assert '<details class="rag-context">' in cited and '<mark class="rag-ctx-passage">' in cited
 
 
+def test_highlight_is_the_evidence_the_checker_accepted():
+    """The checker accepted the reason sentence for a 'why' question; the words
+    of the answer overlap the other sentence more, and re-scoring them without
+    the question marked it instead."""
+    text = "غاب بوتين عن قمة بريكس في جنوب أفريقيا. والسبب أن جنوب أفريقيا عضو في المحكمة الجنائية الدولية."
+    p1 = _passage(1, text)
+    check = SentenceCheck("غاب بوتين عن قمة بريكس في جنوب أفريقيا لأنها عضو في المحكمة.", (1,), True, 0.8,
+                          evidence="والسبب أن جنوب أفريقيا عضو في المحكمة الجنائية الدولية.")
+    html = sources_html(_answer(check.text + " [1]", [check], [p1], [_cite(p1)]))
+    assert re.findall(r'<mark class="rag-hl">(.*?)</mark>', html) == [check.evidence]
+
+
 def test_cited_spans_and_context():
     p = "أ ب ج. غاب بوتين عن قمة بريكس. د ه و."
     assert [p[s:e] for s, e in cited_spans(p, ["غاب بوتين عن بريكس"])] == ["غاب بوتين عن قمة بريكس."]

@@ -240,6 +240,24 @@ def cited_spans(passage_text: str, answer_sentences: Iterable[str]) -> set[tuple
     return marked
 
 
+def evidence_spans(passage_text: str, evidence: Iterable[str]) -> set[tuple[int, int]]:
+    """Where in the passage the checker's accepted evidence sentences are: the
+    highlight shows what the check accepted, not a second scoring of its own
+    (which, without the question, sometimes marked a neighbouring sentence).
+
+    >>> p = 'زار بوتين قرغيزستان. وغاب عن قمة بريكس في جنوب أفريقيا. الطقس حار.'
+    >>> [p[s:e] for s, e in sorted(evidence_spans(p, ['وغاب عن قمة بريكس في جنوب أفريقيا.', 'ليس هنا']))]
+    ['وغاب عن قمة بريكس في جنوب أفريقيا.']
+    """
+    spans: set[tuple[int, int]] = set()
+    for ev in evidence:
+        ev = ev.strip()
+        i = passage_text.find(ev) if ev else -1
+        if i >= 0:
+            spans.add((i, i + len(ev)))
+    return spans
+
+
 def _highlighted(text: str, spans: set[tuple[int, int]]) -> str:
     out, pos = [], 0
     for s, e in sorted(spans):
@@ -273,8 +291,9 @@ def context_html(article_text: str, start: int, end: int, chars: int = CONTEXT_C
 ArticleText = Callable[[object], "str | None"]  # passage -> full article text (or None)
 
 
-def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: bool, inferred: bool) -> str:
-    spans = cited_spans(p.text, answer_sents) if cited else set()
+def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: bool, inferred: bool,
+          evidence: list[str] = ()) -> str:
+    spans = (evidence_spans(p.text, evidence) or cited_spans(p.text, answer_sents)) if cited else set()
     if cited and not spans:
         spans = {(0, len(p.text))}
     tip = f"dense {p.dense:.3f}" if p.dense is not None else ""
@@ -310,12 +329,16 @@ def sources_html(ans, article_text: ArticleText | None = None) -> str:
         return (f'<div class="rag-sources">{head}<div class="rag-sources-note rag-abstain-note">'
                 f'{ABSTAIN_LABEL} — هذه أقرب المقاطع التي وُجدت:</div>{cards}</div>')
     sents: dict[int, list[str]] = {}
+    evidence: dict[int, list[str]] = {}
     for c in ans.sentences:
         for n in c.cited:
             sents.setdefault(n, []).append(c.text)
+            if c.evidence:
+                evidence.setdefault(n, []).append(c.evidence)
     order = [c.n for c in ans.citations if c.n in by_n]
     inferred = {c.n for c in ans.citations if c.inferred}
-    cited = "".join(_card(by_n[n], sents.get(n, []), article_text, True, n in inferred) for n in order)
+    cited = "".join(_card(by_n[n], sents.get(n, []), article_text, True, n in inferred, evidence.get(n, []))
+                    for n in order)
     rest = [p for p in ans.passages if p.n not in set(order)]
     note = f'<div class="rag-sources-note">{len(order)} من {len(ans.passages)} مقاطع مستشهد بها</div>'
     more = ""
