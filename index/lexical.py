@@ -140,12 +140,14 @@ class LexicalIndex:
         bm25 = bm25s.BM25.load(str(folder), show_progress=False) if num_docs else None
         return cls(bm25, analyzer, num_docs)
 
-    def scores(self, query: str, extra: list[str] = ()) -> np.ndarray:
-        """BM25 score of every document for the query, plus ``extra`` analysed
+    def scores(self, query: str | list[str], extra: list[str] = ()) -> np.ndarray:
+        """BM25 score of every document for the query (text, or its terms
+        already analysed with this index's analyzer), plus ``extra`` analysed
         terms (zeros when no term matches)."""
         if not self.num_docs:
             return np.zeros(0, dtype=np.float32)
-        ids = self._bm25.get_tokens_ids(analyze(query, self.analyzer) + [t for t in extra if t in self._bm25.vocab_dict])
+        terms = analyze(query, self.analyzer) if isinstance(query, str) else list(query)
+        ids = self._bm25.get_tokens_ids(terms + [t for t in extra if t in self._bm25.vocab_dict])
         if not ids:
             return np.zeros(self.num_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(ids), dtype=np.float32)
@@ -175,7 +177,7 @@ class LexicalIndex:
         vocab = self._bm25.vocab_dict if self.num_docs else {}
         return {t for t in terms if t in vocab}
 
-    def top(self, query: str, k: int, extra: list[str] = ()) -> list[tuple[int, float]]:
+    def top(self, query: str | list[str], k: int, extra: list[str] = ()) -> list[tuple[int, float]]:
         s = self.scores(query, extra)
         if not len(s):
             return []

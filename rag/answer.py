@@ -271,13 +271,14 @@ class Assistant:
             query = rewrite(q.text, _bounded(history, s.max_question_chars), gen)
         retriever = self.retriever
         lex = retriever.store.lexical
+        # Analysed once, with the index's analyzer, for retrieval, candidates and checks.  A
+        # rewritten follow-up is analysed as rewritten (its subject is in the rewrite), with the
+        # carried-over words weighing less than the user's own.
+        qa = analyse_query(query, lex.analyzer, asked=q.text)
         with timings("retrieve"):
-            ret = retriever.search(query, k or s.k)
+            ret = retriever.search(qa, k or s.k)
         timings.update({f"retrieve_{key}": v for key, v in ret.timings.items()})
         with timings("candidates"):
-            # A rewritten follow-up is analysed as rewritten (its subject is in the rewrite),
-            # with the carried-over words weighing less than the user's own.
-            qa = analyse_query(query, lex.analyzer, asked=q.text)
             scored = candidates(qa, ret.hits, retriever.embedder, lex.idf, lex.analyzer)
             idf = lex.idf(list(qa.terms))
             # Words a rewrite carried over from earlier turns are context, not
@@ -298,7 +299,8 @@ class Assistant:
                 raw: str = "", rejected: int = 0, why_abstained: str = "") -> Answer:
         if checks is None and not abstained:
             with t.timings("check"):
-                _, cites, checks, _ = check_answer(text, shown, self.settings.support_threshold, t.question)
+                _, cites, checks, _ = check_answer(text, shown, self.settings.support_threshold, t.question,
+                                                   analyzer=t.q.analyzer)
         t.timings["total"] = time.perf_counter() - t.t_start
         return Answer(
             question=t.question, query=t.query, text=text, language=t.lang, mode=mode, abstained=abstained,
@@ -383,7 +385,7 @@ class Assistant:
         """(text to show, citations, check) for a generated sentence that passes, else None."""
         with t.timings("check"):
             shown, cites, check = check_sentence(sentence, hits, self.settings.support_threshold, t.question,
-                                                 allowed=allowed)
+                                                 allowed=allowed, analyzer=t.q.analyzer)
             if not check.supported or not shown:
                 return None
             lex = self.retriever.store.lexical

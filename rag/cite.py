@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from index.arabic import normalize, split_sentences
-from index.lexical import analyze
+from index.lexical import DEFAULT_ANALYZER, analyze
 
 from .retrieve import Hit
 
@@ -81,7 +81,8 @@ def strip_markers(text: str) -> str:
 _NUMBER = re.compile(r"\d+")
 
 
-def support_score(sentence: str, passage: str, question: str = "") -> float:
+def support_score(sentence: str, passage: str, question: str | frozenset[str] = "",
+                  analyzer: str = DEFAULT_ANALYZER) -> float:
     """Share of the sentence's content stems that occur in the passage; 0 when
     the sentence states a number the passage does not contain.
 
@@ -98,14 +99,14 @@ def support_score(sentence: str, passage: str, question: str = "") -> float:
     >>> support_score('غاب بوتين عن قمة بريكس', 'غاب بوتين عن قمة بريكس في جوهانسبرغ', 'لماذا غاب بوتين عن قمة بريكس')
     0.0
     """
-    terms = set(analyze(sentence, "stem+skeleton"))
+    terms = set(analyze(sentence, analyzer))
     if not terms:
         return 0.0
-    p_terms = set(analyze(passage, "stem+skeleton"))
+    p_terms = set(analyze(passage, analyzer))
     if any(n not in p_terms for n in _NUMBER.findall(normalize(sentence))):
         return 0.0  # an invented date or count is the commonest hallucination
-    if question:
-        terms -= set(analyze(question, "stem+skeleton"))
+    if question:  # its text, or its terms analysed once by the caller
+        terms -= set(analyze(question, analyzer)) if isinstance(question, str) else question
         if not terms:
             return 0.0
     return len(terms & p_terms) / len(terms)
@@ -194,7 +195,7 @@ def contradicts(sentence: str, evidence: str) -> bool:
 
 def check_sentence(
     sentence: str, hits: list[Hit], threshold: float = 0.3, question: str = "",
-    allowed: dict[int, list[str]] | None = None,
+    allowed: dict[int, list[str]] | None = None, analyzer: str = DEFAULT_ANALYZER,
 ) -> tuple[str, list[Citation], SentenceCheck]:
     """Check one answer sentence against the passages.
 
@@ -219,6 +220,7 @@ def check_sentence(
     inferred = not nums
     pool = nums or (sorted(allowed) if allowed is not None else list(range(1, len(hits) + 1)))
     best, best_score, best_ev = None, 0.0, ""
+    q_terms = frozenset(analyze(question, analyzer)) if question else frozenset()
     for n in pool:
         if allowed is not None:
             units = allowed.get(n, [])
@@ -229,7 +231,7 @@ def check_sentence(
         for unit in units:
             if contradicts(plain, unit):
                 continue  # a passage that says the opposite is no support
-            sc = support_score(plain, unit, question)
+            sc = support_score(plain, unit, q_terms, analyzer)
             if sc > best_score:
                 best, best_score, best_ev = n, sc, unit
     # A question, or the prompt's "السؤال:" line echoed back, answers nothing.
@@ -278,7 +280,7 @@ def split_streamed(buf: str) -> tuple[list[str], str]:
 
 
 def check_answer(
-    answer: str, hits: list[Hit], threshold: float = 0.3, question: str = ""
+    answer: str, hits: list[Hit], threshold: float = 0.3, question: str = "", analyzer: str = DEFAULT_ANALYZER,
 ) -> tuple[str, list[Citation], list[SentenceCheck], int]:
     """Clean the markers of a whole answer and check each sentence.
 
@@ -290,7 +292,7 @@ def check_answer(
     used: dict[int, Citation] = {}
     pieces: list[str] = []
     for s, e in split_sentences(text):
-        shown, cites, check = check_sentence(text[s:e], hits, threshold, question)
+        shown, cites, check = check_sentence(text[s:e], hits, threshold, question, analyzer=analyzer)
         if not shown:
             continue  # list numbering, stray punctuation
         for c in cites:

@@ -93,7 +93,7 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
                 sents.append((n, sent))
     if not sents:
         return []
-    q_terms = set(analyze(query.text, analyzer))
+    q_terms = set(query.tokens) if query.analyzer == analyzer else set(analyze(query.text, analyzer))
     # Words side by side in the user's own question, not in the words a rewrite carried over.
     q_stems = [skeleton(light_stem(w)) for w in _content_words(query.asked or query.text)]
     # A sentence naming a thing another way («بوتين» for «سيد الكرملين») names it.

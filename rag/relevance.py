@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from index.arabic import detect_language, normalize, tokenize
-from index.lexical import analyze, is_stopword
+from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .kinds import asks_duration, has_duration, has_type
 from .synonyms import Alternatives, alternatives, names_city
@@ -82,6 +82,8 @@ class Query:
     duration: bool = False  # a how-many question that asks how long («كم تستغرق…», "how long")
     asked: str = ""  # for a rewritten follow-up, the user's own words («ومتى كانت الزيارة؟»)
     carried: frozenset[str] = frozenset()  # terms the rewrite carried over from earlier turns
+    analyzer: str = DEFAULT_ANALYZER  # the index's analyzer, which made terms and tokens
+    tokens: tuple[str, ...] = ()  # every analysed term of the text, question words too (BM25 sees these)
 
     def scale(self, weights: dict[str, float]) -> dict[str, float]:
         """Term weights with the carried-over terms down-weighted: they say
@@ -137,7 +139,8 @@ def analyse_query(text: str, analyzer: str = "stem+skeleton", asked: str = "") -
     city = kind == "place" and bool(_CITY_ASKED.search(normalize(asked or text).lower()))
     return Query(text=text, language=detect_language(text), kind=kind, terms=terms, slot=slot,
                  alts=alternatives(terms, analyzer), city=city, duration=kind == "number" and asks_duration(asked or text),
-                 asked=asked if carried else "", carried=carried)
+                 asked=asked if carried else "", carried=carried, analyzer=analyzer,
+                 tokens=tuple(analyze(text, analyzer)))
 
 
 def with_clitics(forms: tuple[str, ...]) -> tuple[str, ...]:

@@ -11,12 +11,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.arabic import detect_language, strip_diacritics, tokenize
+from index.arabic import strip_diacritics, tokenize
 from index.chunk import Chunk
 from index.embed import Embedder, get_embedder
 from index.lexical import analyze
 from index.store import IndexStore
 
+from .relevance import Query, analyse_query
 from .synonyms import alternatives
 
 MODES = ("hybrid", "dense", "bm25")
@@ -79,7 +80,15 @@ class Retriever:
         self._chunk_tokens = lru_cache(maxsize=8192)(lambda row: frozenset(tokenize(chunks[row].text)))
         self._chunk_terms = lru_cache(maxsize=8192)(lambda row: frozenset(analyze(chunks[row].text, analyzer)))
 
-    def confidence(self, query: str, hits: list[Hit], rows: list[int] | None = None) -> float:
+    def analyse(self, query: str | Query) -> Query:
+        """The query analysed once, with this index's analyzer (the caller's
+        analysis is used as it is when it has the same analyzer)."""
+        lex = self.store.lexical
+        if isinstance(query, Query) and query.analyzer == lex.analyzer:
+            return query
+        return analyse_query(query.text if isinstance(query, Query) else query, lex.analyzer)
+
+    def confidence(self, query: str | Query, hits: list[Hit], rows: list[int] | None = None) -> float:
         """How likely the passages answer the query, in 0..1.
 
         Dense cosine says "same topic"; lexical coverage (share of the
@@ -92,10 +101,11 @@ class Retriever:
         cos = max((h.dense for h in hits if h.dense is not None), default=0.0)
         # USE cosine for related text sits roughly in 0.15..0.55; map to 0..1.
         dense_conf = float(np.clip((cos - 0.15) / 0.4, 0.0, 1.0))
-        if detect_language(query) != "ar":
+        q = self.analyse(query)
+        if q.language != "ar":
             return dense_conf
         lex = self.store.lexical
-        q_terms = {t for t in analyze(query, lex.analyzer) if len(t.lstrip("~")) > 1}
+        q_terms = {t for t in q.tokens if len(t.lstrip("~")) > 1}
         if not q_terms:
             return 0.0  # only stopwords ("و", "ما هو؟"): nothing was asked about
         idf = lex.idf(sorted(q_terms))
@@ -107,8 +117,10 @@ class Retriever:
         coverage = max(sum(idf[t] for t in q_terms & bag) / total for bag in bags)
         return 0.5 * dense_conf + 0.5 * coverage
 
-    def search(self, query: str, k: int = 5, mode: str | None = None) -> Retrieval:
+    def search(self, query: str | Query, k: int = 5, mode: str | None = None) -> Retrieval:
         mode = mode or self.mode
+        q = self.analyse(query)
+        query = q.text
         timings: dict[str, float] = {}
         n = len(self.store.chunks)
         cand = min(max(self.candidates, k * 4), n)
@@ -129,9 +141,9 @@ class Retriever:
             t0 = time.perf_counter()
             lex = self.store.lexical
             # Other names of what the question names («بيونغ يانغ» → كوريا الشمالية).
-            terms = analyze(query, lex.analyzer)
+            terms = list(q.tokens)
             extra = alternatives(terms, lex.analyzer).words(lex.known(terms))
-            for rank, (row, score) in enumerate(lex.top(query, cand, extra)):
+            for rank, (row, score) in enumerate(lex.top(terms, cand, extra)):
                 lexical[row] = (rank, score)
             timings["bm25"] = time.perf_counter() - t0
 
@@ -166,7 +178,7 @@ class Retriever:
             if len(hits) == k:
                 break
         timings["fusion"] = time.perf_counter() - t0
-        conf = self.confidence(query, hits, kept_rows)
+        conf = self.confidence(q, hits, kept_rows)
         return Retrieval(
             query=query,
             hits=hits,

@@ -315,3 +315,21 @@ def test_checker_on_labelled_sentences_lets_no_wrong_one_through(store):
     r = check_labelled(load_settings(env={}), store)
     assert r["n_bad"] >= 10 and r["precision"] == 1.0, r["misses"]
     assert r["recall"] >= 0.5, r["misses"]
+
+
+def test_the_query_is_analysed_with_the_index_analyzer(corpus, tmp_path):
+    """The checker and the extractive answerer hard-coded 'stem+skeleton' while
+    IDF came from the index: on an index built with another analyzer no query
+    term was known, and every weight silently fell back to the mean."""
+    from index.build import build_index
+    from index.lexical import analyze
+
+    build_index(corpus, tmp_path / "idx", analyzer="ngram")
+    store = IndexStore.load(tmp_path / "idx")
+    lex = store.lexical
+    a = make(store, mode="extractive")
+    q = a.retriever.analyse(BRICS)
+    old = analyze(BRICS, "stem+skeleton")  # the old mix-up: most of these are unknown to an ngram index
+    assert q.analyzer == "ngram" and len(lex.known(q.terms)) / len(q.terms) > 2 * len(lex.known(old)) / len(old)
+    ans = a.ask(BRICS)
+    assert not ans.abstained and ans.citations and all(s.supported for s in ans.sentences)
