@@ -14,6 +14,7 @@ from index.store import IndexStore
 from rag.answer import Answer, Assistant, Passage
 from rag.cite import Citation, SentenceCheck
 from rag.notices import Code, Notice
+from ui.i18n import t
 from rag.settings import load_settings
 from ui.articles import (
     MAX_NAME_CHARS,
@@ -26,8 +27,6 @@ from ui.articles import (
 )
 from ui.backend import auth_from_env
 from ui.render import (
-    ABSTAIN_LABEL,
-    UNSUPPORTED_TIP,
     answer_html,
     cited_spans,
     context_html,
@@ -79,7 +78,7 @@ def test_answer_html_marks_unsupported_sentences():
     html = answer_html(ans)
     unsupported = re.findall(r'<span class="rag-sent rag-unsupported" title="([^"]+)">(.*?)<span class="rag-flag">',
                              html)
-    assert len(unsupported) == 1 and unsupported[0][0] == UNSUPPORTED_TIP and "المريخ" in unsupported[0][1]
+    assert len(unsupported) == 1 and unsupported[0][0] == t("ar", "unsupported") and "المريخ" in unsupported[0][1]
     assert html.count('class="rag-sent"') == 1  # the supported one is plain
     assert 'data-n="1"' in html and "rag-abstain" not in html
     assert "\n\n" not in html  # one HTML block for the chat's Markdown renderer
@@ -99,9 +98,9 @@ def test_abstention_is_labelled_and_sources_show_closest_passages():
     ps = [_passage(1, "نص عن قرغيزستان.", cited=False), _passage(2, "نص عن كوريا.", cited=False)]
     ans = _answer("لا تذكر المقالات المتاحة إجابة عن هذا السؤال.", [], ps, abstained=True)
     html = answer_html(ans)
-    assert "rag-abstain" in html and ABSTAIN_LABEL in html
+    assert "rag-abstain" in html and t("ar", "abstain") in html
     src = sources_html(ans)
-    assert ABSTAIN_LABEL in src and "قرغيزستان" in src and "كوريا" in src
+    assert t("ar", "abstain") in src and "قرغيزستان" in src and "كوريا" in src
     assert "<details class=\"rag-uncited\"" not in src  # closest passages shown, not collapsed
 
 

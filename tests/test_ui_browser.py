@@ -122,10 +122,11 @@ def browser():
             b.close()
 
 
-def _open(browser, server):
+def _open(browser, server, locale="ar"):
+    """A page as a user whose browser prefers ``locale`` (the chat's language follows it)."""
     # a server that died says why (its log), instead of a bare "connection refused"
     assert server.proc.poll() is None, f"`rag chat` exited with {server.proc.returncode}:\n{server.tail()}"
-    page = browser.new_page(viewport={"width": 1440, "height": 960})
+    page = browser.new_page(viewport={"width": 1440, "height": 960}, locale=locale)
     page.set_default_navigation_timeout(120_000)  # a loaded 2-core CI machine: the page's assets take a while
     external = []  # every request that leaves the machine (there must be none)
     page.on("request", lambda r: None if r.url.startswith((server.url, "data:", "blob:")) else external.append(r.url))
@@ -257,8 +258,8 @@ def test_generative_answer_streams(server, browser):
     foot = answer.locator(".rag-foot").inner_text()
     # the model ran: no "LLM failed/unavailable" notice; either its checked sentences are shown
     # (generative) or the notice says none passed the check
-    assert answer.locator(".rag-notices li[data-code^='llm_']").count() == 0, text
-    replaced = answer.locator(".rag-notices li[data-code='model_unsupported'], .rag-notices li[data-code='model_empty']")
+    assert answer.locator(".rag-notice-llm_failed, .rag-notice-llm_unavailable").count() == 0, text
+    replaced = answer.locator(".rag-notice-model_unsupported, .rag-notice-model_empty")
     assert "توليدي" in foot or replaced.count() == 1 or "rag-abstain" in answer.get_attribute("class"), text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-generative.png"))

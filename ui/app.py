@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # fully local: no telemetry
@@ -18,6 +19,7 @@ import gradio as gr  # noqa: E402
 from index.errors import QuestionError, RagError  # noqa: E402
 from rag.answer import Answer, Checking  # noqa: E402
 from index.build import fraction  # noqa: E402
+from rag.models import BUNDLED_LLM as BUNDLED  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
@@ -25,8 +27,8 @@ from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  #
 from .backend import (  # noqa: E402
     EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
 )
+from .i18n import MESSAGES, lang_of, notice_text, t  # noqa: E402
 from .render import (  # noqa: E402
-    notice_ar,
     answer_html,
     empty_sources_html,
     error_html,
@@ -36,6 +38,7 @@ from .render import (  # noqa: E402
     user_html,
 )
 from .style import CSS, HEAD, JS, theme  # noqa: E402
+from .waiting import WaitingLine  # noqa: E402
 
 OK, NO = "✓", "✗"  # in the bundled fonts (emoji are not)
 
@@ -45,16 +48,16 @@ def toast(message) -> str:
     return esc(message).replace("\n", "<br>")
 
 
-def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model=None):
+def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model=None, lang: str = "ar"):
     """One chat turn: yields (textbox, chat messages, sources panel, history) as the answer streams."""
     messages, history = list(messages or []), list(history or [])
     question = (question or "").strip()
     if not question:
-        gr.Warning("اكتب سؤالاً عن المقالات أولاً.", title="السؤال فارغ")
+        gr.Warning(t(lang, "empty_q"), title=t(lang, "empty_q_title"))
         yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
         return
     before = messages + [{"role": "user", "content": user_html(question)}]
-    yield "", before + [{"role": "assistant", "content": streaming_html("")}], gr.skip(), gr.skip()
+    yield "", before + [{"role": "assistant", "content": streaming_html("", lang=lang)}], gr.skip(), gr.skip()
     streamed, final = "", None
     try:
         stream = be.assistant(model).stream(question, history=[tuple(p) for p in history],
@@ -66,40 +69,40 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
             checking = isinstance(event, Checking)
             if not checking:
                 streamed += event  # a sentence that passed the check: it stays
-            yield gr.skip(), before + [{"role": "assistant", "content": streaming_html(streamed, checking)}], \
+            yield gr.skip(), before + [{"role": "assistant", "content": streaming_html(streamed, checking, lang)}], \
                 gr.skip(), gr.skip()
     except Exception as e:  # noqa: BLE001 - a client sees a short message, the server log the details
-        msg = user_message(e) if isinstance(e, RagError) else internal_error(e)
-        gr.Warning(toast(msg), title="السؤال فارغ" if isinstance(e, QuestionError) else "تعذّرت الإجابة")
-        yield gr.skip(), before + [{"role": "assistant", "content": error_html(msg)}], gr.skip(), history
+        msg = user_message(e, lang) if isinstance(e, RagError) else internal_error(e, lang)
+        gr.Warning(toast(msg), title=t(lang, "empty_q_title" if isinstance(e, QuestionError) else "failed_title"))
+        yield gr.skip(), before + [{"role": "assistant", "content": error_html(msg, lang)}], gr.skip(), history
         return
     for notice in final.notices:
         if notice.code in LLM_NOT_USED:  # the detail says what to do (pull, path...)
-            gr.Warning(toast(f"{notice_ar(notice)} {notice.detail}".strip()), title="النموذج اللغوي")
+            gr.Warning(toast(f"{notice_text(lang, notice)} {notice.detail}".strip()), title=t(lang, "llm_title"))
     history.append([question, final.text])
-    yield (gr.skip(), before + [{"role": "assistant", "content": answer_html(final)}],
-           sources_html(final, be.articles), history)
+    yield (gr.skip(), before + [{"role": "assistant", "content": answer_html(final, lang)}],
+           sources_html(final, be.articles, lang), history)
 
 
 def ask_api(be: Backend, question: str, mode: str = "", k: int = 0, model: str = "",
-            history: list[list[str]] | None = None) -> dict:
+            history: list[list[str]] | None = None, lang: str = "ar") -> dict:
     """Answer one question (stateless): the checked answer, its citations and the retrieved passages."""
     try:
         ans = be.assistant(model or None).ask(question, history=[tuple(p) for p in history or []],
                                                mode=mode or None, k=k or None)
     except RagError as e:
-        raise gr.Error(user_message(e), print_exception=False) from None
+        raise gr.Error(user_message(e, lang), print_exception=False) from None
     except Exception as e:  # noqa: BLE001 - never a traceback or a server path to an API client
-        raise gr.Error(internal_error(e), print_exception=False) from None
+        raise gr.Error(internal_error(e, lang), print_exception=False) from None
     d = ans.to_dict()
-    d["sources_html"] = sources_html(ans, be.articles)
+    d["sources_html"] = sources_html(ans, be.articles, lang)
     return d
 
 
-def upload_files(be: Backend, files) -> tuple[str, str]:
+def upload_files(be: Backend, files, lang: str = "ar") -> tuple[str, str]:
     """Save uploaded files into the corpus folder; (message HTML, index status HTML)."""
     if not files:
-        gr.Warning("اختر ملفاً واحداً على الأقل.", title="لا ملفات")
+        gr.Warning(t(lang, "no_files"), title=t(lang, "no_files_title"))
         return gr.skip(), gr.skip()
     ok, lines = 0, []
     for f in files:
@@ -107,146 +110,189 @@ def upload_files(be: Backend, files) -> tuple[str, str]:
         try:
             saved = save_upload(path, path.name, be.settings.corpus, MAX_UPLOAD_BYTES)
             ok += 1
-            lines.append(f'<li class="rag-ok">{OK} {esc(saved.message)}</li>')
+            lines.append(f'<li class="rag-ok">{OK} {esc(saved.text(lang))}</li>')
         except (UploadError, OSError) as e:
-            lines.append(f'<li class="rag-bad">{NO} {esc(e)}</li>')
-            gr.Warning(toast(e), title="رُفض الملف")
-    tail = "<p>أُضيفت الملفات إلى مجلد المقالات. اضغط «إعادة بناء الفهرس» ليشملها البحث.</p>" if ok else ""
+            msg = e.text(lang) if isinstance(e, UploadError) else t(lang, "up_refused", name=path.name,
+                                                                       reason=e.strerror or type(e).__name__)
+            lines.append(f'<li class="rag-bad">{NO} {esc(msg)}</li>')
+            gr.Warning(toast(msg), title=t(lang, "refused_title"))
+    tail = f"<p>{t(lang, 'added_tail')}</p>" if ok else ""
     return (f'<div class="rag-msg"><ul>{"".join(lines)}</ul>{tail}</div>',
-            status_html(be.settings.corpus, be.manifest()))
+            status_html(be.settings.corpus, be.manifest(), lang=lang))
 
 
-def rebuild_index(be: Backend, progress=None) -> tuple[str, str, str]:
+def rebuild_index(be: Backend, progress=None, lang: str = "ar") -> tuple[str, str, str]:
     """Build the index (incrementally) and swap it into every Assistant."""
     def note(stage, done, total):
         if progress is not None:
-            progress(fraction(stage, done, total), desc=build_step(stage, done, total))
+            progress(fraction(stage, done, total), desc=build_step(stage, done, total, lang))
 
     try:
         report = be.rebuild(note)
     except RagError as e:
-        raise gr.Error(toast(e), title="تعذّر بناء الفهرس", print_exception=False) from None
-    summary = (f'<div class="rag-msg"><p class="rag-ok">{OK} تم بناء الفهرس، والمحادثة تستخدمه الآن.</p>'
+        raise gr.Error(toast(e), title=t(lang, "build_failed_title"), print_exception=False) from None
+    summary = (f'<div class="rag-msg"><p class="rag-ok">{OK} {t(lang, "built")}</p>'
                f'<pre dir="ltr">{esc(report.summary())}</pre></div>')
-    return summary, status_html(be.settings.corpus, be.manifest()), be.info_html()
+    return summary, status_html(be.settings.corpus, be.manifest(), lang=lang), be.info_html(lang)
 
 
-def refresh_status(be: Backend) -> tuple[str, str]:
+def refresh_status(be: Backend, lang: str = "ar") -> tuple[str, str]:
     try:
-        return status_html(be.settings.corpus, be.manifest()), be.info_html()
+        return status_html(be.settings.corpus, be.manifest(), lang=lang), be.info_html(lang)
     except RagError as e:
-        return status_html(be.settings.corpus, None, str(e)), be.info_html()
+        return status_html(be.settings.corpus, None, str(e), lang), be.info_html(lang)
+
+
+def _turn_key(request) -> str:
+    return getattr(request, "session_hash", None) or str(id(request))
+
+
+def translations(upload_types, max_mb: int):
+    """gr.I18n of ui/i18n.py's strings (the few with values filled in)."""
+    filled = {}
+    for lang, table in MESSAGES.items():
+        types = "، ".join(f"`{e}`" for e in upload_types) if lang == "ar" else ", ".join(f"`{e}`" for e in upload_types)
+        filled[lang] = {**table, "upload_help": table["upload_help"].format(types=types, mb=max_mb)}
+    return gr.I18n(**filled)
+
+
+I18N = translations(UPLOAD_TYPES, MAX_UPLOAD_BYTES // (1024 * 1024))
 
 
 def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
     be = backend or Backend(settings)
 
-    def respond(question, messages, history, k, mode, model):
-        yield from chat_turn(be, question, messages, history, k, mode, model)
+    line = WaitingLine()
+
+    def respond(question, messages, history, k, mode, model, request: gr.Request):
+        key, t0 = _turn_key(request), time.monotonic()
+        try:
+            yield from chat_turn(be, question, messages, history, k, mode, model, lang_of(request))
+        finally:
+            line.leave(key, time.monotonic() - t0)
+
+    def queue_note(request: gr.Request) -> str:
+        """Joins the line for the answer slot; says so when the turn must wait."""
+        ahead, eta = line.join(_turn_key(request))
+        if not ahead:
+            return ""
+        lang = lang_of(request)
+        when = t(lang, "queued_eta", s=max(1, round(eta))) if eta else ""
+        return f'<div class="rag-queue">{t(lang, "queued", pos=ahead + 1, eta=when)}</div>'
 
     def ask(question: str, mode: str = "", k: int = 0, model: str = "",
-            history: list[list[str]] | None = None) -> dict:
+            history: list[list[str]] | None = None, request: gr.Request = None) -> dict:
         """Answer one question (stateless): the checked answer, its citations and the retrieved passages."""
-        return ask_api(be, question, mode, k, model, history)
+        return ask_api(be, question, mode, k, model, history, lang_of(request))
 
-    def upload(files):
-        return upload_files(be, files)
+    def upload(files, request: gr.Request):
+        return upload_files(be, files, lang_of(request))
 
-    def rebuild(progress=gr.Progress()):  # noqa: B008 (Gradio's way to ask for a progress bar)
-        return rebuild_index(be, progress)
+    def rebuild(request: gr.Request, progress=gr.Progress()):  # noqa: B008 (Gradio's way to ask for a progress bar)
+        return rebuild_index(be, progress, lang_of(request))
 
-    def refresh():
-        return refresh_status(be)
+    def refresh(request: gr.Request):
+        return refresh_status(be, lang_of(request))
+
+    def page_info(request: gr.Request):
+        return be.info_html(lang_of(request))
+
+    def empty_sources(request: gr.Request):
+        return empty_sources_html(lang_of(request))
 
     s = settings
-    with gr.Blocks(title="اسأل المقالات", analytics_enabled=False, fill_width=True) as app:
+    i18n = I18N
+    with gr.Blocks(title=t("ar", "title"), analytics_enabled=False, fill_width=True) as app:
         with gr.Row(elem_classes="rag-header"):
-            gr.HTML('<div class="rag-brand"><h1>اسأل المقالات</h1>'
-                    '<p>إجابات من مقالاتك المحلية، كل جملة فيها تشير إلى مقطع يمكنك قراءته — دون إنترنت.</p></div>')
+            gr.HTML(i18n("brand"))
             info = gr.HTML(be.info_html(), elem_classes="rag-info-box")
         with gr.Tabs():
-            with gr.Tab("المحادثة", id="chat"):
+            with gr.Tab(i18n("tab_chat"), id="chat"):
                 with gr.Row(equal_height=False, elem_classes="rag-main"):
                     with gr.Column(scale=3, min_width=420, elem_classes="rag-chat-col"):
                         chatbot = gr.Chatbot(
                             elem_id="rag-chat", show_label=False, height="58vh", min_height=360,
                             buttons=[], feedback_options=None, latex_delimiters=[], rtl=True,
-                            placeholder='<div class="rag-placeholder">اسأل عن الأخبار الموجودة في مقالاتك.<br>'
-                                        'ستظهر المصادر التي تستند إليها الإجابة في لوحة المصادر.</div>',
+                            placeholder=i18n("placeholder"),
                         )
                         history = gr.State([])
                         with gr.Row(elem_classes="rag-examples"):
-                            gr.HTML('<div class="rag-examples-label">جرّب:</div>', elem_classes="rag-ex-label")
+                            gr.HTML(i18n("try"), elem_classes="rag-ex-label")
                             ex_buttons = [gr.Button(q, size="sm", elem_classes="rag-example",
                                                     elem_id=f"rag-example-{i}") for i, q in enumerate(EXAMPLES)]
+                        waiting = gr.HTML("", elem_id="rag-queue", js_on_load=None)
                         with gr.Row(elem_classes="rag-input-row"):
-                            question = gr.Textbox(show_label=False, placeholder="اكتب سؤالك بالعربية أو الإنجليزية…",
+                            question = gr.Textbox(show_label=False, placeholder=i18n("question_ph"),
                                                   lines=1, max_lines=4, scale=8, rtl=True, elem_id="rag-question",
                                                   submit_btn=False)  # focused by JS on wide screens only
-                            send = gr.Button("إرسال", variant="primary", scale=1, min_width=100, elem_id="rag-send")
-                            clear = gr.Button("محادثة جديدة", size="sm", scale=1, min_width=120, elem_id="rag-clear")
-                        with gr.Accordion("الإعدادات", open=False, elem_id="rag-settings"):
+                            send = gr.Button(i18n("send"), variant="primary", scale=1, min_width=100, elem_id="rag-send")
+                            clear = gr.Button(i18n("new_chat"), size="sm", scale=1, min_width=120, elem_id="rag-clear")
+                        with gr.Accordion(i18n("settings"), open=False, elem_id="rag-settings"):
                             with gr.Row():
-                                k = gr.Slider(1, 10, value=max(1, min(10, s.k)), step=1, label="عدد المقاطع المسترجعة")
-                                mode = gr.Radio([("تلقائي (حسب النموذج)", "auto"), ("توليدي (نموذج لغوي)", "generative"),
-                                                 ("استخراجي (جمل من المقالات)", "extractive")],
-                                                value=s.mode, label="طريقة الإجابة", elem_id="rag-mode",
-                                                info="تلقائي: يولّد النموذج الإجابة إن كان نموذج تعليمات أو خادماً؛ "
-                                                     "أما النموذج المدمج فنموذج أساسي لا يتبع التعليمات، فتُعرض جمل "
-                                                     "المقالات نفسها بعد التحقق.")
+                                k = gr.Slider(1, 10, value=max(1, min(10, s.k)), step=1, label=i18n("k"))
+                                mode = gr.Radio([(i18n("mode_auto"), "auto"), (i18n("mode_generative"), "generative"),
+                                                 (i18n("mode_extractive"), "extractive")],
+                                                value=s.mode, label=i18n("mode"), elem_id="rag-mode",
+                                                info=i18n("mode_info"))
                             # Only the models the operator offers (`rag models pull`, --llm-model): a
                             # typed path would let any client load model copies and probe the disk.
-                            model = gr.Dropdown(be.model_choices(), value=be.default_model, allow_custom_value=False,
-                                                label="النموذج اللغوي", elem_id="rag-model")
+                            choices = [(i18n("model_bundled") if v == BUNDLED else label, v)
+                                       for label, v in be.model_choices()]
+                            model = gr.Dropdown(choices, value=be.default_model, allow_custom_value=False,
+                                                label=i18n("model"), elem_id="rag-model")
                     with gr.Column(scale=2, min_width=340, elem_classes="rag-sources-col"):
                         sources = gr.HTML(empty_sources_html(), elem_id="rag-sources", js_on_load=None)
-            with gr.Tab("المقالات", id="articles") as articles_tab:
+            with gr.Tab(i18n("tab_articles"), id="articles") as articles_tab:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         status = gr.HTML(elem_id="rag-status", js_on_load=None)
                     with gr.Column(scale=2):
-                        gr.Markdown("**إضافة مقالات** — ملفات " + "، ".join(f"`{e}`" for e in UPLOAD_TYPES)
-                                    + f" حتى {MAX_UPLOAD_BYTES // (1024 * 1024)} ميغابايت للملف. تُحفظ في مجلد "
-                                    "المقالات، ثم أعد بناء الفهرس ليشملها البحث.",
-                                    elem_classes="rag-md")
-                        files = gr.File(file_count="multiple", label="الملفات", elem_id="rag-upload")
-                        add = gr.Button("أضف إلى المقالات", elem_id="rag-add")
+                        gr.Markdown(i18n("upload_help"), elem_classes="rag-md")
+                        # No file_types: Gradio would refuse other types with an English message;
+                        # ui/articles.py refuses them in the reader's language.
+                        files = gr.File(file_count="multiple", label=i18n("files"), elem_id="rag-upload")
+                        add = gr.Button(i18n("add"), elem_id="rag-add")
                         upload_msg = gr.HTML(elem_id="rag-upload-msg", js_on_load=None)
-                        rebuild_btn = gr.Button("إعادة بناء الفهرس", variant="primary", elem_id="rag-rebuild")
+                        rebuild_btn = gr.Button(i18n("rebuild"), variant="primary", elem_id="rag-rebuild")
                         build_msg = gr.HTML(elem_id="rag-build-msg", js_on_load=None)
 
         chat_in = [question, chatbot, history, k, mode, model]
         chat_out = [question, chatbot, sources, history]
-        opts = dict(concurrency_limit=1, concurrency_id="answer", show_progress="minimal")
+        # Gradio's queue overlay is English ("queue: 1/1 | 3.0/25.5s"): the chat says it itself (#rag-queue).
+        opts = dict(concurrency_limit=1, concurrency_id="answer", show_progress="hidden")
         # While an answer streams, the inputs are disabled: a second turn started
         # from the same (stale) chat state would overwrite the first answer.
         lock = [question, send, clear, *ex_buttons]
         private = dict(queue=False, api_visibility="private")
 
-        def busy():
-            return [gr.update(interactive=False)] * len(lock)
+        def busy(request: gr.Request):
+            return [gr.update(interactive=False)] * len(lock) + [queue_note(request)]
 
         def idle():
-            return [gr.update(interactive=True)] * len(lock)
+            return [gr.update(interactive=True)] * len(lock) + [""]
 
-        send.click(busy, None, lock, **private).then(respond, chat_in, chat_out, api_name="chat", **opts).then(
-            idle, None, lock, **private)
-        question.submit(busy, None, lock, **private).then(
-            respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, lock, **private)
+        send.click(busy, None, [*lock, waiting], **private).then(
+            respond, chat_in, chat_out, api_name="chat", **opts).then(idle, None, [*lock, waiting], **private)
+        question.submit(busy, None, [*lock, waiting], **private).then(
+            respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, [*lock, waiting], **private)
         for btn, q in zip(ex_buttons, EXAMPLES):
-            btn.click(lambda q=q: [gr.update(value=q, interactive=False), *busy()[1:]], None, lock, **private).then(
-                respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, lock, **private)
-        reset = (lambda: ([], [], empty_sources_html(), ""), None, [chatbot, history, sources, question])
+            btn.click(lambda request, q=q: [gr.update(value=q, interactive=False), *busy(request)[1:]], None,
+                      [*lock, waiting], **private).then(
+                respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, [*lock, waiting],
+                                                                                   **private)
+        reset = (lambda request: ([], [], empty_sources(request), ""), None, [chatbot, history, sources, question])
         clear.click(*reset, queue=False, api_visibility="private")
         chatbot.clear(*reset, queue=False, api_visibility="private")  # the chat's own trash button
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
         add.click(upload, files, [upload_msg, status], api_name="upload", concurrency_limit=4).then(
             lambda: None, None, files, queue=False, api_visibility="private")
         rebuild_btn.click(rebuild, None, [build_msg, status, info], api_name="rebuild",
-                          concurrency_limit=1, concurrency_id="build")
+                          concurrency_limit=1, concurrency_id="build",
+                          show_progress_on=[build_msg])  # one progress bar, not one per output
         # The status reads the whole corpus folder: only when the Articles tab is opened.
         articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None)
-        app.load(be.info_html, None, info, api_visibility="private", concurrency_limit=None)
+        app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
+        app.load(empty_sources, None, sources, api_visibility="private", concurrency_limit=None)
     return app
 
 
@@ -267,7 +313,8 @@ def launch(settings: Settings, share: bool = False) -> None:
     app.queue(default_concurrency_limit=1, max_size=64)
     app.launch(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
-        auth_message="اسأل المقالات — أدخل اسم المستخدم وكلمة المرور" if auth else None,
+        auth_message=t("ar", "login") if auth else None,
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
-        footer_links=["api"],  # the app has its own settings panel max_file_size=MAX_UPLOAD_BYTES, show_error=False,
+        footer_links=["api"],  # the app has its own settings panel
+        i18n=I18N, max_file_size=MAX_UPLOAD_BYTES, show_error=False,
     )

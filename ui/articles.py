@@ -15,6 +15,7 @@ from index.errors import RagError
 from index.load import SUPPORTED, Article, LoadProblem, Skip, load_file
 from index.status import corpus_status
 
+from .i18n import skip_text, t
 from .render import esc
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -24,7 +25,18 @@ _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lp
 
 
 class UploadError(RagError):
-    """An uploaded file was refused (the message says why)."""
+    """An uploaded file was refused: a message key of ui/i18n.py and its values,
+    shown in the reader's language (``text``); ``str()`` is the Arabic."""
+
+    def __init__(self, key: str, **kw):
+        self.key, self.kw = key, kw
+        super().__init__(self.text("ar"))
+
+    def text(self, lang: str) -> str:
+        kw = dict(self.kw)
+        if isinstance(kw.get("reason"), tuple):  # skip codes, said in the reader's language
+            kw["reason"] = ("؛ " if lang == "ar" else "; ").join(dict.fromkeys(skip_text(lang, c) for c in kw["reason"]))
+        return t(lang, self.key, **kw)
 
 
 def sanitize_filename(name: str) -> str:
@@ -39,10 +51,10 @@ def sanitize_filename(name: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")  # control, format, NUL
     stem, dot, ext = name.rpartition(".")
     if not dot:
-        raise UploadError(f"«{name or 'بلا اسم'}» بلا امتداد؛ الأنواع المقبولة: {_TYPES}.")
+        raise UploadError("up_no_ext", name=name or "…", types=_TYPES)
     ext = "." + ext.lower().strip()
     if ext not in SUPPORTED:
-        raise UploadError(f"«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {_TYPES}.")
+        raise UploadError("up_bad_type", name=name, ext=ext, types=_TYPES)
     # letters and digits of any script (Arabic too) and their marks; everything else -> '_'
     stem = "".join(ch if ch.isalnum() or ch in "-_. " or unicodedata.category(ch).startswith("M") else "_"
                    for ch in stem)
@@ -70,35 +82,14 @@ def _free_name(folder: Path, name: str) -> Path:
 class Saved:
     original: str
     path: Path | None  # None when refused
-    message: str
+    name: str  # the sanitised name asked for
+    articles: int = 1  # articles in the file (JSONL: several)
 
-
-_SKIP_AR = {  # index/load.py's skip codes, for the Arabic interface
-    Skip.EMPTY: "الملف فارغ",
-    Skip.BINARY: "ملف ثنائي وليس نصاً",
-    Skip.NOT_UTF8: "ليس بترميز UTF-8؛ احفظه بترميز UTF-8 ثم ارفعه مجدداً",
-    Skip.NO_TEXT: "لم يبقَ فيه نص مقال بعد حذف الإعلانات والروابط",
-    Skip.UNSUPPORTED: "نوع ملف غير مدعوم",
-    Skip.TOO_LARGE: "الملف أكبر من الحد المسموح",
-    Skip.BAD_JSON: "سطر JSON غير صالح",
-    Skip.NOT_OBJECT: "سطر JSON ليس كائناً",
-    Skip.NO_TEXT_FIELD: "سطر JSON بلا حقل text",
-    Skip.DUPLICATE_ID: "معرّف مكرر في ملف JSONL",
-    Skip.TOO_DEEP: "سطر JSON متداخل إلى عمق مفرط",
-    Skip.UNREADABLE: "تعذّرت قراءة الملف",
-    Skip.BROKEN_LINK: "رابط مكسور",
-    Skip.NOT_REGULAR: "ليس ملفاً عادياً",
-    Skip.OUTSIDE_LINK: "رابط إلى ملف خارج مجلد المقالات (تجاهلناه؛ استخدم ‎--follow-links‎ لفهرسته)",
-}
-
-
-def skip_ar(code: Skip) -> str:
-    """The Arabic wording of a loader's skip code.
-
-    >>> skip_ar(Skip.BINARY)
-    'ملف ثنائي وليس نصاً'
-    """
-    return _SKIP_AR.get(code, str(code))
+    def text(self, lang: str = "ar") -> str:
+        """What the uploader reads, in their language."""
+        msg = (t(lang, "up_saved", name=self.name) if self.path.name == self.name else
+               t(lang, "up_saved_as", name=self.name, final=self.path.name))
+        return msg + (t(lang, "up_articles", n=self.articles) if self.articles > 1 else "")
 
 
 def _same_file(src: Path, corpus: Path) -> Path | None:
@@ -123,7 +114,7 @@ def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MA
     src = Path(src)
     size = src.stat().st_size
     if size > max_bytes:
-        raise UploadError(f"«{name}» حجمه {size / 1048576:.1f} ميغابايت؛ الحد {max_bytes / 1048576:.0f} ميغابايت للملف.")
+        raise UploadError("up_too_big", name=name, mb=size / 1048576, limit=max_bytes / 1048576)
     # Stage under a hidden name (load_corpus ignores hidden files), check it, then claim the final name.
     stage = corpus / f".upload-{os.getpid()}-{threading.get_ident()}{os.path.splitext(name)[1]}"
     try:
@@ -131,19 +122,18 @@ def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MA
         try:
             arts, bad = load_file(stage, name)
         except LoadProblem as e:
-            raise UploadError(f"رُفض «{name}»: {skip_ar(e.code)}.") from None
+            raise UploadError("up_refused", name=name, reason=(e.code,)) from None
         except OSError:
-            raise UploadError(f"رُفض «{name}»: {skip_ar(Skip.UNREADABLE)}.") from None
+            raise UploadError("up_refused", name=name, reason=(Skip.UNREADABLE,)) from None
         if not arts:
-            reason = "؛ ".join(dict.fromkeys(skip_ar(b.code) for b in bad[:3])) or skip_ar(Skip.NO_TEXT)
-            raise UploadError(f"رُفض «{name}»: {reason}.")
+            raise UploadError("up_refused", name=name, reason=tuple(b.code for b in bad[:3]) or (Skip.NO_TEXT,))
         same = _same_file(src, corpus)
         if same is not None:
-            raise UploadError(f"«{name}» موجود بالفعل في المقالات باسم «{same.relative_to(corpus)}»؛ لم يُضف مرة ثانية.")
+            raise UploadError("up_duplicate", name=name, other=same.relative_to(corpus).as_posix())
         while True:
             final = _free_name(corpus, name)
             if final.resolve().parent != corpus:  # belt and braces: never outside the corpus
-                raise UploadError(f"رُفض «{name}»: اسم ملف غير آمن.")
+                raise UploadError("up_unsafe", name=name)
             try:
                 os.link(stage, final)  # fails if the name appeared meanwhile: never overwrites
                 break
@@ -156,9 +146,7 @@ def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MA
                     break
                 except FileExistsError:
                     continue
-        extra = f" ({len(arts)} مقالات)" if len(arts) > 1 else ""
-        renamed = f" باسم {final.name}" if final.name != name else ""
-        return Saved(original_name, final, f"حُفظ «{name}»{renamed}{extra}.")
+        return Saved(original_name, final, name, len(arts))
     finally:
         stage.unlink(missing_ok=True)
 
@@ -211,46 +199,44 @@ def index_status(corpus: Path, manifest: dict | None) -> dict:
             "articles": [(a.id, a.title, st.state(a.id)) for a in st.articles]}
 
 
-_STATE = {"ok": ("مفهرس", "ok"), "new": ("جديد — غير مفهرس", "new"), "changed": ("تغيّر منذ البناء", "new")}
+_STATE = {"ok": ("art_ok", "ok"), "new": ("art_new", "new"), "changed": ("art_changed", "new")}
 
 
-def status_html(corpus: Path, manifest: dict | None, error: str = "") -> str:
+def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str = "ar") -> str:
     st = index_status(corpus, manifest)
     rows = []
     if manifest:
         counts = manifest.get("counts", {})
-        rows.append(("المقالات المفهرسة", counts.get("articles", "?")))
-        rows.append(("المقاطع", counts.get("chunks", "?")))
-        rows.append(("تاريخ البناء", manifest.get("built_at", "?")))
         emb = manifest.get("embedder", {})
-        rows.append(("نموذج التضمين", f"{emb.get('id', '?')} ({emb.get('dim', '?')}-d)"))
-        rows.append(("نوع الفهرس", manifest.get("index_type", "?")))
+        rows = [("st_indexed_articles", counts.get("articles", "?")), ("st_chunks", counts.get("chunks", "?")),
+                ("st_built", manifest.get("built_at", "?")),
+                ("st_embedder", f"{emb.get('id', '?')} ({emb.get('dim', '?')}-d)"),
+                ("st_index_type", manifest.get("index_type", "?"))]
     stale = len(st["new"]) + len(st["changed"]) + len(st["missing"])
     if error:
         state = f'<div class="rag-status-bad">{esc(error)}</div>'
     elif not manifest:
-        state = '<div class="rag-status-bad">لا يوجد فهرس بعد. اضغط «إعادة بناء الفهرس».</div>'
+        state = f'<div class="rag-status-bad">{t(lang, "st_none")}</div>'
     elif not st["corpus_ok"]:
         state = f'<div class="rag-status-bad">{esc(st.get("corpus_error", ""))}</div>'
     elif stale:
-        state = (f'<div class="rag-status-warn">{stale} مقالة غير محدّثة في الفهرس — '
-                 'اضغط «إعادة بناء الفهرس» لإضافتها.</div>')
+        state = f'<div class="rag-status-warn">{t(lang, "st_stale", n=stale)}</div>'
     else:
-        state = '<div class="rag-status-ok">الفهرس محدّث.</div>'
-    table = "".join(f'<span class="rag-k">{esc(k)}</span><bdi class="rag-v">{esc(v)}</bdi>' for k, v in rows)
-    folder = f'<div class="rag-folder">مجلد المقالات: <bdi dir="ltr">{esc(corpus)}</bdi></div>'
+        state = f'<div class="rag-status-ok">{t(lang, "st_ok")}</div>'
+    table = "".join(f'<span class="rag-k">{t(lang, k)}</span><bdi class="rag-v">{esc(v)}</bdi>' for k, v in rows)
+    folder = f'<div class="rag-folder">{t(lang, "st_folder")} <bdi dir="ltr">{esc(corpus)}</bdi></div>'
     items = "".join(
         f'<li class="rag-art-{_STATE[s][1]}"><span class="rag-art-title">{esc(title)}</span>'
-        f'<span class="rag-file" dir="ltr">{esc(aid)}</span><span class="rag-art-state">{_STATE[s][0]}</span></li>'
+        f'<span class="rag-file" dir="ltr">{esc(aid)}</span><span class="rag-art-state">{t(lang, _STATE[s][0])}</span></li>'
         for aid, title, s in st["articles"]
     )
     items += "".join(
         f'<li class="rag-art-new"><span class="rag-art-title">—</span><span class="rag-file" dir="ltr">{esc(a)}</span>'
-        f'<span class="rag-art-state">حُذف من المجلد</span></li>' for a in st["missing"]
+        f'<span class="rag-art-state">{t(lang, "art_missing")}</span></li>' for a in st["missing"]
     )
     items += "".join(
-        f'<li class="rag-art-skip"><span class="rag-art-title">{esc(skip_ar(code))}</span>'
-        f'<span class="rag-file" dir="ltr">{esc(src)}</span><span class="rag-art-state">متجاهَل</span></li>'
+        f'<li class="rag-art-skip"><span class="rag-art-title">{esc(skip_text(lang, code))}</span>'
+        f'<span class="rag-file" dir="ltr">{esc(src)}</span><span class="rag-art-state">{t(lang, "art_skipped")}</span></li>'
         for src, code in st["skipped"]
     )
     return (f'<div class="rag-status">{state}<div class="rag-kv">{table}</div>{folder}'

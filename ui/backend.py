@@ -10,12 +10,14 @@ import sys
 import threading
 from pathlib import Path
 
-from index.errors import IndexMissingError, RagError
+from index.errors import IndexMissingError, QuestionError, RagError
+from index.load import SUPPORTED
 from rag.answer import Assistant
 from rag.models import BUNDLED_LLM as BUNDLED
 from rag.settings import Settings
 
 from .articles import ArticleTexts
+from .i18n import t
 from .render import esc
 
 EXAMPLES = [
@@ -24,45 +26,44 @@ EXAMPLES = [
     "من سيرافق بوتين في زيارته إلى كوريا الشمالية؟",
     "Why did Putin skip the BRICS summit?",
 ]
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".jsonl")
-_STAGES_AR = {"read": "قراءة المقالات", "embed": "حساب التضمينات", "write": "كتابة الفهرس", "done": "تم"}
-
-
-def build_step(stage: str, done: int = 0, total: int = 0) -> str:
+UPLOAD_TYPES = tuple(e for e in SUPPORTED if e != ".markdown")  # .md says it; the list stays short
+def build_step(stage: str, done: int = 0, total: int = 0, lang: str = "ar") -> str:
     """A build's progress in Arabic, the count isolated left-to-right (a
     plain-text description: Unicode isolates, not <bdi>).
 
     >>> build_step("embed", 128, 1035) == 'حساب التضمينات: \u2066128/1035\u2069 مقطع'
     True
     """
-    count = f": \u2066{done}/{total}\u2069 مقطع" if total else ""
-    return _STAGES_AR.get(str(stage), str(stage)) + count
+    count = f": \u2066{done}/{total}\u2069 {t(lang, 'chunks_count')}" if total else ""
+    return t(lang, f"stage_{stage}") + count
 
 
 class ModelNotOffered(RagError):
     """A chat client asked for a model that is not in the settings list."""
 
 
-def user_message(e: Exception) -> str:
+def user_message(e: Exception, lang: str = "ar") -> str:
     """A RagError's own message (it says what to do), with the UI's way to fix it."""
     if isinstance(e, ModelNotOffered):  # never echo the client's path: it would probe the server's files
-        return "هذا النموذج غير متاح على هذا الخادم؛ اختر نموذجاً من القائمة في الإعدادات."
+        return t(lang, "model_not_offered")
+    if isinstance(e, QuestionError) and "empty" in str(e):
+        return t(lang, "empty_q")
     msg = str(e)
     if isinstance(e, IndexMissingError):
-        msg += "\nأو افتح تبويب «المقالات» واضغط «إعادة بناء الفهرس»."
+        msg += "\n" + t(lang, "or_rebuild")
     return msg
 
 
-INTERNAL_ERROR = "حدث خطأ داخلي أثناء الإجابة؛ سُجّلت التفاصيل في سجل الخادم. جرّب سؤالاً آخر أو أعد المحاولة."
+INTERNAL_ERROR = t("ar", "internal_error")
 
 
-def internal_error(e: BaseException) -> str:
+def internal_error(e: BaseException, lang: str = "ar") -> str:
     """Log an unexpected error with its traceback on the server; the client
-    gets a short Arabic message (no exception text, no server path)."""
+    gets a short message (no exception text, no server path)."""
     import traceback
 
     print("internal error while answering:\n" + "".join(traceback.format_exception(e)), file=sys.stderr, flush=True)
-    return INTERNAL_ERROR
+    return t(lang, "internal_error")
 
 
 class Backend:
@@ -124,7 +125,7 @@ class Backend:
     def model_choices(self) -> list[tuple[str, str]]:
         from rag.models import list_models
 
-        choices = [(f"{BUNDLED} (مدمج)", BUNDLED)]
+        choices = [(BUNDLED, BUNDLED)]
         try:
             rows = list_models()
         except Exception:  # listing must never break the page
@@ -136,23 +137,22 @@ class Backend:
             choices.append((Path(self.default_model).name, self.default_model))
         return choices
 
-    def info_html(self) -> str:
+    def info_html(self, lang: str = "ar") -> str:
         m = self.manifest()
         s = self.settings
         llm = f"{s.llm_url} ({s.llm_model or 'server'})" if s.llm_url else self.default_model
         if s.mode == "auto" and not s.llm_url and not s.llm_model:  # the bundled base model does not answer
-            llm_html = (f'<bdi dir="ltr">{esc(llm)}</bdi> (نموذج أساسي: الإجابات جمل من المقالات بعد التحقق، '
-                        'دون توليد)')
+            llm_html = f'<bdi dir="ltr">{esc(llm)}</bdi> {t(lang, "info_base")}'
         else:
             llm_html = f'<bdi dir="ltr">{esc(llm)}</bdi>'
         if m is None:
-            idx = '<span class="rag-status-bad">لا يوجد فهرس — ابنِه من تبويب «المقالات»</span>'
+            idx = f'<span class="rag-status-bad">{t(lang, "info_no_index")}</span>'
         else:
             c = m.get("counts", {})
-            idx = (f'{c.get("articles", "?")} مقالات · {c.get("chunks", "?")} مقطعاً · '
-                   f'التضمين <bdi dir="ltr">{esc(m["embedder"]["id"])}</bdi>')
-        return (f'<div class="rag-info"><span>الفهرس: {idx}</span>'
-                f'<span>النموذج اللغوي: {llm_html}</span></div>')
+            idx = (t(lang, "info_counts", articles=c.get("articles", "?"), chunks=c.get("chunks", "?"))
+                   + f' <bdi dir="ltr">{esc(m["embedder"]["id"])}</bdi>')
+        return (f'<div class="rag-info"><span>{t(lang, "info_index")} {idx}</span>'
+                f'<span>{t(lang, "info_llm")} {llm_html}</span></div>')
 
     def rebuild(self, progress=None):
         from index.build import build_index

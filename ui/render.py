@@ -13,26 +13,11 @@ from typing import Callable, Iterable
 
 from index.arabic import split_sentences
 from rag.cite import parse_markers, strip_markers, support_score
-from rag.notices import Code, Notice
+from rag.notices import Code, Notice  # noqa: F401 - Code: the doctests
 
-UNSUPPORTED_TIP = "غير مدعوم بالمقاطع"
-ABSTAIN_LABEL = "لا إجابة في المقالات"
+from .i18n import notice_text, t
+
 CONTEXT_CHARS = 420  # article text shown on each side of a passage
-
-# The library's notice codes, in Arabic (the English detail, which says what
-# to do, stays visible beside them).
-_NOTICES_AR = {
-    Code.QUESTION_TRUNCATED: "السؤال طويل ({n:,} حرفاً)؛ استُخدم أول {total:,} حرفاً منه فقط.",
-    Code.QUESTION_BAD_CHARS: "حُذف من السؤال {n} محرفاً ليس بترميز UTF-8.",
-    Code.OTHER_LANGUAGE: "تعمل الأسئلة بالعربية أو الإنجليزية على أفضل وجه؛ الإجابة بالعربية.",
-    Code.LLM_UNAVAILABLE: "النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
-    Code.LLM_FAILED: "تعذّر على النموذج اللغوي الإجابة؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
-    Code.PASSAGES_TRIMMED: "اتسع سياق النموذج لـ{n} من {total} مقاطع فقط.",
-    Code.CITATIONS_DROPPED: "حُذفت {n} إحالة لا تشير إلى أي مقطع معروض.",
-    Code.SENTENCES_REJECTED: "حُجبت {n} جملة من إجابة النموذج: لم تدعمها المقاطع أو لم تُجب عن السؤال.",
-    Code.MODEL_UNSUPPORTED: "لم تجتز أي جملة كتبها النموذج التحقق؛ عُرضت أفضل جمل المقاطع بدلاً منها.",
-    Code.MODEL_EMPTY: "لم يكتب النموذج أي نص؛ عُرضت أفضل جمل المقاطع.",
-}
 
 
 def notice_ar(notice: Notice) -> str:
@@ -41,7 +26,7 @@ def notice_ar(notice: Notice) -> str:
     >>> notice_ar(Notice(Code.QUESTION_TRUNCATED, 2000, 1000))
     'السؤال طويل (2,000 حرفاً)؛ استُخدم أول 1,000 حرفاً منه فقط.'
     """
-    return _NOTICES_AR[notice.code].format(n=notice.count, total=notice.total)
+    return notice_text("ar", notice)
 
 
 def esc(text: object) -> str:
@@ -54,24 +39,26 @@ def _lines(escaped: str) -> str:
     return re.sub(r"\n+", "<br>", escaped.strip("\n"))
 
 
-def notice_html(notice: Notice) -> str:
+def notice_html(notice: Notice, lang: str = "ar") -> str:
     """A notice for the user in Arabic; its English detail (a command to run, a
     path they gave) stays visible, isolated from the Arabic.
 
     >>> print(notice_html(Notice(Code.LLM_UNAVAILABLE, detail='Run `rag models pull x`.')))
-    <li data-code="llm_unavailable" title="LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead.">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
+    <li class="rag-notice-llm_unavailable" title="LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead.">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
     """
     extra = f' <bdi class="rag-detail">{esc(notice.detail)}</bdi>' if notice.detail else ""
-    return f'<li data-code="{esc(notice.code.value)}" title="{esc(notice.english())}">{esc(notice_ar(notice))}{extra}</li>'
+    # a class, not data-*: the chat's sanitiser drops data attributes
+    return (f'<li class="rag-notice-{esc(notice.code.value)}" title="{esc(notice.english())}">'
+            f'{esc(notice_text(lang, notice))}{extra}</li>')
 
 
-def badge(n: int, title: str = "") -> str:
-    tip = esc(f"المصدر {n}: {title}" if title else f"المصدر {n}")
+def badge(n: int, title: str = "", lang: str = "ar") -> str:
+    tip = esc(t(lang, "source_n_title", n=n, title=title) if title else t(lang, "source_n", n=n))
     return (f'<sup class="rag-cite" data-n="{n}" title="{tip}"><span class="rag-br">[</span>{n}'
             f'<span class="rag-br">]</span></sup>')
 
 
-def text_with_badges(text: str, titles: dict[int, str] | None = None) -> str:
+def text_with_badges(text: str, titles: dict[int, str] | None = None, lang: str = "ar") -> str:
     """Escape ``text`` and turn each [n] marker into a badge, kept on one line
     with the word before it and the punctuation after it (a full stop must
     not wrap alone to the next line).
@@ -86,14 +73,14 @@ def text_with_badges(text: str, titles: dict[int, str] | None = None) -> str:
         head, _, last = before.rpartition(" ")
         punct = re.match(r"[.،,؛;:؟?!]*", text[e:]).group(0)
         out.append(esc(head + " " if head or _ else ""))
-        out.append('<span class="rag-nw">' + esc(last) + "".join(badge(n, titles.get(n, "")) for n in nums)
+        out.append('<span class="rag-nw">' + esc(last) + "".join(badge(n, titles.get(n, ""), lang) for n in nums)
                    + esc(punct) + "</span>")
         pos = e + len(punct)
     out.append(esc(text[pos:]))
     return "".join(out)
 
 
-def streaming_html(text: str, checking: bool = False) -> str:
+def streaming_html(text: str, checking: bool = False, lang: str = "ar") -> str:
     """The answer while it arrives: the sentences that passed the check
     (escaped, markers as badges), then a cursor, or a "checking" label while
     the model writes a sentence that is shown only once checked.
@@ -101,11 +88,11 @@ def streaming_html(text: str, checking: bool = False) -> str:
     >>> 'rag-checking' in streaming_html('غاب بوتين [1].', checking=True)
     True
     """
-    body = _lines(text_with_badges(text)) if text.strip() else ""
+    body = _lines(text_with_badges(text, lang=lang)) if text.strip() else ""
     if checking:
-        body += (' <span class="rag-checking">يكتب النموذج جملة ويتحقق منها في المقالات قبل عرضها…</span>')
+        body += f' <span class="rag-checking">{t(lang, "checking")}</span>'
     elif not body:
-        body = '<span class="rag-thinking">يبحث في المقالات…</span>'
+        body = f'<span class="rag-thinking">{t(lang, "searching")}</span>'
     return f'<div class="rag-ans rag-streaming">{body}<span class="rag-cursor"></span></div>'
 
 
@@ -113,8 +100,8 @@ def user_html(question: str) -> str:
     return f'<div class="rag-q">{_lines(esc(question))}</div>'
 
 
-def error_html(message: str) -> str:
-    return (f'<div class="rag-ans rag-error"><div class="rag-label">تعذّرت الإجابة</div>'
+def error_html(message: str, lang: str = "ar") -> str:
+    return (f'<div class="rag-ans rag-error"><div class="rag-label">{t(lang, "failed_title")}</div>'
             f'<div>{_lines(esc(message))}</div></div>')
 
 
@@ -139,13 +126,13 @@ def _split_lead(sentence: str) -> list[str]:
     return [sentence]
 
 
-def answer_html(ans) -> str:
+def answer_html(ans, lang: str = "ar") -> str:
     """The final chat bubble for a ``rag.answer.Answer``."""
     titles = {c.n: c.title for c in ans.citations}
     if ans.abstained:
-        body = (f'<div class="rag-label">⚠ {ABSTAIN_LABEL}</div>'
+        body = (f'<div class="rag-label">⚠ {t(lang, "abstain")}</div>'
                 f'<div>{_lines(esc(ans.text))}</div>'
-                '<div class="rag-hint">أقرب المقاطع معروضة في لوحة المصادر.</div>')
+                f'<div class="rag-hint">{t(lang, "abstain_hint")}</div>')
         cls = "rag-ans rag-abstain"
     else:
         checks = list(ans.sentences)
@@ -162,11 +149,12 @@ def answer_html(ans) -> str:
                     break
             # Each part in its own direction, isolated: «From the Arabic articles:» keeps its
             # colon at its end inside an Arabic answer.
-            inner = " ".join(f'<span class="rag-part" dir="{direction(part)}">{_lines(text_with_badges(part, titles))}'
+            inner = " ".join(f'<span class="rag-part" dir="{direction(part)}">{_lines(text_with_badges(part, titles, lang))}'
                              '</span>' for part in _split_lead(sent))
             if check is not None and not check.supported:
-                parts.append(f'<span class="rag-sent rag-unsupported" title="{UNSUPPORTED_TIP}">{inner}'
-                             f'<span class="rag-flag">{UNSUPPORTED_TIP}</span></span>')
+                tip = t(lang, "unsupported")
+                parts.append(f'<span class="rag-sent rag-unsupported" title="{tip}">{inner}'
+                             f'<span class="rag-flag">{tip}</span></span>')
             else:
                 parts.append(f'<span class="rag-sent">{inner}</span>')
             pos = e
@@ -175,10 +163,10 @@ def answer_html(ans) -> str:
         cls = "rag-ans"
     meta = []
     if ans.query and ans.query != ans.question:
-        meta.append(f'<div class="rag-query">بحثت عن: <bdi>{esc(ans.query)}</bdi></div>')
+        meta.append(f'<div class="rag-query">{t(lang, "searched_for")} <bdi>{esc(ans.query)}</bdi></div>')
     if ans.notices:
-        meta.append('<ul class="rag-notices">' + "".join(notice_html(n) for n in ans.notices) + "</ul>")
-    meta.append(f'<div class="rag-foot">{esc(footer(ans))}</div>')
+        meta.append('<ul class="rag-notices">' + "".join(notice_html(n, lang) for n in ans.notices) + "</ul>")
+    meta.append(f'<div class="rag-foot">{esc(footer(ans, lang))}</div>')
     return (f'<div class="{cls}"><div class="rag-body rag-{direction(ans.text)}">{body}</div>'
             f'<div class="rag-meta">{"".join(meta)}</div></div>')
 
@@ -194,21 +182,16 @@ def direction(text: str) -> str:
     return "rtl" if rtl >= ltr else "ltr"
 
 
-WHY_MODE = {
-    "base_model": "النموذج المدمج نموذج أساسي لا يتبع التعليمات، فالإجابة جمل المقالات نفسها بعد التحقق",
-    "llm_unavailable": "النموذج اللغوي غير متاح",
-}
-
-
-def footer(ans) -> str:
+def footer(ans, lang: str = "ar") -> str:
     """The answer's footer: how it was made and in how long.
 
     >>> from types import SimpleNamespace as N
     >>> footer(N(mode='extractive', why_mode='base_model', model='extractive', timings={'total': 0.06}))
     'استخراجي (النموذج المدمج نموذج أساسي لا يتبع التعليمات، فالإجابة جمل المقالات نفسها بعد التحقق) · 0.1 ث'
     """
-    mode = "توليدي" if ans.mode == "generative" else "استخراجي"
-    why = WHY_MODE.get(getattr(ans, "why_mode", ""), "")
+    mode = t(lang, "generative" if ans.mode == "generative" else "extractive")
+    why_mode = getattr(ans, "why_mode", "")
+    why = t(lang, f"why_{why_mode}") if why_mode in ("base_model", "llm_unavailable") else ""
     if why and ans.mode == "extractive":
         mode += f" ({why})"
     total = ans.timings.get("total")
@@ -216,7 +199,7 @@ def footer(ans) -> str:
     if ans.mode == "generative" and ans.model:
         bits.append(ans.model)
     if total is not None:
-        bits.append(f"{total:.1f} ث")
+        bits.append(t(lang, "seconds", s=total))
     return " · ".join(bits)
 
 
@@ -292,7 +275,7 @@ ArticleText = Callable[[object], "str | None"]  # passage -> full article text (
 
 
 def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: bool, inferred: bool,
-          evidence: list[str] = ()) -> str:
+          evidence: list[str] = (), lang: str = "ar") -> str:
     spans = (evidence_spans(p.text, evidence) or cited_spans(p.text, answer_sents)) if cited else set()
     if cited and not spans:
         spans = {(0, len(p.text))}
@@ -300,13 +283,13 @@ def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: b
     if p.bm25 is not None:
         tip += f" · bm25 {p.bm25:.2f}"
     meta = [f'<span class="rag-file" dir="ltr">{esc(p.source)}</span>',
-            f'<span title="{esc(tip.strip(" ·"))}">الدرجة {p.score:.3f}</span>']
+            f'<span title="{esc(tip.strip(" ·"))}">{t(lang, "score", s=p.score)}</span>']
     if inferred:
-        meta.append('<span class="rag-inferred" title="أضاف المدقق هذه الإحالة">إحالة مضافة آلياً</span>')
+        meta.append(f'<span class="rag-inferred" title="{t(lang, "inferred_tip")}">{t(lang, "inferred")}</span>')
     ctx = ""
     full = article_text(p) if article_text else None
     if full is not None:
-        ctx = (f'<details class="rag-context"><summary>النص المحيط في المقال</summary>'
+        ctx = (f'<details class="rag-context"><summary>{t(lang, "context")}</summary>'
                f'<div class="rag-ctx-body">{context_html(full, p.start, p.end)}</div></details>')
     cls = "rag-src rag-src-cited" if cited else "rag-src"
     return (f'<div class="{cls}" data-n="{p.n}">'
@@ -316,18 +299,18 @@ def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: b
             f'<div class="rag-src-text">{_highlighted(p.text, spans)}</div>{ctx}</div>')
 
 
-def sources_html(ans, article_text: ArticleText | None = None) -> str:
+def sources_html(ans, article_text: ArticleText | None = None, lang: str = "ar") -> str:
     """The sources panel for the last answer."""
     if ans is None:
-        return empty_sources_html()
-    head = '<div class="rag-sources-title">المصادر</div>'
+        return empty_sources_html(lang)
+    head = f'<div class="rag-sources-title">{t(lang, "sources")}</div>'
     if not ans.passages:
-        return f'<div class="rag-sources">{head}<div class="rag-empty">لم يُعثر على مقاطع.</div></div>'
+        return f'<div class="rag-sources">{head}<div class="rag-empty">{t(lang, "no_passages")}</div></div>'
     by_n = {p.n: p for p in ans.passages}
     if ans.abstained:
-        cards = "".join(_card(p, [], article_text, False, False) for p in ans.passages)
+        cards = "".join(_card(p, [], article_text, False, False, lang=lang) for p in ans.passages)
         return (f'<div class="rag-sources">{head}<div class="rag-sources-note rag-abstain-note">'
-                f'{ABSTAIN_LABEL} — هذه أقرب المقاطع التي وُجدت:</div>{cards}</div>')
+                f'{t(lang, "closest", label=t(lang, "abstain"))}</div>{cards}</div>')
     sents: dict[int, list[str]] = {}
     evidence: dict[int, list[str]] = {}
     for c in ans.sentences:
@@ -337,18 +320,17 @@ def sources_html(ans, article_text: ArticleText | None = None) -> str:
                 evidence.setdefault(n, []).append(c.evidence)
     order = [c.n for c in ans.citations if c.n in by_n]
     inferred = {c.n for c in ans.citations if c.inferred}
-    cited = "".join(_card(by_n[n], sents.get(n, []), article_text, True, n in inferred, evidence.get(n, []))
+    cited = "".join(_card(by_n[n], sents.get(n, []), article_text, True, n in inferred, evidence.get(n, []), lang)
                     for n in order)
     rest = [p for p in ans.passages if p.n not in set(order)]
-    note = f'<div class="rag-sources-note">{len(order)} من {len(ans.passages)} مقاطع مستشهد بها</div>'
+    note = f'<div class="rag-sources-note">{t(lang, "cited_of", n=len(order), total=len(ans.passages))}</div>'
     more = ""
     if rest:
-        more = (f'<details class="rag-uncited"><summary>مقاطع أخرى مسترجعة لم يُستشهد بها ({len(rest)})</summary>'
-                + "".join(_card(p, [], article_text, False, False) for p in rest) + "</details>")
+        more = (f'<details class="rag-uncited"><summary>{t(lang, "uncited", n=len(rest))}</summary>'
+                + "".join(_card(p, [], article_text, False, False, lang=lang) for p in rest) + "</details>")
     return f'<div class="rag-sources">{head}{note}{cited}{more}</div>'
 
 
-def empty_sources_html() -> str:
-    return ('<div class="rag-sources"><div class="rag-sources-title">المصادر</div>'
-            '<div class="rag-empty">اطرح سؤالاً لترى هنا المقاطع التي تستند إليها الإجابة، '
-            'مع إبراز الجمل المستشهد بها.</div></div>')
+def empty_sources_html(lang: str = "ar") -> str:
+    return (f'<div class="rag-sources"><div class="rag-sources-title">{t(lang, "sources")}</div>'
+            f'<div class="rag-empty">{t(lang, "sources_empty")}</div></div>')

@@ -1,8 +1,13 @@
-"""Theme and CSS: right-to-left Arabic, local fonts only (nothing fetched from the internet)."""
+"""Theme and CSS: right-to-left Arabic (left-to-right for English browsers),
+local fonts only (nothing fetched from the internet)."""
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
+
+from .i18n import t
 
 FONTS = ["Noto Naskh Arabic", "Noto Sans Arabic", "Tahoma", "DejaVu Sans", "sans-serif"]
 
@@ -17,9 +22,33 @@ def theme() -> gr.themes.Base:
 
 HEAD = '<meta name="color-scheme" content="light dark">'
 
-# Make the whole document right-to-left so Gradio's own widgets lay out for Arabic.
+# The page's language is the browser's (as Gradio picks its own widgets' language):
+# Arabic lays the whole document out right-to-left, Gradio's widgets included.
 JS = """() => {
-  document.documentElement.setAttribute('dir', 'rtl'); document.documentElement.setAttribute('lang', 'ar');
+  const ar = (navigator.language || 'ar').toLowerCase().startsWith('ar');
+  const root = document.documentElement;
+  root.setAttribute('dir', ar ? 'rtl' : 'ltr'); root.setAttribute('lang', ar ? 'ar' : 'en');
+  root.style.setProperty('--rag-dir', ar ? 'rtl' : 'ltr');
+  // Gradio's size-limit message has no translation key: say it in Arabic on an Arabic page.
+  const TOO_BIG = /^File\\(s\\) exceed the maximum allowed size of ([^:]+):\\s*(.*)$/s;
+  const translate = (el) => {
+    const m = ar && el.textContent.trim().match(TOO_BIG);
+    if (m) el.textContent = __TOO_BIG__.replace('{limit}', m[1]).replace('{names}', m[2]);
+  };
+  new MutationObserver((muts) => {
+    for (const mu of muts) for (const n of mu.addedNodes) {
+      if (n.nodeType !== 1) continue;
+      n.querySelectorAll('.toast-text, .toast-body, .toast-details').forEach(translate);
+      if (n.matches('.toast-text, .toast-body, .toast-details')) translate(n);
+    }
+    // Badges of the latest answer scroll to its source; older ones only show their tooltip.
+    // The turn started: the "queued" note has done its job.
+    if (document.querySelector('#rag-chat .rag-streaming')) {
+      const q = document.querySelector('#rag-queue .rag-queue'); if (q) q.remove();
+    }
+    const answers = document.querySelectorAll('#rag-chat .rag-ans');
+    answers.forEach((a, i) => a.classList.toggle('rag-latest', i === answers.length - 1));
+  }).observe(document.body, {childList: true, subtree: true});
   // Focus the question box on wide screens only: on a phone, focusing scrolled the page past its header.
   const focusBox = () => {
     const box = document.querySelector('#rag-question textarea');
@@ -31,6 +60,10 @@ JS = """() => {
   document.addEventListener('click', (ev) => {
     const b = ev.target.closest && ev.target.closest('#rag-chat sup.rag-cite');
     if (!b) return;
+    // The turn started: the "queued" note has done its job.
+    if (document.querySelector('#rag-chat .rag-streaming')) {
+      const q = document.querySelector('#rag-queue .rag-queue'); if (q) q.remove();
+    }
     const answers = document.querySelectorAll('#rag-chat .rag-ans');
     if (!answers.length || !answers[answers.length - 1].contains(b)) return;
     const n = b.dataset.n || b.textContent.replace(/[^0-9]/g, '');  // the chat's sanitiser drops data-*
@@ -40,19 +73,20 @@ JS = """() => {
     card.scrollIntoView({behavior: 'smooth', block: 'center'});
     card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
   });
-}"""
+}""".replace("__TOO_BIG__", json.dumps(t("ar", "too_big_upload")))
 
 CSS = """
+:root { --rag-dir: rtl; }
 :root { --rag-accent: #0f766e; --rag-warn: #b45309; --rag-hl: rgba(250, 204, 21, .38);
         --rag-ctx: rgba(20, 184, 166, .16); --rag-muted: var(--body-text-color-subdued); }
 .dark { --rag-accent: #5eead4; --rag-warn: #fbbf24; --rag-hl: rgba(250, 204, 21, .28); --rag-ctx: rgba(45, 212, 191, .18); }
-.gradio-container { direction: rtl; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
+.gradio-container { direction: var(--rag-dir); font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
 .gradio-container .prose, .gradio-container input, .gradio-container textarea, .gradio-container button,
 .gradio-container label { font-family: "Noto Sans Arabic", "Noto Naskh Arabic", Tahoma, sans-serif; }
 
 /* Gradio's HTML/Markdown blocks default to left-to-right */
-.gradio-container [data-testid="block-info"], .gradio-container label { direction: rtl; unicode-bidi: plaintext; }
-.rag-brand, .rag-info, .rag-examples-label, .rag-sources, .rag-status, .rag-md, .rag-msg { direction: rtl; text-align: start; }
+.gradio-container [data-testid="block-info"], .gradio-container label { direction: var(--rag-dir); unicode-bidi: plaintext; }
+.rag-brand, .rag-info, .rag-examples-label, .rag-sources, .rag-status, .rag-md, .rag-msg { direction: var(--rag-dir); text-align: start; }
 .rag-msg ul { list-style: none; padding: 0; margin: 4px 0; } .rag-msg li { padding: 2px 0; }
 .rag-msg .rag-bad { color: #dc2626; } .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
 
@@ -66,7 +100,7 @@ CSS = """
 
 /* chat messages: real RTL, each paragraph's direction from its own text (mixed Arabic/English) */
 #rag-chat .message, #rag-chat .message-content, #rag-chat .prose, .rag-ans, .rag-q {
-  direction: rtl; unicode-bidi: plaintext; text-align: start; }
+  direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
 #rag-chat .prose p, #rag-chat .rag-q, #rag-chat .rag-meta > div, #rag-chat .rag-meta li { unicode-bidi: plaintext; text-align: start; }
 /* An answer's base direction is its majority script; each sentence keeps its own direction inside it. */
 .rag-body.rag-rtl { direction: rtl; unicode-bidi: isolate; text-align: start; }
@@ -76,11 +110,11 @@ CSS = """
 .rag-ans, .rag-q { line-height: 1.95; font-size: 1.05rem; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
 .rag-placeholder { text-align: center; color: var(--rag-muted); line-height: 2; font-size: 1.05rem; }
 sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; line-height: 1; font-weight: 700;
-  min-width: 1.45em; padding: .18em .38em; margin: 0 .12em; border-radius: 999px; text-align: center;
+  min-width: 1.45em; padding: .18em .38em; margin: 0; margin-inline-start: .12em; border-radius: 999px; text-align: center;
   color: #fff; background: var(--rag-accent); font-family: "DejaVu Sans", sans-serif; cursor: help; }
 .dark sup.rag-cite { color: #042f2e; }
 .rag-nw { white-space: nowrap; }
-.rag-ans:last-of-type sup.rag-cite { cursor: pointer; }
+.rag-ans.rag-latest sup.rag-cite { cursor: pointer; }
 .rag-src.rag-flash { outline: 3px solid var(--rag-accent); outline-offset: 2px; transition: outline-color .3s; }
 .rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
 .rag-unsupported { text-decoration: underline dotted var(--rag-warn) 2px; text-underline-offset: 6px;
@@ -93,7 +127,11 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-error .rag-label { color: #dc2626; }
 .rag-hint { color: var(--rag-muted); font-size: .88rem; }
 .rag-meta { margin-top: 8px; font-size: .8rem; color: var(--rag-muted); line-height: 1.6; }
-.rag-meta ul.rag-notices { margin: 2px 0; padding-inline-start: 1.1em; list-style: "ⓘ  "; }
+.rag-meta ul.rag-notices { margin: 2px 0; padding: 0; list-style: none; }
+/* an "i" in a circle drawn with CSS: the ⓘ glyph is in none of the bundled fonts (it showed as a box) */
+.rag-meta ul.rag-notices li::before { content: "i"; display: inline-block; width: 1.15em; height: 1.15em; line-height: 1.1em;
+  margin-inline-end: .4em; border: 1px solid currentColor; border-radius: 50%; text-align: center; font-size: .85em;
+  font-style: italic; font-family: "DejaVu Serif", serif; }
 .rag-query bdi { font-style: italic; }
 .rag-detail { font-family: "DejaVu Sans", sans-serif; font-size: .92em; opacity: .9; }
 .rag-foot { opacity: .8; }
@@ -113,7 +151,7 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 
 /* sources panel */
 #rag-sources { max-height: calc(58vh + 170px); overflow-y: auto; }
-.rag-sources { direction: rtl; text-align: start; font-size: .93rem; line-height: 1.85; padding: 2px 6px 8px; }
+.rag-sources { direction: var(--rag-dir); text-align: start; font-size: .93rem; line-height: 1.85; padding: 2px 6px 8px; }
 .rag-sources-title { font-weight: 700; font-size: 1.15rem; color: var(--rag-accent); margin-bottom: 2px; }
 .rag-sources-note { color: var(--rag-muted); font-size: .85rem; margin-bottom: 8px; }
 .rag-abstain-note { color: var(--rag-warn); font-weight: 600; }
@@ -141,7 +179,7 @@ details.rag-uncited { margin-top: 12px; }
 details.rag-uncited .rag-src { opacity: .9; }
 
 /* articles tab */
-.rag-status { direction: rtl; line-height: 1.9; }
+.rag-status { direction: var(--rag-dir); line-height: 1.9; }
 .rag-kv { display: grid; grid-template-columns: max-content auto; gap: 2px 24px; margin: 10px 0; }
 .rag-k { font-weight: 600; color: var(--rag-muted); }
 .rag-v { justify-self: start; }
@@ -154,8 +192,12 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .rag-art-title { flex: 1; unicode-bidi: plaintext; }
 .rag-art-state { font-size: .8rem; color: #15803d; white-space: nowrap; }
 .rag-art-new .rag-art-state, .rag-art-skip .rag-art-state { color: var(--rag-warn); }
-.rag-md, .rag-msg { direction: rtl; text-align: start; }
+.rag-md, .rag-msg { direction: var(--rag-dir); text-align: start; }
 .rag-msg ul { list-style: none; padding: 0; margin: 4px 0; } .rag-msg li { padding: 2px 0; }
 .rag-msg .rag-bad { color: #dc2626; } .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
-.rag-md pre, .rag-md code { direction: ltr; text-align: left; }
+.rag-md pre, .rag-md code { direction: ltr; text-align: left; unicode-bidi: isolate; }
+#rag-queue:empty { display: none; }
+.rag-queue { color: var(--rag-warn); font-size: .9rem; padding: 2px 4px; }
+/* a phone: the buttons go under the question box, which keeps its full width */
+@media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { flex: 1 1 100% !important; } }
 """

@@ -1,0 +1,320 @@
+"""Every string the chat shows, in Arabic and English, keyed.
+
+The page's language is the browser's: Gradio translates the component labels
+(``gr.I18n`` built from ``MESSAGES``) and its own widgets (upload area, toasts)
+by the browser's locale; the HTML the server renders (answers, sources, the
+Articles tab) uses the same choice, read from the request's Accept-Language.
+Arabic when the browser prefers Arabic or says nothing (API clients), English
+otherwise, as Gradio does for its own widgets.  No Gradio import here.
+"""
+
+from __future__ import annotations
+
+from index.load import Skip
+from rag.models import BUNDLED_LLM
+from rag.notices import Code
+
+LANGS = ("ar", "en")
+
+_AR: dict[str, str] = {
+    # page
+    "title": "اسأل المقالات",
+    "brand": '<div class="rag-brand"><h1>اسأل المقالات</h1>'
+             "<p>إجابات من مقالاتك المحلية، كل جملة فيها تشير إلى مقطع يمكنك قراءته — دون إنترنت.</p></div>",
+    "tab_chat": "المحادثة",
+    "tab_articles": "المقالات",
+    "placeholder": '<div class="rag-placeholder">اسأل عن الأخبار الموجودة في مقالاتك.<br>'
+                   "ستظهر المصادر التي تستند إليها الإجابة في لوحة المصادر.</div>",
+    "placeholder_phone": "",
+    "try": '<div class="rag-examples-label">جرّب:</div>',
+    "question_ph": "اكتب سؤالك بالعربية أو الإنجليزية…",
+    "send": "إرسال",
+    "new_chat": "محادثة جديدة",
+    "settings": "الإعدادات",
+    "k": "عدد المقاطع المسترجعة",
+    "mode": "طريقة الإجابة",
+    "mode_auto": "تلقائي (حسب النموذج)",
+    "mode_generative": "توليدي (نموذج لغوي)",
+    "mode_extractive": "استخراجي (جمل من المقالات)",
+    "mode_info": "تلقائي: يولّد النموذج الإجابة إن كان نموذج تعليمات أو خادماً؛ أما النموذج المدمج فنموذج أساسي "
+                 "لا يتبع التعليمات، فتُعرض جمل المقالات نفسها بعد التحقق.",
+    "model": "النموذج اللغوي",
+    "model_bundled": f"{BUNDLED_LLM} (مدمج)",
+    "upload_help": "**إضافة مقالات** — ملفات {types} حتى {mb} ميغابايت للملف. تُحفظ في مجلد المقالات، "
+                   "ثم أعد بناء الفهرس ليشملها البحث.",
+    "files": "الملفات",
+    "add": "أضف إلى المقالات",
+    "rebuild": "إعادة بناء الفهرس",
+    "login": "اسأل المقالات — أدخل اسم المستخدم وكلمة المرور",
+    # toasts and messages from the handlers
+    "empty_q_title": "السؤال فارغ",
+    "empty_q": "اكتب سؤالاً عن المقالات أولاً.",
+    "failed_title": "تعذّرت الإجابة",
+    "llm_title": "النموذج اللغوي",
+    "no_files_title": "لا ملفات",
+    "no_files": "اختر ملفاً واحداً على الأقل.",
+    "refused_title": "رُفض الملف",
+    "added_tail": "أُضيفت الملفات إلى مجلد المقالات. اضغط «إعادة بناء الفهرس» ليشملها البحث.",
+    "build_failed_title": "تعذّر بناء الفهرس",
+    "built": "تم بناء الفهرس، والمحادثة تستخدمه الآن.",
+    "internal_error": "حدث خطأ داخلي أثناء الإجابة؛ سُجّلت التفاصيل في سجل الخادم. جرّب سؤالاً آخر أو أعد المحاولة.",
+    "model_not_offered": "هذا النموذج غير متاح على هذا الخادم؛ اختر نموذجاً من القائمة في الإعدادات.",
+    "or_rebuild": "أو افتح تبويب «المقالات» واضغط «إعادة بناء الفهرس».",
+    "queued": "سؤالك في قائمة الانتظار (الترتيب {pos}){eta}؛ يبدأ عند انتهاء الإجابة الجارية.",
+    "queued_eta": "، يبدأ بعد نحو {s} ث",
+    "too_big_upload": "حجم الملف أكبر من الحد المسموح ({limit}): {names}",
+    # build progress
+    "stage_read": "قراءة المقالات",
+    "stage_embed": "حساب التضمينات",
+    "stage_write": "كتابة الفهرس",
+    "stage_done": "تم",
+    "chunks_count": "مقطع",
+    # answers
+    "unsupported": "غير مدعوم بالمقاطع",
+    "abstain": "لا إجابة في المقالات",
+    "abstain_hint": "أقرب المقاطع معروضة في لوحة المصادر.",
+    "source_n": "المصدر {n}",
+    "source_n_title": "المصدر {n}: {title}",
+    "checking": "يكتب النموذج جملة ويتحقق منها في المقالات قبل عرضها…",
+    "searching": "يبحث في المقالات…",
+    "searched_for": "بحثت عن:",
+    "generative": "توليدي",
+    "extractive": "استخراجي",
+    "why_base_model": "النموذج المدمج نموذج أساسي لا يتبع التعليمات، فالإجابة جمل المقالات نفسها بعد التحقق",
+    "why_llm_unavailable": "النموذج اللغوي غير متاح",
+    "seconds": "{s:.1f} ث",
+    # sources panel
+    "sources": "المصادر",
+    "no_passages": "لم يُعثر على مقاطع.",
+    "closest": "{label} — هذه أقرب المقاطع التي وُجدت:",
+    "cited_of": "{n} من {total} مقاطع مستشهد بها",
+    "uncited": "مقاطع أخرى مسترجعة لم يُستشهد بها ({n})",
+    "score": "الدرجة {s:.3f}",
+    "inferred": "إحالة مضافة آلياً",
+    "inferred_tip": "أضاف المدقق هذه الإحالة",
+    "context": "النص المحيط في المقال",
+    "sources_empty": "اطرح سؤالاً لترى هنا المقاطع التي تستند إليها الإجابة، مع إبراز الجمل المستشهد بها.",
+    # header
+    "info_index": "الفهرس:",
+    "info_llm": "النموذج اللغوي:",
+    "info_no_index": "لا يوجد فهرس — ابنِه من تبويب «المقالات»",
+    "info_counts": "{articles} مقالات · {chunks} مقطعاً · التضمين",
+    "info_base": "(نموذج أساسي: الإجابات جمل من المقالات بعد التحقق، دون توليد)",
+    # articles tab
+    "st_indexed_articles": "المقالات المفهرسة",
+    "st_chunks": "المقاطع",
+    "st_built": "تاريخ البناء",
+    "st_embedder": "نموذج التضمين",
+    "st_index_type": "نوع الفهرس",
+    "st_none": "لا يوجد فهرس بعد. اضغط «إعادة بناء الفهرس».",
+    "st_stale": "{n} مقالة غير محدّثة في الفهرس — اضغط «إعادة بناء الفهرس» لإضافتها.",
+    "st_ok": "الفهرس محدّث.",
+    "st_folder": "مجلد المقالات:",
+    "art_ok": "مفهرس",
+    "art_new": "جديد — غير مفهرس",
+    "art_changed": "تغيّر منذ البناء",
+    "art_missing": "حُذف من المجلد",
+    "art_skipped": "متجاهَل",
+    # uploads
+    "up_no_ext": "«{name}» بلا امتداد؛ الأنواع المقبولة: {types}.",
+    "up_bad_type": "«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {types}.",
+    "up_too_big": "«{name}» حجمه {mb:.1f} ميغابايت؛ الحد {limit:.0f} ميغابايت للملف.",
+    "up_refused": "رُفض «{name}»: {reason}.",
+    "up_unsafe": "رُفض «{name}»: اسم ملف غير آمن.",
+    "up_duplicate": "«{name}» موجود بالفعل في المقالات باسم «{other}»؛ لم يُضف مرة ثانية.",
+    "up_saved": "حُفظ «{name}».",
+    "up_saved_as": "حُفظ «{name}» باسم {final}.",
+    "up_articles": " ({n} مقالات)",
+    "unnamed": "بلا اسم",
+}
+
+_EN: dict[str, str] = {
+    "title": "Ask the articles",
+    "brand": '<div class="rag-brand"><h1>Ask the articles</h1>'
+             "<p>Answers from your local articles; every sentence points to a passage you can read. Offline.</p></div>",
+    "tab_chat": "Chat",
+    "tab_articles": "Articles",
+    "placeholder": '<div class="rag-placeholder">Ask about the news in your articles.<br>'
+                   "The passages the answer rests on appear under Sources.</div>",
+    "placeholder_phone": "",
+    "try": '<div class="rag-examples-label">Try:</div>',
+    "question_ph": "Type your question in Arabic or English…",
+    "send": "Send",
+    "new_chat": "New chat",
+    "settings": "Settings",
+    "k": "Passages to retrieve",
+    "mode": "How to answer",
+    "mode_auto": "Automatic (by model)",
+    "mode_generative": "Generative (language model)",
+    "mode_extractive": "Extractive (sentences from the articles)",
+    "mode_info": "Automatic: an instruct model or a server writes the answer; the bundled model is a base model that "
+                 "does not follow instructions, so the articles' own sentences are shown after checking.",
+    "model": "Language model",
+    "model_bundled": f"{BUNDLED_LLM} (bundled)",
+    "upload_help": "**Add articles**: {types} files up to {mb} MB each. They are saved in the articles folder; "
+                   "then rebuild the index so search includes them.",
+    "files": "Files",
+    "add": "Add to the articles",
+    "rebuild": "Rebuild the index",
+    "login": "Ask the articles: enter your user name and password",
+    "empty_q_title": "Empty question",
+    "empty_q": "Type a question about the articles first.",
+    "failed_title": "Could not answer",
+    "llm_title": "Language model",
+    "no_files_title": "No files",
+    "no_files": "Choose at least one file.",
+    "refused_title": "File refused",
+    "added_tail": "The files were added to the articles folder. Press “Rebuild the index” so search includes them.",
+    "build_failed_title": "Could not build the index",
+    "built": "The index was built and the chat uses it now.",
+    "internal_error": "An internal error occurred while answering; the details are in the server log. "
+                      "Try another question or try again.",
+    "model_not_offered": "This model is not available on this server; choose one from the list in Settings.",
+    "or_rebuild": "Or open the Articles tab and press “Rebuild the index”.",
+    "queued": "Your question is queued (position {pos}){eta}; it starts when the current answer ends.",
+    "queued_eta": ", starting in about {s} s",
+    "too_big_upload": "The file is larger than the limit ({limit}): {names}",
+    "stage_read": "Reading the articles",
+    "stage_embed": "Embedding",
+    "stage_write": "Writing the index",
+    "stage_done": "Done",
+    "chunks_count": "chunks",
+    "unsupported": "not supported by the passages",
+    "abstain": "Not in the articles",
+    "abstain_hint": "The closest passages are under Sources.",
+    "source_n": "Source {n}",
+    "source_n_title": "Source {n}: {title}",
+    "checking": "The model is writing a sentence; it is checked against the articles before it is shown…",
+    "searching": "Searching the articles…",
+    "searched_for": "Searched for:",
+    "generative": "generative",
+    "extractive": "extractive",
+    "why_base_model": "the bundled model is a base model that does not follow instructions, so the answer is the "
+                      "articles' own sentences after checking",
+    "why_llm_unavailable": "the language model is not available",
+    "seconds": "{s:.1f} s",
+    "sources": "Sources",
+    "no_passages": "No passages found.",
+    "closest": "{label}: these are the closest passages found:",
+    "cited_of": "{n} of {total} passages cited",
+    "uncited": "Other retrieved passages, not cited ({n})",
+    "score": "score {s:.3f}",
+    "inferred": "citation added by the checker",
+    "inferred_tip": "The checker attached this citation",
+    "context": "Surrounding text in the article",
+    "sources_empty": "Ask a question to see here the passages the answer rests on, with the cited sentences "
+                     "highlighted.",
+    "info_index": "Index:",
+    "info_llm": "Language model:",
+    "info_no_index": "No index: build it from the Articles tab",
+    "info_counts": "{articles} articles · {chunks} chunks · embedder",
+    "info_base": "(base model: answers are checked sentences from the articles, not generated)",
+    "st_indexed_articles": "Indexed articles",
+    "st_chunks": "Chunks",
+    "st_built": "Built",
+    "st_embedder": "Embedder",
+    "st_index_type": "Index type",
+    "st_none": "No index yet. Press “Rebuild the index”.",
+    "st_stale": "{n} article(s) not up to date in the index: press “Rebuild the index” to add them.",
+    "st_ok": "The index is up to date.",
+    "st_folder": "Articles folder:",
+    "art_ok": "indexed",
+    "art_new": "new, not indexed",
+    "art_changed": "changed since the build",
+    "art_missing": "removed from the folder",
+    "art_skipped": "skipped",
+    "up_no_ext": "“{name}” has no extension; accepted types: {types}.",
+    "up_bad_type": "“{name}”: file type {ext} is not supported; accepted types: {types}.",
+    "up_too_big": "“{name}” is {mb:.1f} MB; the limit is {limit:.0f} MB per file.",
+    "up_refused": "“{name}” was refused: {reason}.",
+    "up_unsafe": "“{name}” was refused: unsafe file name.",
+    "up_duplicate": "“{name}” is already in the articles as “{other}”; not added again.",
+    "up_saved": "Saved “{name}”.",
+    "up_saved_as": "Saved “{name}” as {final}.",
+    "up_articles": " ({n} articles)",
+    "unnamed": "unnamed",
+}
+
+_NOTICE_AR = {
+    Code.QUESTION_TRUNCATED: "السؤال طويل ({n:,} حرفاً)؛ استُخدم أول {total:,} حرفاً منه فقط.",
+    Code.QUESTION_BAD_CHARS: "حُذف من السؤال {n} محرفاً ليس بترميز UTF-8.",
+    Code.OTHER_LANGUAGE: "تعمل الأسئلة بالعربية أو الإنجليزية على أفضل وجه؛ الإجابة بالعربية.",
+    Code.LLM_UNAVAILABLE: "النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
+    Code.LLM_FAILED: "تعذّر على النموذج اللغوي الإجابة؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
+    Code.PASSAGES_TRIMMED: "اتسع سياق النموذج لـ{n} من {total} مقاطع فقط.",
+    Code.CITATIONS_DROPPED: "حُذفت {n} إحالة لا تشير إلى أي مقطع معروض.",
+    Code.SENTENCES_REJECTED: "حُجبت {n} جملة من إجابة النموذج: لم تدعمها المقاطع أو لم تُجب عن السؤال.",
+    Code.MODEL_UNSUPPORTED: "لم تجتز أي جملة كتبها النموذج التحقق؛ عُرضت أفضل جمل المقاطع بدلاً منها.",
+    Code.MODEL_EMPTY: "لم يكتب النموذج أي نص؛ عُرضت أفضل جمل المقاطع.",
+}
+
+_SKIP_AR = {
+    Skip.EMPTY: "الملف فارغ",
+    Skip.BINARY: "ملف ثنائي وليس نصاً",
+    Skip.NOT_UTF8: "ليس بترميز UTF-8؛ احفظه بترميز UTF-8 ثم ارفعه مجدداً",
+    Skip.NO_TEXT: "لم يبقَ فيه نص مقال بعد حذف الإعلانات والروابط",
+    Skip.UNSUPPORTED: "نوع ملف غير مدعوم",
+    Skip.TOO_LARGE: "الملف أكبر من الحد المسموح",
+    Skip.BAD_JSON: "سطر JSON غير صالح",
+    Skip.NOT_OBJECT: "سطر JSON ليس كائناً",
+    Skip.NO_TEXT_FIELD: "سطر JSON بلا حقل text",
+    Skip.DUPLICATE_ID: "معرّف مكرر في ملف JSONL",
+    Skip.TOO_DEEP: "سطر JSON متداخل إلى عمق مفرط",
+    Skip.UNREADABLE: "تعذّرت قراءة الملف",
+    Skip.BROKEN_LINK: "رابط مكسور",
+    Skip.NOT_REGULAR: "ليس ملفاً عادياً",
+    Skip.OUTSIDE_LINK: "رابط إلى ملف خارج مجلد المقالات (تجاهلناه؛ استخدم ‎--follow-links‎ لفهرسته)",
+}
+
+MESSAGES = {"ar": _AR, "en": _EN}
+
+
+def t(lang: str, key: str, **kw) -> str:
+    """The string ``key`` in ``lang`` (Arabic when unknown), formatted.
+
+    >>> t('en', 'cited_of', n=2, total=5), t('ar', 'source_n', n=3), t('fr', 'send')
+    ('2 of 5 passages cited', 'المصدر 3', 'إرسال')
+    """
+    table = MESSAGES.get(lang, _AR)
+    text = table.get(key, _AR[key])
+    return text.format(**kw) if kw else text
+
+
+def language(accept_language: str | None) -> str:
+    """The page's language from an Accept-Language header: Arabic when the
+    browser's first choice is Arabic or it sent none (API clients), else
+    English, as Gradio chooses for its own widgets.
+
+    >>> language('ar-EG,ar;q=0.9,en;q=0.8'), language('en-US,en;q=0.9,ar;q=0.8'), language(None), language('fr')
+    ('ar', 'en', 'ar', 'en')
+    """
+    first = (accept_language or "").split(",")[0].split(";")[0].strip().lower()
+    return "ar" if not first or first == "*" or first.startswith("ar") else "en"
+
+
+def lang_of(request) -> str:
+    """The language of a Gradio request (None: Arabic)."""
+    headers = getattr(request, "headers", None)
+    return language(headers.get("accept-language") if headers is not None else None)
+
+
+def notice_text(lang: str, notice) -> str:
+    """A library notice in the reader's language (English is the library's own)."""
+    if lang == "en":
+        text = notice.english()
+        # the detail is shown beside the notice, not inside it
+        return text.replace(f" ({notice.detail})", "") if notice.detail else text
+    return _NOTICE_AR[notice.code].format(n=notice.count, total=notice.total)
+
+
+def skip_text(lang: str, code: Skip, detail: str = "") -> str:
+    """Why a file was skipped, in the reader's language.
+
+    >>> skip_text('ar', Skip.BINARY), skip_text('en', Skip.BINARY)
+    ('ملف ثنائي وليس نصاً', 'binary file (contains NUL bytes)')
+    """
+    if lang == "en":
+        from index.load import Skipped
+
+        return Skipped("", code, detail).reason
+    return _SKIP_AR.get(code, str(code))

@@ -1,0 +1,50 @@
+"""Where a chat turn stands in the line for the answer slot.
+
+Answers run one at a time (a 2-core machine answers fastest that way), so a
+second user's question waits.  Gradio's own overlay said "queue: 1/1 |
+3.0/25.5s" in English over the text box; the chat says instead, in the
+reader's language, how many turns are ahead and roughly when theirs starts,
+from the median time of recent answers.  No Gradio here.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections import deque
+
+
+class WaitingLine:
+    STALE_S = 600.0  # a turn whose browser went away never leaves: forget it after this
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._turns: dict[str, float] = {}  # key -> when it joined
+        self._took: deque[float] = deque(maxlen=20)  # seconds the last answers took
+        self._lock = threading.Lock()
+
+    def join(self, key: str) -> tuple[int, float | None]:
+        """Add a turn; (turns ahead of it, seconds until it starts or None).
+
+        >>> line = WaitingLine(clock=lambda: 0.0)
+        >>> line.join('a'), line.leave('a', 4.0), line.join('b'), line.join('c')
+        ((0, None), None, (0, None), (1, 4.0))
+        """
+        with self._lock:
+            now = self._clock()
+            for k, t in list(self._turns.items()):
+                if now - t > self.STALE_S:
+                    del self._turns[k]
+            self._turns.pop(key, None)
+            ahead = len(self._turns)
+            self._turns[key] = now
+            eta = round(ahead * statistics.median(self._took), 1) if self._took and ahead else None
+            return ahead, eta
+
+    def leave(self, key: str, took: float | None = None) -> None:
+        """The turn ended (answered in ``took`` seconds, or given up)."""
+        with self._lock:
+            self._turns.pop(key, None)
+            if took is not None:
+                self._took.append(took)
