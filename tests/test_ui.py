@@ -424,3 +424,36 @@ def test_header_says_the_bundled_base_model_does_not_write_answers(built_index):
     s = load_settings(env={}).replace(index=built_index)  # the default: auto, bundled model
     assert "نموذج أساسي" in Backend(s).info_html()
     assert "نموذج أساسي" not in Backend(s.replace(mode="generative")).info_html()
+
+
+def test_every_string_exists_in_both_languages():
+    from ui.i18n import _NOTICE_AR, _SKIP_AR, MESSAGES
+
+    from index.load import Skip
+
+    assert set(MESSAGES["ar"]) == set(MESSAGES["en"])
+    assert set(_NOTICE_AR) == set(Code) and set(_SKIP_AR) == set(Skip)
+    for lang, table in MESSAGES.items():
+        for key, text in table.items():
+            assert text.strip() or key == "placeholder_phone", (lang, key)
+
+
+def test_server_rendered_html_follows_the_reader_language(tmp_path, built_index, corpus):
+    from index.store import IndexStore
+    from ui.articles import UploadError, save_upload
+
+    manifest = IndexStore.load(built_index).manifest
+    en = status_html(corpus, manifest, lang="en")
+    assert "Indexed articles" in en and "المقالات المفهرسة" not in en
+    p1 = _passage(1, "زار بوتين قرغيزستان في أكتوبر.")
+    ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].", [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
+                  [p1], [_cite(p1)], notices=[Notice(Code.CITATIONS_DROPPED, 2)])
+    html = answer_html(ans, "en")
+    assert "2 citation(s) pointed to no shown passage" in html and "extractive" in html and "Source 1" in html
+    assert "Sources" in sources_html(ans, lang="en")
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(b"\x00\x01binary")
+    with pytest.raises(UploadError) as e:
+        save_upload(bad, "x.txt", corpus)
+    assert e.value.text("en") == "“x.txt” was refused: binary file (contains NUL bytes)."
+    assert str(e.value) == "رُفض «x.txt»: ملف ثنائي وليس نصاً."

@@ -21,6 +21,8 @@ import httpx
 import pytest
 from conftest import ARTICLES, ROOT
 
+from ui.backend import EXAMPLES
+
 pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
@@ -247,6 +249,13 @@ def test_generative_answer_streams(server, browser):
     page.fill("#rag-question textarea", BRICS)
     t0 = time.monotonic()
     page.click("#rag-send")
+    # a second user asks meanwhile: answers run one at a time, and they are told so, in Arabic
+    other, _ = _open(browser, server)
+    other.fill("#rag-question textarea", "متى زار بوتين قرغيزستان؟")
+    other.click("#rag-send")
+    note = other.locator("#rag-queue .rag-queue")
+    note.wait_for(timeout=10_000)
+    assert "قائمة الانتظار" in note.inner_text() and "(الترتيب 2)" in note.inner_text(), note.inner_text()
     _wait_answers(page, 1, timeout_s=300)
     elapsed = time.monotonic() - t0
     answer = page.locator("#rag-chat .rag-ans").last
@@ -261,6 +270,9 @@ def test_generative_answer_streams(server, browser):
     assert answer.locator(".rag-notice-llm_failed, .rag-notice-llm_unavailable").count() == 0, text
     replaced = answer.locator(".rag-notice-model_unsupported, .rag-notice-model_empty")
     assert "توليدي" in foot or replaced.count() == 1 or "rag-abstain" in answer.get_attribute("class"), text
+    _wait_answers(other, 1, timeout_s=120)  # the second user's turn came after the first
+    assert other.locator("#rag-queue .rag-queue").count() == 0
+    other.close()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "chat-generative.png"))
     assert external == []
@@ -344,4 +356,64 @@ def test_phone_opens_at_the_header_and_desktop_focuses_the_question(server, brow
     page, _ = _open(browser, server)
     page.wait_for_function("() => document.activeElement && document.activeElement.closest('#rag-question') !== null",
                            timeout=10_000)
+    page.close()
+
+
+def _latin_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]{3,}", text))
+
+
+# Latin words an Arabic page may show: names of files, models and formats, and the
+# English example question (a content example, not interface text).
+ALLOWED_LATIN = {"API", "gemma", "use", "txt", "html", "htm", "jsonl", "markdown", "flat", "hnsw", "ivf",
+                 *_latin_words(" ".join(EXAMPLES))}
+
+
+@pytest.mark.parametrize("size", [(1440, 960), (390, 844)], ids=["desktop", "phone"])
+def test_arabic_page_has_no_english_interface_text(server, browser, size):
+    """Seen before: English toasts, 'Drop File Here - or - Click to Upload',
+    an English queue overlay, on the Arabic page."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="ar")
+    page.goto(server.url, timeout=120_000)
+    page.wait_for_selector("#rag-example-0")
+    page.click("#rag-example-0")
+    _wait_answers(page, 1)
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    chat_text = page.inner_text("body")
+    page.get_by_role("tab", name="المقالات").click()
+    page.wait_for_selector("#rag-status .rag-status")
+    articles_text = page.inner_text("body")
+    # file names and the folder's path are data, not interface text
+    data = page.evaluate("[...document.querySelectorAll('.rag-file, .rag-folder bdi')].map(e => e.innerText).join(' ')")
+    leftover = _latin_words(chat_text + articles_text) - ALLOWED_LATIN - _latin_words(data)
+    assert not leftover, " ".join(sorted(leftover))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"articles-ar-{size[0]}.png"), full_page=True)
+    # a file over the size limit: Gradio's own refusal, said in Arabic
+    big = ARTIFACTS / "too-big.txt"
+    big.write_bytes(b"x" * (6 * 1024 * 1024))
+    page.locator("#rag-upload input[type=file]").set_input_files(str(big))
+    toast = page.locator('[data-testid="toast-text"]').first
+    toast.wait_for(timeout=15_000)
+    assert "الحد المسموح" in toast.inner_text() and "exceed" not in toast.inner_text()
+    assert page.locator(".toast-title").first.inner_text().strip() == "خطأ"
+    big.unlink()
+    page.close()
+
+
+def test_english_browser_gets_an_english_left_to_right_page(server, browser):
+    page, external = _open(browser, server, locale="en-US")
+    assert page.evaluate("document.documentElement.dir") == "ltr"
+    assert page.locator("#rag-send").inner_text().strip() == "Send"
+    assert "Drop File Here" not in page.inner_text("body")  # the Articles tab is not open yet
+    page.click("#rag-example-0")
+    _wait_answers(page, 1)
+    answer = page.locator("#rag-chat .rag-ans").last
+    assert "extractive" in answer.locator(".rag-foot").inner_text()
+    assert page.locator("#rag-sources .rag-sources-title").inner_text().strip() == "Sources"
+    body = answer.locator(".rag-body")
+    assert _direction(body) == "rtl"  # an Arabic answer keeps its own direction in an English page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-en.png"))
+    assert external == []
     page.close()

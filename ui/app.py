@@ -177,8 +177,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         if not ahead:
             return ""
         lang = lang_of(request)
-        when = t(lang, "queued_eta", s=max(1, round(eta))) if eta else ""
-        return f'<div class="rag-queue">{t(lang, "queued", pos=ahead + 1, eta=when)}</div>'
+        when = t(lang, "queued_eta", s=max(1, round(eta))) if eta else t(lang, "queued_next")
+        return f'<div class="rag-queue">{t(lang, "queued", pos=ahead + 1, when=when)}</div>'
 
     def ask(question: str, mode: str = "", k: int = 0, model: str = "",
             history: list[list[str]] | None = None, request: gr.Request = None) -> dict:
@@ -211,7 +211,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                 with gr.Row(equal_height=False, elem_classes="rag-main"):
                     with gr.Column(scale=3, min_width=420, elem_classes="rag-chat-col"):
                         chatbot = gr.Chatbot(
-                            elem_id="rag-chat", show_label=False, height="58vh", min_height=360,
+                            elem_id="rag-chat", label=i18n("chat_label"), show_label=False, height="58vh", min_height=360,
                             buttons=[], feedback_options=None, latex_delimiters=[], rtl=True,
                             placeholder=i18n("placeholder"),
                         )
@@ -222,8 +222,9 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                                                     elem_id=f"rag-example-{i}") for i, q in enumerate(EXAMPLES)]
                         waiting = gr.HTML("", elem_id="rag-queue", js_on_load=None)
                         with gr.Row(elem_classes="rag-input-row"):
-                            question = gr.Textbox(show_label=False, placeholder=i18n("question_ph"),
-                                                  lines=1, max_lines=4, scale=8, rtl=True, elem_id="rag-question",
+                            question = gr.Textbox(label=i18n("question_label"), show_label=False,
+                                                  placeholder=i18n("question_ph"),
+                                                  lines=1, max_lines=4, scale=8, elem_id="rag-question",
                                                   submit_btn=False)  # focused by JS on wide screens only
                             send = gr.Button(i18n("send"), variant="primary", scale=1, min_width=100, elem_id="rag-send")
                             clear = gr.Button(i18n("new_chat"), size="sm", scale=1, min_width=120, elem_id="rag-clear")
@@ -263,7 +264,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         # While an answer streams, the inputs are disabled: a second turn started
         # from the same (stale) chat state would overwrite the first answer.
         lock = [question, send, clear, *ex_buttons]
-        private = dict(queue=False, api_visibility="private")
+        private = dict(queue=False, api_visibility="private", show_progress="hidden")
 
         def busy(request: gr.Request):
             return [gr.update(interactive=False)] * len(lock) + [queue_note(request)]
@@ -275,12 +276,19 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
             respond, chat_in, chat_out, api_name="chat", **opts).then(idle, None, [*lock, waiting], **private)
         question.submit(busy, None, [*lock, waiting], **private).then(
             respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, [*lock, waiting], **private)
+        def busy_example(q: str):
+            def start(request: gr.Request):
+                return [gr.update(value=q, interactive=False), *busy(request)[1:]]
+            return start
+
         for btn, q in zip(ex_buttons, EXAMPLES):
-            btn.click(lambda request, q=q: [gr.update(value=q, interactive=False), *busy(request)[1:]], None,
-                      [*lock, waiting], **private).then(
+            btn.click(busy_example(q), None, [*lock, waiting], **private).then(
                 respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, [*lock, waiting],
                                                                                    **private)
-        reset = (lambda request: ([], [], empty_sources(request), ""), None, [chatbot, history, sources, question])
+        def new_chat(request: gr.Request):
+            return [], [], empty_sources(request), ""
+
+        reset = (new_chat, None, [chatbot, history, sources, question])
         clear.click(*reset, queue=False, api_visibility="private")
         chatbot.clear(*reset, queue=False, api_visibility="private")  # the chat's own trash button
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")

@@ -29,26 +29,47 @@ JS = """() => {
   const root = document.documentElement;
   root.setAttribute('dir', ar ? 'rtl' : 'ltr'); root.setAttribute('lang', ar ? 'ar' : 'en');
   root.style.setProperty('--rag-dir', ar ? 'rtl' : 'ltr');
-  // Gradio's size-limit message has no translation key: say it in Arabic on an Arabic page.
+  // Gradio's own toasts (a file over the size limit) have no translation key: say them in Arabic on an Arabic page.
   const TOO_BIG = /^File\\(s\\) exceed the maximum allowed size of ([^:]+):\\s*(.*)$/s;
-  const translate = (el) => {
-    const m = ar && el.textContent.trim().match(TOO_BIG);
-    if (m) el.textContent = __TOO_BIG__.replace('{limit}', m[1]).replace('{names}', m[2]);
+  const TITLES = {Error: 'خطأ', Warning: 'تنبيه', Info: 'للعلم'};
+  // The progress line of a queued or running event: "queue: 1/1 | 0.3/10.0s", "<desc> - 10.0%".
+  // Text nodes are changed in place: Svelte keeps updating the same nodes (the timer).
+  const progress = (el) => {
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      const done = n.data.replace(/^queue: (\\d+)\\/(\\d*) \\|/, (m, a, b) => `${__QUEUE__} \u2066${a}/${b}\u2069 |`)
+        .replace(/^processing \\|/, `${__RUNNING__} |`)
+        .replace(/^(\\s*)([\\d.]+)%$/, '$1\u2066$2%\u2069');
+      if (done !== n.data) n.data = done;
+    }
+  };
+  const translate = (root) => {
+    if (!ar) return;
+    if (root.matches && root.matches('.progress-text, .progress-level-inner')) progress(root);
+    root.querySelectorAll('.progress-text, .progress-level-inner').forEach(progress);
+    root.querySelectorAll('[data-testid="toast-text"]').forEach((el) => {
+      const m = el.textContent.trim().match(TOO_BIG);
+      if (m) el.textContent = __TOO_BIG__.replace('{limit}', '\u2066' + m[1] + '\u2069').replace('{names}', m[2]);
+    });
+    root.querySelectorAll('.toast-title').forEach((el) => {
+      const word = el.textContent.trim();
+      if (TITLES[word]) el.textContent = TITLES[word];
+    });
   };
   new MutationObserver((muts) => {
-    for (const mu of muts) for (const n of mu.addedNodes) {
-      if (n.nodeType !== 1) continue;
-      n.querySelectorAll('.toast-text, .toast-body, .toast-details').forEach(translate);
-      if (n.matches('.toast-text, .toast-body, .toast-details')) translate(n);
+    for (const mu of muts) {
+      for (const n of mu.addedNodes) if (n.nodeType === 1) translate(n);
+      const host = mu.target.nodeType === 1 ? mu.target : mu.target.parentElement;
+      const line = ar && host && host.closest && host.closest('.progress-text, .progress-level-inner');
+      if (line) progress(line);
     }
-    // Badges of the latest answer scroll to its source; older ones only show their tooltip.
     // The turn started: the "queued" note has done its job.
     if (document.querySelector('#rag-chat .rag-streaming')) {
       const q = document.querySelector('#rag-queue .rag-queue'); if (q) q.remove();
     }
     const answers = document.querySelectorAll('#rag-chat .rag-ans');
     answers.forEach((a, i) => a.classList.toggle('rag-latest', i === answers.length - 1));
-  }).observe(document.body, {childList: true, subtree: true});
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
   // Focus the question box on wide screens only: on a phone, focusing scrolled the page past its header.
   const focusBox = () => {
     const box = document.querySelector('#rag-question textarea');
@@ -73,7 +94,8 @@ JS = """() => {
     card.scrollIntoView({behavior: 'smooth', block: 'center'});
     card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
   });
-}""".replace("__TOO_BIG__", json.dumps(t("ar", "too_big_upload")))
+}""".replace("__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace(
+    "__QUEUE__", json.dumps(t("ar", "in_queue"))).replace("__RUNNING__", json.dumps(t("ar", "running")))
 
 CSS = """
 :root { --rag-dir: rtl; }
@@ -142,7 +164,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 
 /* input and examples */
 .rag-input-row { align-items: stretch; }
-#rag-question textarea { font-size: 1.05rem; }
+/* the question's direction follows what is typed (Arabic in an English page too); the placeholder the page's */
+#rag-question textarea { font-size: 1.05rem; direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
 .rag-examples-label { color: var(--rag-muted); font-size: .9rem; white-space: nowrap; }
 .rag-examples { flex-wrap: wrap; gap: 8px; align-items: center; }
 .rag-examples .rag-ex-label { flex: 0 0 auto !important; min-width: 0 !important; width: auto !important; }
@@ -197,6 +220,10 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .rag-msg .rag-bad { color: #dc2626; } .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
 .rag-md pre, .rag-md code { direction: ltr; text-align: left; unicode-bidi: isolate; }
 #rag-queue:empty { display: none; }
+/* Gradio's progress line and bar inside its (left-to-right) blocks: in the page's direction, in the page's font */
+.progress-text, .meta-text, .meta-text-center, .progress-level-inner { direction: var(--rag-dir); unicode-bidi: plaintext;
+  font-family: "Noto Sans Arabic", "DejaVu Sans", sans-serif !important; }
+:root[dir="rtl"] .progress-level, :root[dir="rtl"] .progress-level-inner { direction: rtl; }
 .rag-queue { color: var(--rag-warn); font-size: .9rem; padding: 2px 4px; }
 /* a phone: the buttons go under the question box, which keeps its full width */
 @media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { flex: 1 1 100% !important; } }

@@ -27,9 +27,13 @@ class WaitingLine:
     def join(self, key: str) -> tuple[int, float | None]:
         """Add a turn; (turns ahead of it, seconds until it starts or None).
 
-        >>> line = WaitingLine(clock=lambda: 0.0)
+        >>> now = [0.0]; line = WaitingLine(clock=lambda: now[0])
         >>> line.join('a'), line.leave('a', 4.0), line.join('b'), line.join('c')
         ((0, None), None, (0, None), (1, 4.0))
+        >>> now[0] = 3.0; line.join('d')  # 'b' has run 3 of its typical 4 s; 'c' is ahead too
+        (2, 5.0)
+        >>> now[0] = 9.0; line.join('e')  # 'b' overran: no estimate
+        (3, None)
         """
         with self._lock:
             now = self._clock()
@@ -38,8 +42,13 @@ class WaitingLine:
                     del self._turns[k]
             self._turns.pop(key, None)
             ahead = len(self._turns)
+            eta = None
+            if self._took and ahead:
+                typical = statistics.median(self._took)
+                left = typical - (now - min(self._turns.values()))  # of the answer running now
+                # a running answer already past the typical time: no honest estimate
+                eta = round(left + (ahead - 1) * typical, 1) if left > 0 else None
             self._turns[key] = now
-            eta = round(ahead * statistics.median(self._took), 1) if self._took and ahead else None
             return ahead, eta
 
     def leave(self, key: str, took: float | None = None) -> None:
