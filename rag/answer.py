@@ -20,7 +20,7 @@ from index.store import IndexStore
 
 from .abstain import LOW_CONFIDENCE, answerability, usable
 from .cite import Citation, SentenceCheck, check_answer, check_sentence, parse_markers, split_streamed
-from .extractive import Candidate, candidates, extract_answer
+from .extractive import Candidate, candidates, disagreement, extract_answer
 from .generate import Generator, get_generator, with_deadline
 from .notices import Code, Notice
 from .prompt import ABSTAIN, STOP, build_prompt
@@ -163,6 +163,7 @@ class _Turn:
     timings: _Timer
     notices: list[Notice]
     confidence: float  # answerability (rag/abstain.py), compared with the answerable threshold
+    disagree: tuple[Candidate, Candidate] | None = None  # two articles saying opposite things about it
 
 
 class Assistant:
@@ -291,8 +292,11 @@ class Assistant:
         if not ret.hits or confidence < s.answerable_threshold:
             evidence, why = [], LOW_CONFIDENCE
         evidence.sort(key=lambda c: -c.score)
+        disagree = disagreement(evidence)
+        if disagree:  # said in any mode: a model's answer may take one side
+            notices.append(Notice(Code.ARTICLES_DISAGREE, disagree[0].n, disagree[1].n))
         return _Turn(q.text, query, lang, mode, why_mode, qa, ret, ret.hits, evidence, why, gen, t_start, timings,
-                     notices, confidence)
+                     notices, confidence, disagree)
 
     def _finish(self, t: _Turn, text: str, mode: str, abstained: bool, shown: list[Hit],
                 checks: list[SentenceCheck] | None = None, cites: list[Citation] | None = None,
@@ -440,7 +444,7 @@ class Assistant:
             if not failed:
                 t.notices.append(Notice(Code.MODEL_UNSUPPORTED if raw.strip() else Code.MODEL_EMPTY))
         with t.timings("extract"):
-            text = extract_answer(t.evidence, t.lang)
+            text = extract_answer(t.evidence, t.lang, disagree=t.disagree)
         t.timings.setdefault("first_checked", time.perf_counter() - t.t_start)
         yield text
         yield self._finish(t, text, "extractive", False, t.hits, raw=raw, rejected=rejected)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from index.arabic import normalize, split_sentences
-from index.lexical import DEFAULT_ANALYZER, analyze
+from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .retrieve import Hit
 
@@ -154,11 +154,17 @@ _NEGATORS = frozenset(normalize(w) for w in (
 
 
 def _core(word: str) -> str:
-    """A verb's letters without its imperfect prefix and long vowels, so
-    «يحضر» and «حضر» compare equal."""
+    """A verb's letters without a leading conjunction, its imperfect prefix and
+    long vowels, so «يحضر», «وحضر» and «حضر» compare equal.
+
+    >>> _core('يحضر') == _core('وحضر') == _core('حضر')
+    True
+    """
     from index.arabic import light_stem, skeleton
 
     w = light_stem(normalize(word))
+    if len(w) >= 4 and w[0] in "وف":
+        w = w[1:]
     if len(w) >= 4 and w[0] in "يتنا":
         w = w[1:]
     return skeleton(w).lower()
@@ -175,6 +181,44 @@ def _polarity(text: str) -> tuple[set[str], set[str]]:
         if len(core) >= 3:
             (neg if i and negator[i - 1] else pos).add(core)
     return neg, pos
+
+
+def _polar_pairs(text: str) -> set[tuple[str, str, str, bool]]:
+    """(word, the next two content words, negated) for every word: a verb with
+    what follows it (its subject or object)."""
+    words = re.findall(r"[\w']+", normalize(text).lower())
+    negator = [w in _NEGATORS or (w[:1] in "وف" and w[1:] in _NEGATORS) for w in words]
+    cores = [None if negator[i] else _core(w) for i, w in enumerate(words)]
+    content = [bool(c) and len(c) >= 3 and not is_stopword(words[i]) for i, c in enumerate(cores)]
+    out = set()
+    for i, core in enumerate(cores):
+        if not content[i]:
+            continue
+        nxt = [cores[j] for j in range(i + 1, len(words)) if content[j]][:2]
+        if len(nxt) == 2:
+            out.add((core, nxt[0], nxt[1], bool(i and negator[i - 1])))
+    return out
+
+
+def opposite(a: str, b: str) -> bool:
+    """Do two sentences state the same thing with opposite polarity: the same
+    word followed by the same two content words, negated in one only?  Stricter than
+    ``contradicts`` (which any negated word trips): two articles are said to
+    disagree only on this.
+
+    >>> opposite('لم يحضر بوتين قمة بريكس.', 'حضر بوتين قمة بريكس في جوهانسبرغ.')
+    True
+    >>> opposite('وهي ليست دولة موقعة على نظام روما.', 'قيرغيزستان دولة موقعة على نظام روما.')
+    True
+    >>> opposite('وهي ليست دولة موقعة على نظام روما.', 'لم تصدق الدولة على نظام روما.')
+    False
+    >>> opposite('لم يحضر بوتين قمة بريكس.', 'حضر الرئيس قمة العشرين.')
+    False
+    >>> opposite('لم يستطع حضور قمة بريكس.', 'أبلغ أنه لن يحضر قمة مجموعة العشرين.')
+    False
+    """
+    pa, pb = _polar_pairs(a), _polar_pairs(b)
+    return any((w, n1, n2, not neg) in pb for w, n1, n2, neg in pa)
 
 
 def contradicts(sentence: str, evidence: str) -> bool:

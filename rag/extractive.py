@@ -13,7 +13,7 @@ from index.arabic import light_stem, skeleton, split_sentences, strip_diacritics
 from index.embed import Embedder
 from index.lexical import analyze, is_stopword
 
-from .cite import attach_markers, strip_markers
+from .cite import attach_markers, opposite, strip_markers
 from .kinds import exact_date_near
 from .relevance import Query, Relevance, has_reason, is_instruction, relevance
 from .retrieve import Hit
@@ -137,6 +137,34 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
 
 
 SAME_FACT = 0.6
+# Two sentences disagree only when both name nearly all of what was asked (the
+# question's IDF-weighted terms) and one denies a verb the other asserts
+# with the same word after it (rag/cite.py opposite).  A looser rule (any close candidates with opposite
+# verbs) flagged 14 to 22 of the eval set's answers: «لم يحضر قمة بريكس»
+# against «حضر قمة العشرين» is no disagreement.
+DISAGREE_LEXICAL = 0.75
+DISAGREE_RATIO = 0.5
+
+
+def disagreement(cands: list[Candidate]) -> tuple[Candidate, Candidate] | None:
+    """Two articles saying opposite things about what was asked, best first.
+
+    >>> a = Candidate(1, 'لم يحضر بوتين قمة بريكس.', 0.9, lexical=1.0, article='a')
+    >>> b = Candidate(2, 'حضر بوتين قمة بريكس في جوهانسبرغ.', 0.8, lexical=1.0, article='b')
+    >>> [c.n for c in disagreement([b, a])]
+    [1, 2]
+    >>> disagreement([a, Candidate(2, 'حضر بوتين قمة العشرين.', 0.8, lexical=0.5, article='b')]) is None
+    True
+    """
+    ranked = sorted(cands, key=lambda c: -c.score)
+    if not ranked:
+        return None
+    close = [c for c in ranked if c.lexical >= DISAGREE_LEXICAL and c.score >= DISAGREE_RATIO * ranked[0].score]
+    for i, a in enumerate(close):
+        for b in close[i + 1:]:
+            if a.article != b.article and opposite(a.text, b.text):
+                return a, b
+    return None
 
 
 def _same_fact(a: Candidate, b: Candidate) -> bool:
@@ -147,7 +175,8 @@ def _same_fact(a: Candidate, b: Candidate) -> bool:
     return len(a.terms & b.terms) / len(a.terms | b.terms) >= SAME_FACT
 
 
-def extract_answer(cands: list[Candidate], language: str, max_sentences: int = MAX_SENTENCES) -> str:
+def extract_answer(cands: list[Candidate], language: str, max_sentences: int = MAX_SENTENCES,
+                   disagree: tuple[Candidate, Candidate] | None = None) -> str:
     """The best sentences (up to ``max_sentences``), each followed by its [n].
 
     A further sentence is kept only when it scores at least ``KEEP_RATIO`` of
@@ -165,6 +194,9 @@ def extract_answer(cands: list[Candidate], language: str, max_sentences: int = M
     ...                 Candidate(3, 'وغاب بوتين عن القمة.', 0.88, terms=t, article='b')], 'ar')
     'غاب بوتين عن القمة [1, 3].'
     """
+    if disagree:  # both sides, each with its own citation (a notice says they disagree)
+        text = attach_markers(" ".join(f"{c.text.rstrip()} [{c.n}]" for c in disagree))
+        return (EN_PREFIX + text) if language == "en" else text
     cands = sorted(cands, key=lambda c: -c.score)
     if not cands:
         return ""

@@ -23,6 +23,7 @@ class Code(StrEnum):
     SENTENCES_REJECTED = "sentences_rejected"  # count
     MODEL_UNSUPPORTED = "model_unsupported"  # nothing the model wrote passed the check
     MODEL_EMPTY = "model_empty"  # the model wrote nothing
+    ARTICLES_DISAGREE = "articles_disagree"  # count, total: the two passages' numbers
 
 
 # Notices that say the LLM asked for was not used (the CLI's exit code 4).
@@ -71,4 +72,5 @@ _ENGLISH = {
     Code.MODEL_UNSUPPORTED: "The model's answer was not supported by the passages; showing the passages' best "
                             "sentences instead.",
     Code.MODEL_EMPTY: "The model wrote no text; showing the passages' best sentences instead.",
+    Code.ARTICLES_DISAGREE: "The articles disagree on this: passages [{n}] and [{total}] say opposite things.",
 }

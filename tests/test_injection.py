@@ -97,3 +97,25 @@ def test_huge_questions_and_histories_keep_every_prompt_bounded(injected):
     a = Assistant(load_settings(env={}).replace(mode="generative"), store=injected, generator=gen)
     ans = a.ask("ومتى؟ " + "و" * 60_000, history=[(huge, huge)] * 50)
     assert ans.notices and gen.sizes and max(gen.sizes) < 15_000, gen.sizes
+
+
+def test_two_articles_that_disagree_are_both_shown_and_the_answer_says_so(corpus, tmp_path):
+    """An article that states the opposite of another (no order to an
+    assistant, just a contrary claim) is not silently taken or dropped: the
+    answer shows both sides, each cited, and a notice says they disagree."""
+    from rag.notices import Code
+
+    (corpus / "contrary.txt").write_text(
+        "بوتين في جوهانسبرغ\nقالت وكالة محلية إن الزيارة جرت وسط إجراءات أمنية مشددة. "
+        "وحضر بوتين قمة بريكس في جنوب أفريقيا شخصياً وألقى كلمة أمام القادة.\n", encoding="utf-8")
+    build_index(corpus, tmp_path / "idx")
+    a = Assistant(load_settings(env={}).replace(index=tmp_path / "idx", mode="extractive"),
+                  store=IndexStore.load(tmp_path / "idx"))
+    ans = a.ask("هل حضر بوتين قمة بريكس في جنوب أفريقيا؟")
+    notice = next((n for n in ans.notices if n.code == Code.ARTICLES_DISAGREE), None)
+    assert notice is not None, (ans.text, ans.notices)
+    sides = {p.n: p.source for p in ans.passages}
+    assert {sides[notice.count], sides[notice.total]} >= {"contrary.txt"} and len({sides[notice.count],
+                                                                                   sides[notice.total]}) == 2
+    assert {c.n for c in ans.citations} >= {notice.count, notice.total}
+    assert "لم يحضر" in ans.text and "وحضر بوتين" in ans.text
