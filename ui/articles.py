@@ -89,6 +89,11 @@ _SKIP_AR = {  # index/load.py's skip codes, for the Arabic interface
     Skip.BROKEN_LINK: "رابط مكسور",
     Skip.NOT_REGULAR: "ليس ملفاً عادياً",
     Skip.OUTSIDE_LINK: "رابط إلى ملف خارج مجلد المقالات (تجاهلناه؛ استخدم ‎--follow-links‎ لفهرسته)",
+    Skip.NO_TEXT_LAYER: "ملف PDF ممسوح ضوئياً: صفحاته صور بلا طبقة نص؛ حوّله إلى نص بالتعرّف الضوئي (OCR) ثم ارفعه",
+    Skip.ENCRYPTED: "الملف محمي بكلمة مرور؛ احفظ نسخة بلا كلمة مرور ثم ارفعها",
+    Skip.DAMAGED: "الملف تالف أو مقطوع",
+    Skip.TOO_MANY_PAGES: "عدد صفحاته كبير جداً؛ قسّمه إلى ملفات أصغر",
+    Skip.TOO_COMPLEX: "الملف معقّد إلى حد لا تمكن قراءته بأمان",
 }
 
 

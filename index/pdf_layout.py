@@ -1,0 +1,254 @@
+"""Glyph boxes of PDF pages -> paragraphs in reading order.
+
+A PDF has no lines, columns or paragraphs, only glyphs with positions.
+Rebuilding the text from geometry (not from the content stream's order):
+
+1. glyphs whose vertical centres agree form a row; a row splits into
+   segments at gaps wider than any space between words (a column gutter);
+2. the page's segments are cut recursively at the widest empty band, across
+   or down the page (XY-cut), so a two-column page reads one column to its
+   end before the next, right column first on an Arabic page;
+3. each line is turned from drawn order into typed order (index/rtl.py);
+4. lines repeated at the top or bottom of most pages (running headers,
+   footers, page numbers) are dropped; the rest is joined into paragraphs.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass
+
+from .rtl import is_rtl, logical_line
+
+SPACE_GAP = 0.15  # x gap between glyphs, in font sizes, that is a space (a DejaVu space is 0.25)
+GUTTER_GAP = 0.6  # x gap that may be a column gutter (CSS column-gap 'normal' is 1.0)
+ROW_TOLERANCE = 0.45  # vertical centres of one row differ by less (digits sit 0.3 lower than Arabic in Chromium's PDFs)
+PARAGRAPH_GAP = 0.6  # a blank band taller than this, in font sizes, starts a paragraph
+MAX_CUT_SEGMENTS = 3000  # more segments on a page (a dense table): rows top to bottom, no XY-cut
+_CID = re.compile(r"\(cid:\d+\)")
+_END = re.compile(r"[.!?؟…:»\"”]$")
+
+
+@dataclass(frozen=True)
+class Glyph:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def mid(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str  # logical order, normal letters
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+
+def _is_mark(text: str) -> bool:
+    return all(unicodedata.combining(c) or "\ufe70" <= c <= "\ufe7f" for c in text)
+
+
+def _base_of(mark: Glyph, row: list[Glyph]) -> Glyph:
+    """The letter a mark sits on: the one its box overlaps most; a zero-width
+    mark (Chromium draws harakat so) is placed at its letter's left edge, ink
+    to the right: the first letter starting right of it."""
+    if mark.x1 - mark.x0 < 0.05 * mark.size:
+        right = [g for g in row if g.x0 >= mark.x0 - 0.05 * mark.size and g.x0 - mark.x0 < 0.5 * mark.size]
+        if right:
+            return min(right, key=lambda g: g.x0)
+    return max(row, key=lambda g: min(g.x1, mark.x1) - max(g.x0, mark.x0))
+
+
+def _rows(glyphs: list[Glyph]) -> list[list[Glyph]]:
+    """Glyphs grouped by vertical centre; combining marks (harakat, drawn as
+    their own glyphs above or below the line) go with the letter they overlap."""
+    bases = sorted((g for g in glyphs if not _is_mark(g.text)), key=lambda g: g.mid)
+    rows: list[tuple[Glyph, list[Glyph]]] = []  # (seed, members)
+    for g in bases:
+        for seed, members in reversed(rows[-6:]):  # two columns interleave their rows
+            if abs(g.mid - seed.mid) < ROW_TOLERANCE * max(g.size, seed.size):
+                members.append(g)
+                break
+        else:
+            rows.append((g, [g]))
+    marks = [g for g in glyphs if _is_mark(g.text)]
+    if marks and bases:
+        for m in marks:
+            row = min(rows, key=lambda r: abs(r[0].mid - m.mid) + 1000 * (m.x1 < min(g.x0 for g in r[1])
+                                                                           or m.x0 > max(g.x1 for g in r[1])))
+            base = _base_of(m, row[1])
+            i = next(i for i, g in enumerate(row[1]) if g is base)
+            # Drawn order: a mark on an Arabic letter goes left of it, so that
+            # reversing the line puts it after its letter.
+            text = m.text + base.text if is_rtl(base.text) else base.text + m.text
+            row[1][i] = Glyph(text, base.x0, base.x1, base.top, base.bottom, base.size)
+    return [sorted(members, key=lambda g: g.x0) for _, members in rows]
+
+
+@dataclass(frozen=True)
+class _Seg:
+    row: int
+    glyphs: tuple[Glyph, ...]
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (min(g.x0 for g in self.glyphs), max(g.x1 for g in self.glyphs),
+                min(g.top for g in self.glyphs), max(g.bottom for g in self.glyphs))
+
+
+def _segments(rows: list[list[Glyph]]) -> list[_Seg]:
+    segs = []
+    for r, row in enumerate(rows):
+        start = 0
+        for i in range(1, len(row) + 1):
+            if i == len(row) or row[i].x0 - row[i - 1].x1 > GUTTER_GAP * max(row[i].size, row[i - 1].size):
+                segs.append(_Seg(r, tuple(row[start:i])))
+                start = i
+    return segs
+
+
+def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float]:
+    """(width, position) of the widest empty stretch between the spans."""
+    best, reach, at = 0.0, None, 0.0
+    for a, b in sorted(spans):
+        if reach is not None and a - reach > best:
+            best, at = a - reach, (a + reach) / 2
+        reach = b if reach is None else max(reach, b)
+    return best, at
+
+
+def _xycut(segs: list[_Seg], rtl: bool, min_gutter: float) -> list[_Seg]:
+    """Segments in reading order: cut at the widest empty band, recursively."""
+    if len(segs) <= 1:
+        return segs
+    boxes = [s.box for s in segs]
+    vgap, vat = _widest_gap([(b[0], b[1]) for b in boxes])
+    hgap, hat = _widest_gap([(b[2], b[3]) for b in boxes])
+    if vgap >= min_gutter and vgap >= hgap:
+        left = [s for s, b in zip(segs, boxes) if b[1] <= vat]
+        right = [s for s, b in zip(segs, boxes) if b[1] > vat]
+        first, second = (right, left) if rtl else (left, right)
+    elif hgap > 0:
+        first = [s for s, b in zip(segs, boxes) if b[3] <= hat]
+        second = [s for s, b in zip(segs, boxes) if b[3] > hat]
+    else:  # overlapping boxes: top to bottom
+        return sorted(segs, key=lambda s: (s.box[2], -s.box[1] if rtl else s.box[0]))
+    return _xycut(first, rtl, min_gutter) + _xycut(second, rtl, min_gutter)
+
+
+def _visual(glyphs: list[Glyph]) -> str:
+    out, prev = [], None
+    for g in sorted(glyphs, key=lambda g: g.x0):
+        if prev is not None and g.x0 - prev.x1 > SPACE_GAP * max(g.size, prev.size):
+            out.append(" ")
+        out.append(g.text)
+        prev = g
+    return "".join(out)
+
+
+def page_lines(glyphs: list[Glyph], page: int) -> list[Line]:
+    """One page's lines in reading order."""
+    glyphs = [Glyph(_CID.sub("", g.text), g.x0, g.x1, g.top, g.bottom, g.size) for g in glyphs]
+    glyphs = [g for g in glyphs if g.text.strip() and g.x1 >= g.x0 and g.size > 0]
+    if not glyphs:
+        return []
+    rtl = is_rtl("".join(g.text for g in glyphs))
+    rows = _rows(glyphs)
+    segs = _segments(rows)
+    size = statistics.median(g.size for g in glyphs)
+    ordered = _xycut(segs, rtl, 0.5 * size) if len(segs) <= MAX_CUT_SEGMENTS else segs
+    lines: list[Line] = []
+    i = 0
+    while i < len(ordered):  # neighbouring segments of one row make one line
+        j = i + 1
+        while j < len(ordered) and ordered[j].row == ordered[i].row:
+            j += 1
+        gl = [g for s in ordered[i:j] for g in s.glyphs]
+        text = " ".join(logical_line(_visual(gl)).split())
+        if text:
+            lines.append(Line(text, page, min(g.x0 for g in gl), max(g.x1 for g in gl), min(g.top for g in gl),
+                              max(g.bottom for g in gl), statistics.median(g.size for g in gl)))
+        i = j
+    return lines
+
+
+def _key(text: str) -> str:
+    """A running header's identity: page numbers vary, the rest does not.
+
+    >>> _key('صفحة 3 من 12') == _key('صفحة ٤ من 12')
+    True
+    """
+    return re.sub(r"\d+", "#", " ".join(text.split()))
+
+
+def drop_running(pages: list[list[Line]], edge: int = 2, share: float = 0.6) -> list[list[Line]]:
+    """Without lines that sit among the top or bottom ``edge`` lines of most
+    pages (at least two): running headers, footers and page numbers."""
+    if len(pages) < 2:
+        return pages
+    counts: dict[str, int] = {}
+    edges = []
+    for lines in pages:
+        by_y = sorted(lines, key=lambda ln: ln.top)
+        ends = {id(ln) for ln in by_y[:edge] + by_y[-edge:]}
+        edges.append(ends)
+        for k in {_key(ln.text) for ln in lines if id(ln) in ends}:
+            counts[k] = counts.get(k, 0) + 1
+    running = {k for k, n in counts.items() if n >= max(2, share * len(pages))}
+    return [[ln for ln in lines if id(ln) not in ends or _key(ln.text) not in running]
+            for lines, ends in zip(pages, edges)]
+
+
+def paragraphs(lines: list[Line]) -> list[str]:
+    """Lines joined into paragraphs: a taller gap, another font size, or a jump
+    back up (next column or page) after a finished sentence starts a new one."""
+    paras: list[list[str]] = []
+    prev = None
+    for ln in lines:
+        if prev is None:
+            new = True
+        elif abs(ln.size - prev.size) > 0.15 * max(ln.size, prev.size):
+            new = True
+        elif ln.page != prev.page or ln.top < prev.top:  # next page or next column
+            new = bool(_END.search(prev.text))
+        else:
+            new = ln.top - prev.bottom > PARAGRAPH_GAP * ln.size
+        if new:
+            paras.append([ln.text])
+        elif paras[-1][-1].endswith("-") and ln.text[:1].islower():  # an English word broken at the line end
+            paras[-1][-1] = paras[-1][-1][:-1] + ln.text
+        else:
+            paras[-1].append(ln.text)
+        prev = ln
+    return [" ".join(p) for p in paras]
+
+
+def title_of(lines: list[Line], body_size: float) -> str:
+    """The first run of lines set larger than the body text on the first page
+    (the headline), or ''."""
+    first = [ln for ln in lines if ln.page == lines[0].page] if lines else []
+    if not first:
+        return ""
+    big = max(ln.size for ln in first)
+    if big < 1.2 * body_size:
+        return ""
+    out: list[str] = []
+    for ln in first:
+        if abs(ln.size - big) <= 0.05 * big:
+            out.append(ln.text)
+        elif out:
+            break
+    title = " ".join(out)
+    return title if len(title.split()) <= 40 else ""
