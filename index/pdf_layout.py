@@ -229,6 +229,8 @@ def paragraphs(lines: list[Line]) -> list[str]:
             paras.append([ln.text])
         elif paras[-1][-1].endswith("-") and ln.text[:1].islower():  # an English word broken at the line end
             paras[-1][-1] = paras[-1][-1][:-1] + ln.text
+        elif paras[-1][-1].endswith("/"):  # browsers break «ديسمبر/كانون» and URLs after a slash
+            paras[-1][-1] += ln.text
         else:
             paras[-1].append(ln.text)
         prev = ln
