@@ -89,7 +89,10 @@ def _child() -> None:
     except RecursionError:
         out = {"skip": str(Skip.TOO_COMPLEX), "detail": "nested too deeply"}
     except Exception as e:  # noqa: BLE001 - any parser failure is a damaged file
-        out = {"skip": str(Skip.DAMAGED), "detail": f"{type(e).__name__}: {e}"[:200]}
+        if "allocate" in str(e):  # zlib's "Unable to allocate output buffer": a stream that inflates past the cap
+            out = {"skip": str(Skip.TOO_COMPLEX), "detail": f"needed more than {MAX_MEMORY // 1024**3} GiB"}
+        else:
+            out = {"skip": str(Skip.DAMAGED), "detail": f"{type(e).__name__}: {e}"[:200]}
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ARTICLES, ROOT
 from index.arabic import normalize
-from index.load import Skip, load_corpus, load_file
+from index.load import LoadProblem, Skip, load_corpus, load_file
 from index.rtl import logical_line, reversed_score
 
 CHROMIUM = "/usr/bin/chromium"
@@ -223,6 +223,27 @@ def _bad_docx_bomb(path: Path) -> Path:
     return path
 
 
+def _flate_bomb_pdf(path: Path, mib: int = 2560) -> Path:
+    """A one-page PDF whose content stream inflates to 2.5 GiB (14 MB on disk)."""
+    import zlib
+
+    co = zlib.compressobj(1)
+    block = b" " * (64 << 20)
+    data = b"".join(co.compress(block) for _ in range(mib // 64)) + co.flush()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
 def test_hostile_and_damaged_files_are_skipped_with_a_reason(pdfs, tmp_path):
     import pypdf
 
@@ -238,11 +259,13 @@ def test_hostile_and_damaged_files_are_skipped_with_a_reason(pdfs, tmp_path):
     (tmp_path / "old.docx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     (tmp_path / "empty.pdf").write_bytes(b"")
     _bad_docx_bomb(tmp_path / "bomb.docx")
+    _flate_bomb_pdf(tmp_path / "bomb.pdf")
     arts, skipped = load_corpus(tmp_path)
     codes = {s.source: s.code for s in skipped}
     assert not arts and codes == {
         "locked.pdf": Skip.ENCRYPTED, "huge.pdf": Skip.TOO_MANY_PAGES, "cut.pdf": Skip.DAMAGED,
         "text.docx": Skip.DAMAGED, "old.docx": Skip.ENCRYPTED, "empty.pdf": Skip.EMPTY, "bomb.docx": Skip.TOO_COMPLEX,
+        "bomb.pdf": Skip.TOO_COMPLEX,
     }
     assert all("Traceback" not in s.reason for s in skipped)
 
@@ -256,3 +279,13 @@ def test_visual_order_is_detected_by_the_letters_not_assumed():
     assert logical_line(stored_visual) == logical_line(stored_logical) == "لأطفال أوكرانيين إلى روسيا."
     # Without presentation forms, common words decide.
     assert logical_line("ايسور ىلإ رفاس") == "سافر إلى روسيا" and logical_line("سافر إلى روسيا") == "سافر إلى روسيا"
+
+
+def test_a_file_that_reads_too_long_is_skipped_not_waited_for(pdfs, monkeypatch):
+    from index import documents
+
+    monkeypatch.setattr(documents, "MAX_SECONDS", 0.05)  # the real child, killed at the limit
+    monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
+    with pytest.raises(LoadProblem) as e:
+        documents.pdf_text(pdfs["long"])
+    assert e.value.code == Skip.TOO_COMPLEX and "longer than" in str(e.value)
