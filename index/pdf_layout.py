@@ -25,6 +25,7 @@ from .rtl import is_rtl, logical_line
 SPACE_GAP = 0.15  # x gap between glyphs, in font sizes, that is a space (a DejaVu space is 0.25)
 GUTTER_GAP = 0.6  # x gap that may be a column gutter (CSS column-gap 'normal' is 1.0)
 ROW_TOLERANCE = 0.45  # vertical centres of one row differ by less (digits sit 0.3 lower than Arabic in Chromium's PDFs)
+GUTTER_ROWS = 3  # lines on each side of a column gutter, at least
 PARAGRAPH_GAP = 0.6  # a blank band taller than this, in font sizes, starts a paragraph
 MAX_CUT_SEGMENTS = 3000  # more segments on a page (a dense table): rows top to bottom, no XY-cut
 _CID = re.compile(r"\(cid:\d+\)")
@@ -136,9 +137,13 @@ def _xycut(segs: list[_Seg], rtl: bool, min_gutter: float) -> list[_Seg]:
     boxes = [s.box for s in segs]
     vgap, vat = _widest_gap([(b[0], b[1]) for b in boxes])
     hgap, hat = _widest_gap([(b[2], b[3]) for b in boxes])
-    if vgap >= min_gutter and vgap >= hgap:
-        left = [s for s, b in zip(segs, boxes) if b[1] <= vat]
-        right = [s for s, b in zip(segs, boxes) if b[1] > vat]
+    left = [s for s, b in zip(segs, boxes) if b[1] <= vat]
+    right = [s for s, b in zip(segs, boxes) if b[1] > vat]
+    # A gutter runs down several lines on both sides; in a few lines of justified
+    # text, wide spaces can line up (a 3-column English page read "The two-day
+    # culminates in visit to Bishkek" without this).
+    gutter = min(len({s.row for s in left}), len({s.row for s in right})) >= GUTTER_ROWS
+    if vgap >= min_gutter and vgap >= hgap and gutter:
         first, second = (right, left) if rtl else (left, right)
     elif hgap > 0:
         first = [s for s, b in zip(segs, boxes) if b[3] <= hat]

@@ -27,6 +27,14 @@ HEADER = "صحيفة الواحة الإخبارية — عدد تجريبي"
 FOOTER_WORD = "صفحة"  # the footer is «صفحة N من M»
 PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
 KYRGYZ = ARTICLES / "002_2be46929c08f2fa9.txt"
+ENGLISH = [
+    "Russian President Vladimir Putin arrived in Kyrgyzstan on his first trip abroad since the International "
+    "Criminal Court issued a warrant for his arrest over the alleged deportation of children.",
+    "The two-day visit to Bishkek culminates in a summit of the Commonwealth of Independent States, an "
+    "intergovernmental organisation of former Soviet republics, amid claims of waning Russian influence.",
+    "Putin is also expected to travel to China next week for the third Belt and Road Forum in Beijing, his first "
+    "visit to a major power since the war began in February 2022.",
+]
 ROME = "ولم تصادق قرغيزستان على اتفاقية روما، التي ترغم الدول الأعضاء على الالتزام بقرارات المحكمة الجنائية الدولية."
 
 
@@ -70,7 +78,7 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
     long_paras = _paragraphs(KYRGYZ) + _paragraphs(ARTICLES / "003_0bae4047a3b78741.txt")
     running = ('@page { margin: 2.5cm 2cm; @top-center { content: "%s"; font-size: 10pt }'
                ' @bottom-center { content: "صفحة " counter(page) " من " counter(pages); font-size: 10pt } }' % HEADER)
-    two_cols = ".cols { column-count: 2 }"  # the default gap, 1em: not much wider than a space
+    two_cols = ".cols { column-count: 2; text-align: justify }"  # the default gap, 1em: not much wider than a space
     cols_html = _html("بوتين في بيشكيك", []).replace(
         "</h1>", "</h1><div class='cols'>" + "".join(f"<p>{p}</p>" for p in _paragraphs(KYRGYZ)) + "</div>")
     scan = d / "scan.png"
@@ -79,7 +87,11 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
     for i in range(20):
         draw.text((100, 100 + 70 * i), f"SCANNED PAGE, LINE {i}: no text layer here", fill="black")
     img.save(scan)
+    en_html = ("<html lang='en'><head><meta charset='utf-8'><style>body{font-size:12pt;text-align:justify}"
+               ".cols{column-count:3}</style></head><body><h1>Putin in Bishkek</h1><div class='cols'>"
+               + "".join(f"<p>{p}</p>" for p in ENGLISH * 3) + "</div></body></html>")
     return {
+        "english": _print(en_html, d / "english.pdf"),
         "long": _print(_html("بوتين يزور قرغيزستان", long_paras, running), d / "long.pdf"),
         "columns": _print(cols_html.replace("</style>", two_cols + "</style>"), d / "columns.pdf"),
         "scan": _print(f'<html><body style="margin:0"><img src="{scan.as_uri()}" style="width:100%"></body></html>',
@@ -138,6 +150,14 @@ def test_two_column_pdf_reads_each_column_to_its_end(pdfs):
     places = [text.find(_norm(p)) for p in _paragraphs(KYRGYZ)]
     assert -1 not in places, "a paragraph was interleaved with the other column"
     assert places == sorted(places), "columns read out of order"
+
+
+def test_english_three_justified_columns(pdfs):
+    from index.documents import pdf_text
+
+    title, body = pdf_text(pdfs["english"])  # before cleaning, which drops repeated paragraphs
+    assert title == "Putin in Bishkek"
+    assert body.split("\n") == [title, *ENGLISH * 3]  # each paragraph whole, in order, nothing glued or split
 
 
 def test_scanned_pdf_is_skipped_with_a_reason_that_says_so(pdfs, tmp_path):
