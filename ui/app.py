@@ -16,7 +16,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # fully local: no te
 import gradio as gr  # noqa: E402
 
 from index.errors import QuestionError, RagError  # noqa: E402
-from index.load import SUPPORTED  # noqa: E402
 from rag.answer import Answer, Checking  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -209,8 +208,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                                     + f" حتى {MAX_UPLOAD_BYTES // (1024 * 1024)} ميغابايت للملف. تُحفظ في مجلد "
                                     "المقالات، ثم أعد بناء الفهرس ليشملها البحث.",
                                     elem_classes="rag-md")
-                        files = gr.File(file_count="multiple", file_types=list(SUPPORTED), label="الملفات",
-                                        elem_id="rag-upload")
+                        files = gr.File(file_count="multiple", label="الملفات", elem_id="rag-upload")
                         add = gr.Button("أضف إلى المقالات", elem_id="rag-add")
                         upload_msg = gr.HTML(elem_id="rag-upload-msg", js_on_load=None)
                         rebuild_btn = gr.Button("إعادة بناء الفهرس", variant="primary", elem_id="rag-rebuild")
