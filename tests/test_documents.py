@@ -309,3 +309,32 @@ def test_a_file_that_reads_too_long_is_skipped_not_waited_for(pdfs, monkeypatch)
     with pytest.raises(LoadProblem) as e:
         documents.pdf_text(pdfs["long"])
     assert e.value.code == Skip.TOO_COMPLEX and "longer than" in str(e.value)
+
+
+@pytest.mark.slow
+def test_chat_upload_rebuild_and_answer_from_a_pdf(pdfs, docxs, tmp_path):
+    """The real chat server: a PDF and a DOCX uploaded through its API are
+    indexed by its rebuild and cited in its answers; a scan is refused in Arabic."""
+    from gradio_client import Client, handle_file
+    from test_ui_browser import FESTIVAL, Server
+
+    srv = Server(tmp_path / "chat")
+    srv.corpus.mkdir(parents=True)
+    (srv.corpus / "festival.txt").write_text(FESTIVAL, encoding="utf-8")
+    up = tmp_path / "up"
+    up.mkdir()
+    shutil.copy(pdfs["long"], up / "تقرير قرغيزستان.pdf")
+    shutil.copy(pdfs["scan"], up / "scan.pdf")
+    shutil.copy(docxs["ar"], up / "كوريا.docx")
+    try:
+        srv.start()
+        client = Client(srv.url, verbose=False)
+        files = [handle_file(str(up / n)) for n in ("تقرير قرغيزستان.pdf", "scan.pdf", "كوريا.docx")]
+        msg, _ = client.predict(files, api_name="/upload")
+        assert msg.count("✓") == 2 and "✗" in msg and "ممسوح ضوئياً" in msg, msg
+        summary, status, _ = client.predict(api_name="/rebuild")
+        assert "added: تقرير قرغيزستان.pdf" in summary and "added: كوريا.docx" in summary, summary
+        ans = client.predict("هل صادقت قرغيزستان على اتفاقية روما؟", "extractive", 3, "", [], api_name="/ask")
+        assert any(c["source"] == "تقرير قرغيزستان.pdf" and "اتفاقية روما" in c["text"] for c in ans["citations"])
+    finally:
+        srv.stop()
