@@ -181,7 +181,7 @@ def page_lines(glyphs: list[Glyph], page: int) -> list[Line]:
         while j < len(ordered) and ordered[j].row == ordered[i].row:
             j += 1
         gl = [g for s in ordered[i:j] for g in s.glyphs]
-        text = " ".join(logical_line(_visual(gl)).split())
+        text = " ".join(logical_line(_visual(gl), rtl).split())
         if text:
             lines.append(Line(text, page, min(g.x0 for g in gl), max(g.x1 for g in gl), min(g.top for g in gl),
                               max(g.bottom for g in gl), statistics.median(g.size for g in gl)))

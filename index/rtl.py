@@ -147,14 +147,19 @@ def plain_letters(text: str) -> str:
     return _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group()).strip(), text)
 
 
-def logical_line(visual: str) -> str:
+def logical_line(visual: str, rtl_page: bool = False) -> str:
     """One line as a PDF stores it (left to right as drawn) -> logical text
     with normal letters.  Arabic runs are reversed, unless they read better as
-    stored (a producer that stores typed order).
+    stored (a producer that stores typed order).  On an Arabic page a line
+    with any Arabic in it is taken as right to left, even when it is mostly
+    English (an English quote in an Arabic article is laid out right to left).
 
     >>> logical_line('.ﺎﻴﺳور ﻰﻟإ ﻦﻴﻴﻧاﺮﻛوأ لﺎﻔﻃﻷ'), logical_line('Putin visited 2 countries')
     ('لأطفال أوكرانيين إلى روسيا.', 'Putin visited 2 countries')
+    >>> logical_line('.inside it ﺔﻴﺑﺮﻌﻟا ﺔﻤﻠﻜﻟا The sentence with', rtl_page=True)
+    'The sentence with الكلمة العربية inside it.'
     """
-    flipped = visual_to_logical(visual, is_rtl(visual))
+    rtl = is_rtl(visual) or (rtl_page and any(_strong(ch) == "R" for ch in visual))
+    flipped = visual_to_logical(visual, rtl)
     # Trust the geometry unless the words read better as stored.
     return plain_letters(visual if reversed_score(visual) < reversed_score(flipped) else flipped)
