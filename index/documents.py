@@ -16,6 +16,7 @@ import subprocess
 import sys
 import zipfile
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 from .load import LoadProblem, Skip
@@ -25,7 +26,7 @@ MAX_SECONDS = 120
 MAX_MEMORY = 2 * 1024**3  # address space of the child
 MAX_UNPACKED = 256 * 1024**2  # all parts of a .docx, uncompressed
 _ROOT = Path(__file__).resolve().parents[1]
-_CACHE: OrderedDict[str, tuple[str, str]] = OrderedDict()  # file digest -> (title, body)
+_CACHE: OrderedDict[str, "Document"] = OrderedDict()  # kind + file digest -> Document
 _CACHE_SIZE = 64
 _OLE = b"\xd0\xcf\x11\xe0"  # a password-protected .docx (or an old .doc) is an OLE file, not a zip
 
@@ -35,18 +36,48 @@ class _Refused(Exception):
         self.code, self.detail = code, detail
 
 
+@dataclass(frozen=True)
+class Document:
+    title: str
+    body: str  # one paragraph a line
+    image_pages: tuple[int, ...] = ()  # pages (from 1) that are only images, in a PDF with text elsewhere
+
+
+def read_document(path: Path) -> Document:
+    """A .pdf or .docx file's text; raises LoadProblem."""
+    path = Path(path)
+    return _isolated("pdf" if path.suffix.lower() == ".pdf" else "docx", path)
+
+
 def pdf_text(path: Path) -> tuple[str, str]:
     """Title and body of a PDF, lines in reading order; raises LoadProblem."""
-    return _isolated("pdf", Path(path))
+    doc = _isolated("pdf", Path(path))
+    return doc.title, doc.body
 
 
 def docx_text(path: Path) -> tuple[str, str]:
     """Title and body of a Word document (body text and tables; not the page
     headers and footers); raises LoadProblem."""
-    return _isolated("docx", Path(path))
+    doc = _isolated("docx", Path(path))
+    return doc.title, doc.body
 
 
-def _isolated(kind: str, path: Path) -> tuple[str, str]:
+def page_ranges(pages: tuple[int, ...] | list[int]) -> str:
+    """Page numbers, compactly.
+
+    >>> page_ranges([2, 3, 4, 7, 9, 10])
+    '2-4, 7, 9-10'
+    """
+    runs: list[list[int]] = []
+    for n in sorted(pages):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def _isolated(kind: str, path: Path) -> Document:
     digest = kind + hashlib.sha256(path.read_bytes()).hexdigest()
     if digest in _CACHE:  # the chat's "surrounding text" and rebuilds read the same file again
         _CACHE.move_to_end(digest)
@@ -66,7 +97,7 @@ def _isolated(kind: str, path: Path) -> tuple[str, str]:
         raise LoadProblem(Skip.DAMAGED, last[:200]) from None
     if "skip" in out:
         raise LoadProblem(Skip(out["skip"]), out.get("detail", ""))
-    result = (out["title"], out["body"])
+    result = Document(out["title"], out["body"], tuple(out.get("image_pages", ())))
     _CACHE[digest] = result
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -80,8 +111,8 @@ def _child() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MAX_MEMORY, MAX_MEMORY))
     kind, path = sys.argv[1], Path(sys.argv[2])
     try:
-        title, body = (_read_pdf if kind == "pdf" else _read_docx)(path)
-        out = {"title": title, "body": body}
+        doc = (_read_pdf if kind == "pdf" else _read_docx)(path)
+        out = {"title": doc.title, "body": doc.body, "image_pages": list(doc.image_pages)}
     except _Refused as e:
         out = {"skip": str(e.code), "detail": e.detail}
     except MemoryError:
@@ -96,7 +127,7 @@ def _child() -> None:
     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
 
 
-def _read_pdf(path: Path) -> tuple[str, str]:
+def _read_pdf(path: Path) -> Document:
     import logging
     import statistics
 
@@ -117,20 +148,21 @@ def _read_pdf(path: Path) -> tuple[str, str]:
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise _Refused(Skip.TOO_MANY_PAGES, f"{len(pdf.pages)} > {MAX_PAGES}")
-        pages, images, sizes = [], 0, []
+        pages, image_pages, sizes = [], [], []
         for n, page in enumerate(pdf.pages):
-            images += len(page.images)
             glyphs = [Glyph(c["text"], c["x0"], c["x1"], c["top"], c["bottom"], c["size"])
                       for c in page.chars if c.get("upright", True)]
             sizes += [g.size for g in glyphs if g.text.strip()]
             pages.append(page_lines(glyphs, n))
+            if not pages[-1] and page.images:
+                image_pages.append(n + 1)
             page.flush_cache()  # pdfplumber keeps every page's objects otherwise
         meta_title = str(pdf.metadata.get("Title") or "")
     if not any(pages):
-        raise _Refused(Skip.NO_TEXT_LAYER if images else Skip.NO_TEXT)
+        raise _Refused(Skip.NO_TEXT_LAYER if image_pages else Skip.NO_TEXT)
     lines = [ln for page in drop_running(pages) for ln in page]
     title = title_of(lines, statistics.median(sizes)) or _meta_title(meta_title)
-    return title, "\n".join(paragraphs(lines))
+    return Document(title, "\n".join(paragraphs(lines)), tuple(image_pages))
 
 
 def _meta_title(title: str) -> str:
@@ -146,7 +178,7 @@ def _meta_title(title: str) -> str:
     return t
 
 
-def _read_docx(path: Path) -> tuple[str, str]:
+def _read_docx(path: Path) -> Document:
     with path.open("rb") as fh:
         if fh.read(4) == _OLE:
             raise _Refused(Skip.ENCRYPTED, "Word file (or an old .doc file)")
@@ -178,4 +210,4 @@ def _read_docx(path: Path) -> tuple[str, str]:
         if text and not title and not lines and (style == "Title" or style.startswith("Heading 1")):
             title = " ".join(text.split())  # the document starts with its headline
         lines.extend(t for t in text.splitlines() if t.strip())
-    return title or _meta_title(doc.core_properties.title or ""), "\n".join(lines)
+    return Document(title or _meta_title(doc.core_properties.title or ""), "\n".join(lines))

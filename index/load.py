@@ -195,10 +195,11 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
     if ext in DOCUMENTS:
         if size == 0:
             raise LoadProblem(Skip.EMPTY)
-        from .documents import docx_text, pdf_text
+        from .documents import page_ranges, read_document
 
-        title, body = (pdf_text if ext == ".pdf" else docx_text)(path)
-        return [_make_article(rel, rel, title, body)], []
+        doc = read_document(path)
+        scanned = [Skipped(f"{rel}:pages {page_ranges(doc.image_pages)}", Skip.NO_TEXT_LAYER)] if doc.image_pages else []
+        return [_make_article(rel, rel, doc.title, doc.body)], scanned
     raw = _decode(path.read_bytes())
     if ext == ".jsonl":
         return _load_jsonl(raw, rel)

@@ -172,6 +172,20 @@ def test_scanned_pdf_is_skipped_with_a_reason_that_says_so(pdfs, tmp_path):
     assert "scanned" in skipped[0].reason and "OCR" in skipped[0].reason
 
 
+def test_scanned_pages_inside_a_text_pdf_are_reported_not_lost_silently(pdfs, tmp_path):
+    import pypdf
+
+    mixed = pypdf.PdfWriter()
+    mixed.append(str(pdfs["columns"]))
+    mixed.append(str(pdfs["scan"]))
+    mixed.append(str(pdfs["scan"]))
+    mixed.write(tmp_path / "mixed.pdf")
+    (art,), bad = load_file(tmp_path / "mixed.pdf", "mixed.pdf")
+    assert _norm(ROME) in _norm(art.text)
+    scan_pages = len(pypdf.PdfReader(pdfs["scan"]).pages)
+    assert [(b.source, b.code) for b in bad] == [(f"mixed.pdf:pages 2-{1 + 2 * scan_pages}", Skip.NO_TEXT_LAYER)]
+
+
 def test_docx_body_and_tables_without_page_header_and_footer(docxs):
     (ar,), _ = load_file(docxs["ar"], "arabic.docx")
     assert ar.title == "بوتين يزور كوريا الشمالية"
