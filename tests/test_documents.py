@@ -43,6 +43,16 @@ MIXED = [  # Latin, digits, brackets, guillemets, harakat and an English line in
 ROME = "ولم تصادق قرغيزستان على اتفاقية روما، التي ترغم الدول الأعضاء على الالتزام بقرارات المحكمة الجنائية الدولية."
 
 
+@pytest.fixture(autouse=True)
+def _private_text_cache(tmp_path, monkeypatch):
+    """In-process reads cache their texts in this test's folder (the CLI and chat
+    subprocesses use the real one)."""
+    from index import documents
+
+    monkeypatch.setattr(documents, "_cache_dir", lambda: tmp_path / "doc-cache")
+    monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
+
+
 def _paragraphs(path: Path, min_words: int = 8) -> list[str]:
     return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if len(ln.split()) >= min_words]
 
@@ -324,7 +334,6 @@ def test_a_file_that_reads_too_long_is_skipped_not_waited_for(pdfs, monkeypatch)
     from index import documents
 
     monkeypatch.setattr(documents, "MAX_SECONDS", 0.05)  # the real child, killed at the limit
-    monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
     with pytest.raises(LoadProblem) as e:
         documents.pdf_text(pdfs["long"])
     assert e.value.code == Skip.TOO_COMPLEX and "longer than" in str(e.value)
@@ -357,3 +366,17 @@ def test_chat_upload_rebuild_and_answer_from_a_pdf(pdfs, docxs, tmp_path):
         assert any(c["source"] == "تقرير قرغيزستان.pdf" and "اتفاقية روما" in c["text"] for c in ans["citations"])
     finally:
         srv.stop()
+
+
+def test_a_read_text_is_kept_on_disk_and_a_damaged_entry_ignored(pdfs, monkeypatch, tmp_path):
+    from index import documents
+
+    first = documents.read_document(pdfs["columns"])
+    (entry,) = (tmp_path / "doc-cache").glob("pdf-*.json")
+    monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
+    monkeypatch.setattr(documents.sys, "executable", "/nonexistent/python")  # no child can start now
+    assert documents.read_document(pdfs["columns"]) == first  # from the disk
+    entry.write_text("{ damaged", encoding="utf-8")
+    monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
+    with pytest.raises(OSError):  # not the damaged entry: it tried to read the file again
+        documents.read_document(pdfs["columns"])
