@@ -30,6 +30,7 @@ PARAGRAPH_GAP = 0.6  # a blank band taller than this, in font sizes, starts a pa
 MAX_CUT_SEGMENTS = 3000  # more segments on a page (a dense table): rows top to bottom, no XY-cut
 _CID = re.compile(r"\(cid:\d+\)")
 _END = re.compile(r"[.!?؟…:»\"”]$")
+_BROKEN = re.compile(r"\w[/-]$")
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,17 @@ def _rows(glyphs: list[Glyph]) -> list[list[Glyph]]:
             rows.append((g, [g]))
     marks = [g for g in glyphs if _is_mark(g.text)]
     if marks and bases:
-        for m in marks:
-            row = min(rows, key=lambda r: abs(r[0].mid - m.mid) + 1000 * (m.x1 < min(g.x0 for g in r[1])
-                                                                           or m.x0 > max(g.x1 for g in r[1])))
-            base = _base_of(m, row[1])
-            i = next(i for i, g in enumerate(row[1]) if g is base)
+        spans = [(seed.mid, min(g.x0 for g in m), max(g.x1 for g in m)) for seed, m in rows]
+        for m in marks:  # the nearest row whose letters reach over the mark
+            r = min(range(len(rows)), key=lambda i: abs(spans[i][0] - m.mid)
+                    + (0 if spans[i][1] <= m.x1 and m.x0 <= spans[i][2] else 1e6))
+            members = rows[r][1]
+            base = _base_of(m, members)
+            i = next(i for i, g in enumerate(members) if g is base)
             # Drawn order: a mark on an Arabic letter goes left of it, so that
             # reversing the line puts it after its letter.
             text = m.text + base.text if is_rtl(base.text) else base.text + m.text
-            row[1][i] = Glyph(text, base.x0, base.x1, base.top, base.bottom, base.size)
+            members[i] = Glyph(text, base.x0, base.x1, base.top, base.bottom, base.size)
     return [sorted(members, key=lambda g: g.x0) for _, members in rows]
 
 
@@ -232,9 +235,7 @@ def paragraphs(lines: list[Line]) -> list[str]:
             new = ln.top - prev.bottom > PARAGRAPH_GAP * ln.size
         if new:
             paras.append([ln.text])
-        elif paras[-1][-1].endswith("-") and ln.text[:1].islower():  # an English word broken at the line end
-            paras[-1][-1] = paras[-1][-1][:-1] + ln.text
-        elif paras[-1][-1].endswith("/"):  # browsers break «ديسمبر/كانون» and URLs after a slash
+        elif _BROKEN.search(paras[-1][-1]):  # browsers break «ديسمبر/كانون», URLs and «two-day» there
             paras[-1][-1] += ln.text
         else:
             paras[-1].append(ln.text)
