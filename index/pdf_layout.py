@@ -26,7 +26,8 @@ SPACE_GAP = 0.15  # x gap between glyphs, in font sizes, that is a space (a Deja
 GUTTER_GAP = 0.6  # x gap that may be a column gutter (CSS column-gap 'normal' is 1.0)
 ROW_TOLERANCE = 0.45  # vertical centres of one row differ by less (digits sit 0.3 lower than Arabic in Chromium's PDFs)
 GUTTER_ROWS = 3  # lines on each side of a column gutter, at least
-PARAGRAPH_GAP = 0.6  # a blank band taller than this, in font sizes, starts a paragraph
+PARAGRAPH_PITCH = 1.3  # baselines this much farther apart than a paragraph's lines: a new paragraph (measured: >= 1.47)
+SHORT_LINE = 0.8  # a line narrower than this share of the page's widest (same size) may end a paragraph
 MAX_CUT_SEGMENTS = 3000  # more segments on a page (a dense table): rows top to bottom, no XY-cut
 _CID = re.compile(r"\(cid:\d+\)")
 _END = re.compile(r"[.!?؟…:»\"”]$")
@@ -41,6 +42,7 @@ class Glyph:
     top: float
     bottom: float
     size: float
+    seq: int = -1  # position in the page's content stream, when known
 
     @property
     def mid(self) -> float:
@@ -62,10 +64,25 @@ def _is_mark(text: str) -> bool:
     return all(unicodedata.combining(c) or "\ufe70" <= c <= "\ufe7f" for c in text)
 
 
+def _stream_base(mark: Glyph, by_seq: dict[int, Glyph]) -> Glyph | None:
+    """The letter a mark was written with.  HarfBuzz-shaped PDFs (Chromium,
+    with DejaVu and three Noto fonts) write an Arabic mark just before its
+    letter in the stream (the cluster reversed into drawn order), a Latin one
+    just after; a zero-width mark's position alone points at the wrong letter."""
+    nxt, prev = by_seq.get(mark.seq + 1), by_seq.get(mark.seq - 1)
+    for g in (nxt if nxt and is_rtl(_shown(nxt)) else None, prev if prev and not is_rtl(_shown(prev)) else None):
+        if g is not None and g.x0 - mark.size <= mark.x0 <= g.x1 + mark.size and abs(g.mid - mark.mid) < mark.size:
+            return g
+    return None
+
+
+def _shown(g: Glyph) -> str:
+    return g.text.strip() or " "
+
+
 def _base_of(mark: Glyph, row: list[Glyph]) -> Glyph:
-    """The letter a mark sits on: the one its box overlaps most; a zero-width
-    mark (Chromium draws harakat so) is placed at its letter's left edge, ink
-    to the right: the first letter starting right of it."""
+    """Without the stream's help: the letter the mark's box overlaps most, or
+    for a zero-width mark the first letter starting right of it."""
     if mark.x1 - mark.x0 < 0.05 * mark.size:
         right = [g for g in row if g.x0 >= mark.x0 - 0.05 * mark.size and g.x0 - mark.x0 < 0.5 * mark.size]
         if right:
@@ -74,8 +91,8 @@ def _base_of(mark: Glyph, row: list[Glyph]) -> Glyph:
 
 
 def _rows(glyphs: list[Glyph]) -> list[list[Glyph]]:
-    """Glyphs grouped by vertical centre; combining marks (harakat, drawn as
-    their own glyphs above or below the line) go with the letter they overlap."""
+    """Glyphs grouped by baseline; combining marks (harakat, drawn as their
+    own glyphs above or below the line) join the letter they belong to."""
     bases = sorted((g for g in glyphs if not _is_mark(g.text)), key=lambda g: g.mid)
     rows: list[tuple[Glyph, list[Glyph]]] = []  # (seed, members)
     for g in bases:
@@ -87,17 +104,19 @@ def _rows(glyphs: list[Glyph]) -> list[list[Glyph]]:
             rows.append((g, [g]))
     marks = [g for g in glyphs if _is_mark(g.text)]
     if marks and bases:
+        where = {id(g): (r, i) for r, (_, members) in enumerate(rows) for i, g in enumerate(members)}
+        by_seq = {g.seq: g for g in bases if g.seq >= 0}
         spans = [(seed.mid, min(g.x0 for g in m), max(g.x1 for g in m)) for seed, m in rows]
-        for m in marks:  # the nearest row whose letters reach over the mark
-            r = min(range(len(rows)), key=lambda i: abs(spans[i][0] - m.mid)
-                    + (0 if spans[i][1] <= m.x1 and m.x0 <= spans[i][2] else 1e6))
-            members = rows[r][1]
-            base = _base_of(m, members)
-            i = next(i for i, g in enumerate(members) if g is base)
-            # Drawn order: a mark on an Arabic letter goes left of it, so that
-            # reversing the line puts it after its letter.
-            text = m.text + base.text if is_rtl(base.text) else base.text + m.text
-            members[i] = Glyph(text, base.x0, base.x1, base.top, base.bottom, base.size)
+        for m in marks:
+            base = _stream_base(m, by_seq) if m.seq >= 0 else None
+            if base is not None:
+                r, i = where[id(base)]
+            else:  # the nearest row whose letters reach over the mark
+                r = min(range(len(rows)), key=lambda i: abs(spans[i][0] - m.mid)
+                        + (0 if spans[i][1] <= m.x1 and m.x0 <= spans[i][2] else 1e6))
+                i = rows[r][1].index(_base_of(m, rows[r][1]))
+            old = rows[r][1][i]
+            rows[r][1][i] = Glyph(old.text + m.text, old.x0, old.x1, old.top, old.bottom, old.size, old.seq)
     return [sorted(members, key=lambda g: g.x0) for _, members in rows]
 
 
@@ -161,14 +180,17 @@ def _visual(glyphs: list[Glyph]) -> str:
     for g in sorted(glyphs, key=lambda g: g.x0):
         if prev is not None and g.x0 - prev.x1 > SPACE_GAP * max(g.size, prev.size):
             out.append(" ")
-        out.append(g.text)
+        # A glyph's own text is in typed order (a mark after its letter; «لا»
+        # for a lam-alef ligature in Noto Kufi): drawn order for an Arabic one,
+        # so that reversing the line puts it back.
+        out.append(g.text[::-1] if is_rtl(g.text) else g.text)
         prev = g
     return "".join(out)
 
 
 def page_lines(glyphs: list[Glyph], page: int) -> list[Line]:
     """One page's lines in reading order."""
-    glyphs = [Glyph(_CID.sub("", g.text), g.x0, g.x1, g.top, g.bottom, g.size) for g in glyphs]
+    glyphs = [Glyph(_CID.sub("", g.text), g.x0, g.x1, g.top, g.bottom, g.size, g.seq) for g in glyphs]
     glyphs = [g for g in glyphs if g.text.strip() and g.x1 >= g.x0 and g.size > 0]
     if not glyphs:
         return []
@@ -219,20 +241,49 @@ def drop_running(pages: list[list[Line]], edge: int = 2, share: float = 0.6) -> 
             for lines, ends in zip(pages, edges)]
 
 
+def _line_pitches(lines: list[Line]) -> dict[float, float]:
+    """The distance between the baselines of two lines of one paragraph, per
+    font size: the smallest distance seen twice.  It depends on the font:
+    1.2 sizes in DejaVu Sans, 1.7 in Noto Naskh, 2.1 in Noto Sans Arabic; a
+    paragraph break adds its margin (1 em in a browser)."""
+    seen: dict[float, list[float]] = {}
+    for prev, ln in zip(lines, lines[1:]):
+        pitch = ln.top - prev.top
+        if ln.page == prev.page and _bucket(ln) == _bucket(prev) and 0.9 * ln.size < pitch < 3 * ln.size:
+            seen.setdefault(_bucket(ln), []).append(pitch)
+    out = {}
+    for size, pitches in seen.items():
+        pitches.sort()
+        twice = [a for a, b in zip(pitches, pitches[1:]) if b - a <= 0.5]
+        out[size] = twice[0] if twice else pitches[0]
+    return out
+
+
+def _bucket(ln: Line) -> float:
+    return round(ln.size * 2) / 2
+
+
 def paragraphs(lines: list[Line]) -> list[str]:
-    """Lines joined into paragraphs: a taller gap, another font size, or a jump
-    back up (next column or page) after a finished sentence starts a new one."""
+    """Lines joined into paragraphs.  A new one starts at another font size, a
+    line spacing well above the paragraph's own, or after a sentence that ends
+    a short line (paragraphs set without space between them); a jump back up
+    (next column or page) continues the paragraph unless its sentence ended."""
+    pitch = _line_pitches(lines)
+    widest: dict[tuple[int, float], float] = {}
+    for ln in lines:
+        key = (ln.page, _bucket(ln))
+        widest[key] = max(widest.get(key, 0.0), ln.x1 - ln.x0)
     paras: list[list[str]] = []
     prev = None
     for ln in lines:
-        if prev is None:
-            new = True
-        elif abs(ln.size - prev.size) > 0.15 * max(ln.size, prev.size):
+        if prev is None or abs(ln.size - prev.size) > 0.15 * max(ln.size, prev.size):
             new = True
         elif ln.page != prev.page or ln.top < prev.top:  # next page or next column
             new = bool(_END.search(prev.text))
         else:
-            new = ln.top - prev.bottom > PARAGRAPH_GAP * ln.size
+            short = prev.x1 - prev.x0 < SHORT_LINE * widest[(prev.page, _bucket(prev))]
+            new = (ln.top - prev.top > PARAGRAPH_PITCH * pitch.get(_bucket(ln), 1.2 * ln.size)
+                   or short and bool(_END.search(prev.text)))
         if new:
             paras.append([ln.text])
         elif _BROKEN.search(paras[-1][-1]):  # browsers break «ديسمبر/كانون», URLs and «two-day» there
