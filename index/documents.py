@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ MAX_UNPACKED = 256 * 1024**2  # all parts of a .docx, uncompressed
 _ROOT = Path(__file__).resolve().parents[1]
 _CACHE: OrderedDict[str, "Document"] = OrderedDict()  # kind + file digest -> Document
 _CACHE_SIZE = 64
-FORMAT = "4"  # bump when extraction changes what comes out: cached texts of another format are not used
+_LOCK = threading.Lock()  # the chat reads files from several threads
+FORMAT = "5"  # bump when extraction changes what comes out: cached texts of another format are not used
 _OLE = b"\xd0\xcf\x11\xe0"  # a password-protected .docx (or an old .doc) is an OLE file, not a zip
 
 
@@ -45,6 +47,7 @@ class Document:
     title: str
     body: str  # one paragraph a line
     image_pages: tuple[int, ...] = ()  # pages (from 1) that are only images, in a PDF with text elsewhere
+    damaged_pages: tuple[int, ...] = ()  # pages that could not be read, in a PDF whose other pages could
 
 
 def read_document(path: Path) -> Document:
@@ -83,13 +86,13 @@ def page_ranges(pages: tuple[int, ...] | list[int]) -> str:
 
 def _isolated(kind: str, path: Path) -> Document:
     digest = f"{kind}-{hashlib.sha256(path.read_bytes()).hexdigest()}-v{FORMAT}"
-    if digest in _CACHE:  # the chat's "surrounding text" and rebuilds read the same file again
-        _CACHE.move_to_end(digest)
-        return _CACHE[digest]
+    with _LOCK:
+        if digest in _CACHE:  # the chat's "surrounding text" and rebuilds read the same file again
+            _CACHE.move_to_end(digest)
+            return _CACHE[digest]
     saved = _cache_dir() / f"{digest}.json"
     try:
-        out = json.loads(saved.read_text(encoding="utf-8"))
-        return _remember(digest, Document(out["title"], out["body"], tuple(out["image_pages"])))
+        return _remember(digest, _document(json.loads(saved.read_text(encoding="utf-8"))))
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not cached yet, or a damaged entry: read the file
     code = f"import sys; sys.path.insert(0, {str(_ROOT)!r}); from index.documents import _child; _child()"
@@ -109,12 +112,16 @@ def _isolated(kind: str, path: Path) -> Document:
         raise LoadProblem(Skip(out["skip"]), out.get("detail", ""))
     try:
         saved.parent.mkdir(parents=True, exist_ok=True)
-        tmp = saved.with_suffix(f".{os.getpid()}.tmp")
+        tmp = saved.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
         os.replace(tmp, saved)  # whole or not at all, even with two builds at once
     except OSError:
         pass  # a read-only or full disk: the file is read again next time
-    return _remember(digest, Document(out["title"], out["body"], tuple(out.get("image_pages", ()))))
+    return _remember(digest, _document(out))
+
+
+def _document(out: dict) -> Document:
+    return Document(str(out["title"]), str(out["body"]), tuple(out["image_pages"]), tuple(out["damaged_pages"]))
 
 
 def _cache_dir() -> Path:
@@ -125,21 +132,27 @@ def _cache_dir() -> Path:
 
 
 def _remember(digest: str, doc: Document) -> Document:
-    _CACHE[digest] = doc
-    if len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _LOCK:
+        _CACHE[digest] = doc
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return doc
 
 
 def _child() -> None:
     """Entry point of the child process: argv = kind, path; one JSON line out."""
+    import logging
     import resource
+    import warnings
 
     resource.setrlimit(resource.RLIMIT_AS, (MAX_MEMORY, MAX_MEMORY))
+    logging.disable(logging.WARNING)  # pdfminer warns on every Chromium PDF ("Could not get FontBBox"); a
+    warnings.simplefilter("ignore")  # hostile file could make it warn millions of times into our pipe
     kind, path = sys.argv[1], Path(sys.argv[2])
     try:
         doc = (_read_pdf if kind == "pdf" else _read_docx)(path)
-        out = {"title": doc.title, "body": doc.body, "image_pages": list(doc.image_pages)}
+        out = {"title": doc.title, "body": doc.body, "image_pages": list(doc.image_pages),
+               "damaged_pages": list(doc.damaged_pages)}
     except _Refused as e:
         out = {"skip": str(e.code), "detail": e.detail}
     except MemoryError:
@@ -155,7 +168,6 @@ def _child() -> None:
 
 
 def _read_pdf(path: Path) -> Document:
-    import logging
     import statistics
 
     import pdfplumber
@@ -164,7 +176,6 @@ def _read_pdf(path: Path) -> Document:
 
     from .pdf_layout import drop_running, page_lines, paragraphs, title_of
 
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # "Could not get FontBBox" on every Chromium PDF
     try:
         pdf = pdfplumber.open(path)
     except PdfminerException as e:
@@ -175,20 +186,32 @@ def _read_pdf(path: Path) -> Document:
     with pdf:
         if len(pdf.pages) > MAX_PAGES:
             raise _Refused(Skip.TOO_MANY_PAGES, f"{len(pdf.pages)} > {MAX_PAGES}")
-        pages, image_pages, sizes = [], [], []
+        pages, image_pages, damaged, sizes = [], [], [], []
         for n, page in enumerate(pdf.pages):
-            glyphs = [_glyph(c, i) for i, c in enumerate(page.chars) if c.get("upright", True)]
+            try:
+                glyphs = [_glyph(c, i) for i, c in enumerate(page.chars) if c.get("upright", True)]
+                has_images = bool(page.images)
+            except MemoryError:
+                raise
+            except Exception as e:  # noqa: BLE001 - one damaged page costs that page, not the file
+                if "allocate" in str(e):  # zlib: a stream that inflates past the memory cap
+                    raise MemoryError from None
+                damaged.append(n + 1)
+                pages.append([])
+                continue
             sizes += [g.size for g in glyphs if g.text.strip()]
             pages.append(page_lines(glyphs, n))
-            if not pages[-1] and page.images:
+            if not pages[-1] and has_images:
                 image_pages.append(n + 1)
             page.flush_cache()  # pdfplumber keeps every page's objects otherwise
         meta_title = str(pdf.metadata.get("Title") or "")
     if not any(pages):
+        if damaged and not image_pages:
+            raise _Refused(Skip.DAMAGED, f"no page could be read ({len(damaged)} of {len(pages)})")
         raise _Refused(Skip.NO_TEXT_LAYER if image_pages else Skip.NO_TEXT)
     lines = [ln for page in drop_running(pages) for ln in page]
     title = title_of(lines, statistics.median(sizes)) or _meta_title(meta_title)
-    return Document(title, "\n".join(paragraphs(lines)), tuple(image_pages))
+    return Document(title, "\n".join(paragraphs(lines)), tuple(image_pages), tuple(damaged))
 
 
 def _glyph(c: dict, seq: int):

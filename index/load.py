@@ -198,8 +198,9 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
         from .documents import page_ranges, read_document
 
         doc = read_document(path)
-        scanned = [Skipped(f"{rel}:pages {page_ranges(doc.image_pages)}", Skip.NO_TEXT_LAYER)] if doc.image_pages else []
-        return [_make_article(rel, rel, doc.title, doc.body)], scanned
+        lost = [Skipped(f"{rel}:pages {page_ranges(pages)}", code, detail) for pages, code, detail in
+                ((doc.image_pages, Skip.NO_TEXT_LAYER, ""), (doc.damaged_pages, Skip.DAMAGED, "unreadable pages")) if pages]
+        return [_make_article(rel, rel, doc.title, doc.body)], lost
     raw = _decode(path.read_bytes())
     if ext == ".jsonl":
         return _load_jsonl(raw, rel)

@@ -3,8 +3,8 @@
 A PDF has no lines, columns or paragraphs, only glyphs with positions.
 Rebuilding the text from geometry (not from the content stream's order):
 
-1. glyphs whose vertical centres agree form a row; a row splits into
-   segments at gaps wider than any space between words (a column gutter);
+1. glyphs on one baseline form a row; a row splits into segments at gaps
+   wider than any space between words (a column gutter);
 2. the page's segments are cut recursively at the widest empty band, across
    or down the page (XY-cut), so a two-column page reads one column to its
    end before the next, right column first on an Arabic page;
@@ -24,11 +24,11 @@ from .rtl import is_rtl, logical_line
 
 SPACE_GAP = 0.15  # x gap between glyphs, in font sizes, that is a space (a DejaVu space is 0.25)
 GUTTER_GAP = 0.6  # x gap that may be a column gutter (CSS column-gap 'normal' is 1.0)
-ROW_TOLERANCE = 0.45  # vertical centres of one row differ by less (digits sit 0.3 lower than Arabic in Chromium's PDFs)
+ROW_TOLERANCE = 0.45  # baselines of one row differ by less, in font sizes (harakat sit up to 0.3 off)
 GUTTER_ROWS = 3  # lines on each side of a column gutter, at least
 PARAGRAPH_PITCH = 1.3  # baselines this much farther apart than a paragraph's lines: a new paragraph (measured: >= 1.47)
 SHORT_LINE = 0.8  # a line narrower than this share of the page's widest (same size) may end a paragraph
-MAX_CUT_SEGMENTS = 3000  # more segments on a page (a dense table): rows top to bottom, no XY-cut
+MAX_CUT_SEGMENTS = 600  # more on a page (a dense table): rows top to bottom; keeps the XY-cut's recursion < 1000
 _CID = re.compile(r"\(cid:\d+\)")
 _END = re.compile(r"[.!?؟…:»\"”]$")
 _BROKEN = re.compile(r"\w[/-]$")

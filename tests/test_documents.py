@@ -390,3 +390,17 @@ def test_a_read_text_is_kept_on_disk_and_a_damaged_entry_ignored(pdfs, monkeypat
     monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
     with pytest.raises(OSError):  # not the damaged entry: it tried to read the file again
         documents.read_document(pdfs["columns"])
+
+
+def test_one_unreadable_page_costs_that_page_not_the_file(pdfs, monkeypatch):
+    """pdfminer tolerates most damage; when a page does raise (simulated on
+    page 2 of a real 3-page PDF), the others are kept and the page reported."""
+    import pdfplumber.page
+
+    from index.documents import _read_pdf
+
+    real = pdfplumber.page.Page.images
+    monkeypatch.setattr(pdfplumber.page.Page, "images", property(
+        lambda self: 1 / 0 if self.page_number == 2 else real.fget(self)))
+    doc = _read_pdf(pdfs["long"])
+    assert doc.damaged_pages == (2,) and _norm(MIXED[0]) in _norm(doc.body)
