@@ -33,7 +33,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 _CACHE: OrderedDict[str, "Document"] = OrderedDict()  # kind + file digest -> Document
 _CACHE_SIZE = 64
 _LOCK = threading.Lock()  # the chat reads files from several threads
-FORMAT = "5"  # bump when extraction changes what comes out: cached texts of another format are not used
+FORMAT = "9"  # bump when extraction changes what comes out: cached texts of another format are not used
 _OLE = b"\xd0\xcf\x11\xe0"  # a password-protected .docx (or an old .doc) is an OLE file, not a zip
 
 
@@ -174,7 +174,7 @@ def _read_pdf(path: Path) -> Document:
     from pdfplumber.utils.exceptions import PdfminerException
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    from .pdf_layout import drop_running, page_lines, paragraphs, title_of
+    from .pdf_layout import drop_running, page_lines, paragraphs, settle_brackets, title_of
 
     try:
         pdf = pdfplumber.open(path)
@@ -209,7 +209,7 @@ def _read_pdf(path: Path) -> Document:
         if damaged and not image_pages:
             raise _Refused(Skip.DAMAGED, f"no page could be read ({len(damaged)} of {len(pages)})")
         raise _Refused(Skip.NO_TEXT_LAYER if image_pages else Skip.NO_TEXT)
-    lines = [ln for page in drop_running(pages) for ln in page]
+    lines = [ln for page in drop_running(settle_brackets(pages)) for ln in page]
     title = title_of(lines, statistics.median(sizes)) or _meta_title(meta_title)
     return Document(title, "\n".join(paragraphs(lines)), tuple(image_pages), tuple(damaged))
 

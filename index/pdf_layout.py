@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .rtl import is_rtl, logical_line
+from .rtl import bracket_errors, is_rtl, logical_line
 
 SPACE_GAP = 0.15  # x gap between glyphs, in font sizes, that is a space (a DejaVu space is 0.25)
 GUTTER_GAP = 0.6  # x gap that may be a column gutter (CSS column-gap 'normal' is 1.0)
@@ -58,6 +58,7 @@ class Line:
     top: float
     bottom: float
     size: float
+    unmirrored: str = ""  # the text with brackets taken as typed, not as drawn (see rtl.visual_to_logical)
 
 
 def _is_mark(text: str) -> bool:
@@ -191,7 +192,11 @@ def _visual(glyphs: list[Glyph]) -> str:
 def page_lines(glyphs: list[Glyph], page: int) -> list[Line]:
     """One page's lines in reading order."""
     glyphs = [Glyph(_CID.sub("", g.text), g.x0, g.x1, g.top, g.bottom, g.size, g.seq) for g in glyphs]
-    glyphs = [g for g in glyphs if g.text.strip() and g.x1 >= g.x0 and g.size > 0]
+    # A zero-width Latin letter is a mis-mapped mark (LibreOffice 7.4 maps the damma
+    # of «أُجريت» to 'f'); zero-width Arabic letters are real (Noto Naskh draws
+    # the alef of «لا» so).
+    glyphs = [g for g in glyphs if g.text.strip() and g.x1 >= g.x0 and g.size > 0
+              and (g.x1 - g.x0 > 0.01 * g.size or _is_mark(g.text) or is_rtl(g.text))]
     if not glyphs:
         return []
     rtl = is_rtl("".join(g.text for g in glyphs))
@@ -206,12 +211,24 @@ def page_lines(glyphs: list[Glyph], page: int) -> list[Line]:
         while j < len(ordered) and ordered[j].row == ordered[i].row:
             j += 1
         gl = [g for s in ordered[i:j] for g in s.glyphs]
-        text = " ".join(logical_line(_visual(gl), rtl).split())
+        drawn = _visual(gl)
+        text = " ".join(logical_line(drawn, rtl).split())
         if text:
-            lines.append(Line(text, page, min(g.x0 for g in gl), max(g.x1 for g in gl), min(g.top for g in gl),
-                              max(g.bottom for g in gl), statistics.median(g.size for g in gl)))
+            lines.append(Line(text, page, min(g.x0 for g in gl), max(g.x1 for g in gl),  # median: a raised mark
+                              statistics.median(g.top for g in gl), statistics.median(g.bottom for g in gl),
+                              statistics.median(g.size for g in gl), " ".join(logical_line(drawn, rtl, False).split())))
         i = j
     return lines
+
+
+def settle_brackets(pages: list[list[Line]]) -> list[list[Line]]:
+    """Brackets as the producer meant them, decided once for the document:
+    the reading whose brackets pair up («(» before «)»); the drawn glyphs
+    (Chromium's habit) when both pair up as well."""
+    lines = [ln for page in pages for ln in page]
+    if sum(bracket_errors(ln.unmirrored) for ln in lines) >= sum(bracket_errors(ln.text) for ln in lines):
+        return pages
+    return [[replace(ln, text=ln.unmirrored) for ln in page] for page in pages]
 
 
 def _key(text: str) -> str:
@@ -224,21 +241,35 @@ def _key(text: str) -> str:
 
 
 def drop_running(pages: list[list[Line]], edge: int = 2, share: float = 0.6) -> list[list[Line]]:
-    """Without lines that sit among the top or bottom ``edge`` lines of most
-    pages (at least two): running headers, footers and page numbers."""
+    """Without running headers, footers and page numbers: lines set apart
+    from the text (farther from every other line than a paragraph's lines
+    are), among the top or bottom ``edge`` lines of most pages (at least two),
+    the same but for their numbers.  Set apart, because the first lines of
+    pages can look alike too (numbered paragraphs: «فقرة رقم 11 ...»)."""
     if len(pages) < 2:
         return pages
+    pitch = _line_pitches([ln for page in pages for ln in page])
     counts: dict[str, int] = {}
     edges = []
     for lines in pages:
         by_y = sorted(lines, key=lambda ln: ln.top)
-        ends = {id(ln) for ln in by_y[:edge] + by_y[-edge:]}
+        ends = {id(ln) for ln in by_y[:edge] + by_y[-edge:] if _apart(ln, lines, pitch)}
         edges.append(ends)
         for k in {_key(ln.text) for ln in lines if id(ln) in ends}:
             counts[k] = counts.get(k, 0) + 1
     running = {k for k, n in counts.items() if n >= max(2, share * len(pages))}
     return [[ln for ln in lines if id(ln) not in ends or _key(ln.text) not in running]
             for lines, ends in zip(pages, edges)]
+
+
+def _apart(ln: Line, lines: list[Line], pitch: dict[float, float]) -> bool:
+    near = PARAGRAPH_PITCH * pitch.get(_bucket(ln), 1.5 * ln.size)
+    return all(abs(o.top - ln.top) > near or o is ln or _beside(o, ln) for o in lines)
+
+
+def _beside(a: Line, b: Line) -> bool:
+    """On the same baseline, side by side (a header's left and right parts)."""
+    return abs(a.top - b.top) < 0.5 * max(a.size, b.size)
 
 
 def _line_pitches(lines: list[Line]) -> dict[float, float]:

@@ -82,12 +82,14 @@ def _rtl_spans(chars: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def visual_to_logical(visual: str, rtl: bool = True) -> str:
+def visual_to_logical(visual: str, rtl: bool = True, mirror: bool = True) -> str:
     """A line stored left to right as seen -> the order it was typed.
 
     A right-to-left line is reversed, with Latin words and numbers put back
-    left to right and brackets and guillemets mirrored; in a left-to-right
-    line only the Arabic runs are.
+    left to right and (``mirror``) brackets and guillemets mirrored; in a
+    left-to-right line only the Arabic runs are.  Whether a producer maps a
+    bracket to the glyph drawn (Chromium) or to the character typed
+    (LibreOffice) is its own habit: ``bracket_errors`` tells them apart.
 
     >>> visual_to_logical('(ﺔﻴﻤﺳر ةرﺎﻳز ﻲﻓ) 2023 ﺮﺑﻮﺘﻛأ 12 مﻮﻳ New York ﺔﻨﻳﺪﻣ')
     'ﻣﺪﻳﻨﺔ New York ﻳﻮم 12 أﻛﺘﻮﺑﺮ 2023 (ﻓﻲ زﻳﺎرة رﺳﻤﻴﺔ)'
@@ -98,17 +100,40 @@ def visual_to_logical(visual: str, rtl: bool = True) -> str:
     if not rtl:
         out, prev = [], 0
         for a, b in _rtl_spans(chars):
-            out += ["".join(chars[prev:a]), visual_to_logical("".join(chars[a:b]))]
+            out += ["".join(chars[prev:a]), visual_to_logical("".join(chars[a:b]), True, mirror)]
             prev = b
         return "".join(out) + "".join(chars[prev:])
     chars.reverse()
+    table = _MIRROR if mirror else {}
     out, prev = [], 0
     for a, b in _ltr_spans(chars):
-        out.append("".join(chars[prev:a]).translate(_MIRROR))
+        out.append("".join(chars[prev:a]).translate(table))
         out.append("".join(reversed(chars[a:b])))
         prev = b
-    out.append("".join(chars[prev:]).translate(_MIRROR))
+    out.append("".join(chars[prev:]).translate(table))
     return "".join(out)
+
+
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"), ("«", "»"))
+
+
+def bracket_errors(text: str) -> int:
+    """Closing brackets with nothing open, plus brackets left open.
+
+    >>> bracket_errors('(في زيارة) «لا»'), bracket_errors(')في زيارة( »لا«')
+    (0, 4)
+    """
+    errors = 0
+    for opening, closing in _PAIRS:
+        depth = 0
+        for ch in text:
+            if ch == opening:
+                depth += 1
+            elif ch == closing:
+                errors += depth == 0
+                depth = max(0, depth - 1)
+        errors += depth
+    return errors
 
 
 def _form(ch: str) -> str:
@@ -147,7 +172,7 @@ def plain_letters(text: str) -> str:
     return _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group()).strip(), text)
 
 
-def logical_line(visual: str, rtl_page: bool = False) -> str:
+def logical_line(visual: str, rtl_page: bool = False, mirror: bool = True) -> str:
     """One line as a PDF stores it (left to right as drawn) -> logical text
     with normal letters.  Arabic runs are reversed, unless they read better as
     stored (a producer that stores typed order).  On an Arabic page a line
@@ -160,6 +185,6 @@ def logical_line(visual: str, rtl_page: bool = False) -> str:
     'The sentence with الكلمة العربية inside it.'
     """
     rtl = is_rtl(visual) or (rtl_page and any(_strong(ch) == "R" for ch in visual))
-    flipped = visual_to_logical(visual, rtl)
+    flipped = visual_to_logical(visual, rtl, mirror)
     # Trust the geometry unless the words read better as stored.
     return plain_letters(visual if reversed_score(visual) < reversed_score(flipped) else flipped)

@@ -23,6 +23,7 @@ from index.load import LoadProblem, Skip, load_corpus, load_file
 from index.rtl import logical_line, reversed_score
 
 CHROMIUM = "/usr/bin/chromium"
+SOFFICE = shutil.which("soffice")
 HEADER = "صحيفة الواحة الإخبارية — عدد تجريبي"
 FOOTER_WORD = "صفحة"  # the footer is «صفحة N من M»
 PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
@@ -404,3 +405,44 @@ def test_one_unreadable_page_costs_that_page_not_the_file(pdfs, monkeypatch):
         lambda self: 1 / 0 if self.page_number == 2 else real.fget(self)))
     doc = _read_pdf(pdfs["long"])
     assert doc.damaged_pages == (2,) and _norm(MIXED[0]) in _norm(doc.body)
+
+
+@pytest.fixture(scope="module")
+def libreoffice_pdfs(pdfs, tmp_path_factory) -> dict[str, Path]:
+    """LibreOffice, a second real producer: its PDFs hold plain letters (no
+    presentation forms) in drawn order, and brackets as typed, not as drawn."""
+    if not SOFFICE:
+        pytest.skip("LibreOffice not found (apt-get install libreoffice-writer-nogui)")
+    import docx
+    from docx.oxml import OxmlElement
+
+    d = tmp_path_factory.mktemp("libreoffice")
+    doc = docx.Document()
+    doc.add_heading("بوتين يزور قرغيزستان", level=1)
+    for text in MIXED[:2] + _paragraphs(KYRGYZ) * 2:  # two pages and more
+        para = doc.add_paragraph(text)
+        para._p.get_or_add_pPr().append(OxmlElement("w:bidi"))  # a right-to-left paragraph, as Word writes one
+        for run in para.runs:
+            run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))
+    doc.sections[0].header.paragraphs[0].text = HEADER
+    doc.sections[0].footer.paragraphs[0].text = "تذييل المستند الداخلي"
+    doc.save(str(d / "word.docx"))
+    html = d / "page.html"
+    shutil.copy(pdfs["long"].with_suffix(".html"), html)
+    r = subprocess.run([SOFFICE, "--headless", "--norestore", f"-env:UserInstallation={(d / 'profile').as_uri()}",
+                        "--convert-to", "pdf", "--outdir", str(d), str(d / "word.docx"), str(html)],
+                       capture_output=True, text=True, timeout=300)
+    assert (d / "word.pdf").exists() and (d / "page.pdf").exists(), r.stdout + r.stderr
+    return {"word": d / "word.pdf", "html": d / "page.pdf"}
+
+
+def test_libreoffice_pdfs_come_out_in_logical_order(libreoffice_pdfs):
+    (word,), _ = load_file(libreoffice_pdfs["word"], "word.pdf")
+    assert word.title == "بوتين يزور قرغيزستان" and not PRESENTATION.search(word.text)
+    for p in [*MIXED[:2], *_paragraphs(KYRGYZ)]:
+        assert _norm(p) in _norm(word.text), p
+    assert "(في زيارة رسمية)" in word.text and "«لا تراجع عن القرار»" in word.text  # brackets as typed
+    assert _norm(HEADER) not in _norm(word.text) and "تذييل المستند" not in word.text  # on every page: dropped
+    (page,), _ = load_file(libreoffice_pdfs["html"], "page.pdf")
+    for p in [*MIXED, *_paragraphs(KYRGYZ)]:
+        assert _norm(p) in _norm(page.text), p
