@@ -174,7 +174,8 @@ def _read_pdf(path: Path) -> Document:
     from pdfplumber.utils.exceptions import PdfminerException
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-    from .pdf_layout import drop_running, page_lines, paragraphs, settle_brackets, title_of
+    from .pdf_layout import page_lines
+    from .pdf_pages import drop_running, paragraphs, settle_brackets, title_of
 
     try:
         pdf = pdfplumber.open(path)
