@@ -240,6 +240,11 @@ def test_the_retriever_sees_pdf_and_docx_text(pdfs, docxs, tmp_path):
     assert not any(re.search(rf"{FOOTER_WORD} \d+ من \d+", c.text) for c in chunks)
     assert not any("ترويسة داخلية" in c.text or "Internal footer" in c.text for c in chunks)
     assert not any(PRESENTATION.search(c.text) for c in chunks)
+    # "Show the surrounding text" finds a PDF passage in its article
+    from ui.articles import ArticleTexts
+
+    rome = next(c for c in chunks if c.source == "long.pdf" and _norm(ROME) in _norm(c.text))
+    assert ROME in ArticleTexts(corpus)(rome)
 
 
 def test_rag_index_build_and_search_on_pdf(pdfs, docxs, tmp_path):
