@@ -25,8 +25,8 @@ from pathlib import Path
 
 from .load import LoadProblem, Skip
 
-MAX_PAGES = 500  # about 50 s of reading; a longer PDF is refused, not cut short
-MAX_SECONDS = 120
+MAX_PAGES = 500  # 50-200 s of reading; a longer PDF is refused, not cut short
+MAX_SECONDS = 300  # for the longest PDF allowed, on a busy machine
 MAX_MEMORY = 2 * 1024**3  # address space of the child
 MAX_UNPACKED = 256 * 1024**2  # all parts of a .docx, uncompressed
 _ROOT = Path(__file__).resolve().parents[1]

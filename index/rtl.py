@@ -93,6 +93,8 @@ def visual_to_logical(visual: str, rtl: bool = True, mirror: bool = True) -> str
 
     >>> visual_to_logical('(ﺔﻴﻤﺳر ةرﺎﻳز ﻲﻓ) 2023 ﺮﺑﻮﺘﻛأ 12 مﻮﻳ New York ﺔﻨﻳﺪﻣ')
     'ﻣﺪﻳﻨﺔ New York ﻳﻮم 12 أﻛﺘﻮﺑﺮ 2023 (ﻓﻲ زﻳﺎرة رﺳﻤﻴﺔ)'
+    >>> visual_to_logical('.٢٠٢٣ ماع ﻲﻓ 12:30 ﺔﻋﺎﺴﻟا')  # Arabic-Indic digits and a time read left to right too
+    'اﻟﺴﺎﻋﺔ 12:30 ﻓﻲ عام ٢٠٢٣.'
     >>> visual_to_logical('The word ﺔﻴﺑﺮﻌﻟا ﺔﻤﻠﻜﻟا is Arabic.', rtl=False)
     'The word اﻟﻜﻠﻤﺔ اﻟﻌﺮﺑﻴﺔ is Arabic.'
     """
