@@ -24,7 +24,7 @@ EXAMPLES = [
     "من سيرافق بوتين في زيارته إلى كوريا الشمالية؟",
     "Why did Putin skip the BRICS summit?",
 ]
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".jsonl", ".pdf", ".docx")
+UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".jsonl")
 _BUILD_STEPS = {"reading articles": "قراءة المقالات", "writing index": "كتابة الفهرس", "done": "تم"}
 
 
