@@ -151,7 +151,7 @@ def build_index(
             detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
             raise CorpusError(
                 f"No usable articles in {corpus}" + (f" ({detail})" if detail else "") + ". "
-                "Add .txt, .md, .html or .jsonl files; the existing index was left unchanged."
+                "Add .txt, .md, .html, .jsonl, .pdf or .docx files; the existing index was left unchanged."
             )
         given = None if embedder is None or isinstance(embedder, str) else embedder
         embedder = given.id if given else embedder or _live_embedder(root) or "use-m3"

@@ -1,4 +1,4 @@
-"""Read articles from a corpus folder: .txt, .md, .html/.htm and .jsonl.
+"""Read articles from a corpus folder: .txt, .md, .html/.htm, .jsonl, .pdf and .docx.
 
 Each bad file is reported with a reason and skipped; the rest loads.
 """
@@ -15,7 +15,8 @@ from pathlib import Path
 from .clean import clean_lines, title_from
 from .errors import CorpusError
 
-SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
+DOCUMENTS = (".pdf", ".docx")  # binary formats, read by index/documents.py
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -56,6 +57,11 @@ class Skip(StrEnum):
     BROKEN_LINK = "broken_link"
     NOT_REGULAR = "not_regular"
     OUTSIDE_LINK = "outside_link"
+    NO_TEXT_LAYER = "no_text_layer"  # a scanned PDF: images, no text
+    ENCRYPTED = "encrypted"  # detail: what else it may be
+    DAMAGED = "damaged"  # detail: the parser's message
+    TOO_MANY_PAGES = "too_many_pages"  # detail: the count
+    TOO_COMPLEX = "too_complex"  # detail: the limit it hit (time, memory, unpacked size)
 
 
 _ENGLISH = {
@@ -74,6 +80,12 @@ _ENGLISH = {
     Skip.BROKEN_LINK: "a broken link",
     Skip.NOT_REGULAR: "not a regular file (a pipe, socket or device)",
     Skip.OUTSIDE_LINK: "a link to a file outside the corpus folder (skipped; pass --follow-links to index it)",
+    Skip.NO_TEXT_LAYER: "a scanned PDF: its pages are images with no text layer; run OCR on it (e.g. ocrmypdf) "
+    "and add the result",
+    Skip.ENCRYPTED: "password-protected {detail}; save a copy without a password",
+    Skip.DAMAGED: "damaged or truncated file ({detail})",
+    Skip.TOO_MANY_PAGES: "too many pages ({detail}); split it into smaller files",
+    Skip.TOO_COMPLEX: "too complex to read safely ({detail})",
 }
 
 
@@ -180,6 +192,15 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise LoadProblem(Skip.TOO_LARGE, f"{size // 1_048_576} MiB > {MAX_FILE_BYTES // 1_048_576} MiB")
+    if ext in DOCUMENTS:
+        if size == 0:
+            raise LoadProblem(Skip.EMPTY)
+        from .documents import page_ranges, read_document
+
+        doc = read_document(path)
+        lost = [Skipped(f"{rel}:pages {page_ranges(pages)}", code, detail) for pages, code, detail in
+                ((doc.image_pages, Skip.NO_TEXT_LAYER, ""), (doc.damaged_pages, Skip.DAMAGED, "unreadable pages")) if pages]
+        return [_make_article(rel, rel, doc.title, doc.body)], lost
     raw = _decode(path.read_bytes())
     if ext == ".jsonl":
         return _load_jsonl(raw, rel)

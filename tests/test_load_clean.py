@@ -70,6 +70,7 @@ def test_bad_files_are_reported_and_skipped(tmp_path: Path):
     (tmp_path / "blank.md").write_text("   \n\n", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     (tmp_path / "latin1.txt").write_bytes("caf\xe9 au lait est bon".encode("latin-1"))
+    (tmp_path / "doc.odt").write_bytes(b"PK\x03\x04")
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4")
     (tmp_path / "junk.txt").write_text("[ad_1]\nspot_img\n", encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text(good, encoding="utf-8")
@@ -81,7 +82,7 @@ def test_bad_files_are_reported_and_skipped(tmp_path: Path):
     assert reasons["blank.md"] == "empty file"
     assert "binary" in reasons["binary.txt"]
     assert "UTF-8" in reasons["latin1.txt"] and "0xe9" in reasons["latin1.txt"]
-    assert "unsupported" in reasons["doc.pdf"]
+    assert "unsupported" in reasons["doc.odt"] and "damaged" in reasons["doc.pdf"]
     assert "no article text" in reasons["junk.txt"]
 
 
