@@ -17,10 +17,12 @@ import gradio as gr  # noqa: E402
 
 from index.errors import QuestionError, RagError  # noqa: E402
 from rag.answer import Answer, Checking  # noqa: E402
+from rag.history import ConversationStore  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
+from .conversations import Conversations  # noqa: E402
 from .backend import (  # noqa: E402
     EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
 )
@@ -44,8 +46,9 @@ def toast(message) -> str:
     return esc(message).replace("\n", "<br>")
 
 
-def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model=None):
-    """One chat turn: yields (textbox, chat messages, sources panel, history) as the answer streams."""
+def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model=None, on_answer=None):
+    """One chat turn: yields (textbox, chat messages, sources panel, history) as the answer streams;
+    ``on_answer(question, answer)`` is called with the final answer before it is shown (saving it)."""
     messages, history = list(messages or []), list(history or [])
     question = (question or "").strip()
     if not question:
@@ -76,6 +79,8 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
         if notice.code in LLM_NOT_USED:  # the detail says what to do (pull, path...)
             gr.Warning(toast(f"{notice_ar(notice)} {notice.detail}".strip()), title="النموذج اللغوي")
     history.append([question, final.text])
+    if on_answer is not None:
+        on_answer(question, final)
     yield (gr.skip(), before + [{"role": "assistant", "content": answer_html(final)}],
            sources_html(final, be.articles), history)
 
@@ -140,8 +145,11 @@ def refresh_status(be: Backend) -> tuple[str, str]:
 def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
     be = backend or Backend(settings)
 
-    def respond(question, messages, history, k, mode, model):
-        yield from chat_turn(be, question, messages, history, k, mode, model)
+    convs = Conversations(ConversationStore(settings.history_path), be.articles)
+
+    def respond(question, messages, history, k, mode, model, conv, search, request: gr.Request):
+        yield from convs.saving(lambda save: chat_turn(be, question, messages, history, k, mode, model, save),
+                                conv, search, request)
 
     def ask(question: str, mode: str = "", k: int = 0, model: str = "",
             history: list[list[str]] | None = None) -> dict:
@@ -166,6 +174,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("المحادثة", id="chat"):
                 with gr.Row(equal_height=False, elem_classes="rag-main"):
+                    convs.render()  # saved conversations (ui/conversations.py)
                     with gr.Column(scale=3, min_width=420, elem_classes="rag-chat-col"):
                         chatbot = gr.Chatbot(
                             elem_id="rag-chat", show_label=False, height="58vh", min_height=360,
@@ -214,8 +223,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                         rebuild_btn = gr.Button("إعادة بناء الفهرس", variant="primary", elem_id="rag-rebuild")
                         build_msg = gr.HTML(elem_id="rag-build-msg", js_on_load=None)
 
-        chat_in = [question, chatbot, history, k, mode, model]
-        chat_out = [question, chatbot, sources, history]
+        chat_in = [question, chatbot, history, k, mode, model, convs.state, convs.search]
+        chat_out = [question, chatbot, sources, history, *convs.chat_outputs]
         opts = dict(concurrency_limit=1, concurrency_id="answer", show_progress="minimal")
         # While an answer streams, the inputs are disabled: a second turn started
         # from the same (stale) chat state would overwrite the first answer.
@@ -238,6 +247,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         reset = (lambda: ([], [], empty_sources_html(), ""), None, [chatbot, history, sources, question])
         clear.click(*reset, queue=False, api_visibility="private")
         chatbot.clear(*reset, queue=False, api_visibility="private")  # the chat's own trash button
+        convs.wire(app, chatbot, history, sources, [clear.click, chatbot.clear])
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
         add.click(upload, files, [upload_msg, status], api_name="upload", concurrency_limit=4).then(
             lambda: None, None, files, queue=False, api_visibility="private")
