@@ -262,10 +262,14 @@ class ConversationStore:
             rows = conn.execute(sql, (*args, max(1, int(limit)))).fetchall()
         return [Conversation(*row) for row in rows]
 
-    def get(self, user: str, cid: str) -> Conversation:
-        """A conversation with its turns, oldest first."""
+    def get(self, user: str, cid: str, turns: bool = True) -> Conversation:
+        """A conversation with its turns, oldest first (``turns=False``: only
+        its title and times; raises ConversationNotFound all the same)."""
         with self._conn(write=False) as conn:
             cid_, title, created, updated = self._owned(conn, user, cid)
+            if not turns:
+                n = conn.execute("SELECT COUNT(*) FROM turns WHERE conversation = ?", (cid_,)).fetchone()[0]
+                return Conversation(cid_, title, created, updated, n)
             rows = conn.execute("SELECT question, answer, created FROM turns WHERE conversation = ? "
                                 "ORDER BY position", (cid_,)).fetchall()
         turns = []

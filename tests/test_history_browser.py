@@ -16,7 +16,7 @@ from test_ui_browser import ARTIFACTS, BRICS, CHROMIUM, CHROMIUM_ARGS, COUNT_ANS
 
 pytestmark = pytest.mark.slow
 
-USERS = {"alice": "alice-pw", "bob": "bob-pw"}
+USERS = {"alice": "alice-pw", "bob": "bob-pw", "carol": "carol-pw"}
 FOLLOW_UP = "ومتى زار قرغيزستان؟"
 ITEMS = "#rag-conv-list li"
 
@@ -223,3 +223,26 @@ def test_each_user_sees_only_their_own_conversations(server, chromium):
     assert not any(i in page.content() for i in alice_ids)
     ctx.close()
     bctx.close()
+
+
+def test_a_reload_mid_answer_brings_the_answer_back(server, chromium):
+    """The issue: a reload while the answer streamed came back with the
+    conversation gone.  The model writes slowly enough here to reload mid-way."""
+    ctx, page = _context(chromium, server, "carol")
+    page.click("#rag-settings")
+    page.get_by_label("توليدي (نموذج لغوي)").check()
+    page.fill("#rag-question textarea", BRICS)
+    page.click("#rag-send")
+    page.wait_for_selector("#rag-chat .rag-streaming", timeout=60_000)
+    from rag.history import ConversationStore
+
+    pending = [c.n_turns for c in ConversationStore(server.root / "conversations.sqlite3").list("carol")]
+    page.reload()
+    print(f"\nturns saved when the page reloaded: {pending} (the question's conversation, its answer not yet)")
+    page.wait_for_selector("#rag-example-0")
+    _until(page, server, f"{COUNT_ANSWERS} === 1", 300)  # the page waits for the answer it left
+    assert BRICS in page.locator("#rag-chat").inner_text()
+    assert page.locator("#rag-chat .rag-streaming").count() == 0
+    _wait_items(page, 1)
+    assert _items(page) == [BRICS]
+    ctx.close()

@@ -145,11 +145,11 @@ def refresh_status(be: Backend) -> tuple[str, str]:
 def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
     be = backend or Backend(settings)
 
-    convs = Conversations(ConversationStore(settings.history_path), be.articles)
+    convs = Conversations(ConversationStore(settings.history_path), be.articles, wait_s=settings.llm_timeout)
 
     def respond(question, messages, history, k, mode, model, conv, search, request: gr.Request):
         yield from convs.saving(lambda save: chat_turn(be, question, messages, history, k, mode, model, save),
-                                conv, search, request)
+                                question, conv, search, request)
 
     def ask(question: str, mode: str = "", k: int = 0, model: str = "",
             history: list[list[str]] | None = None) -> dict:

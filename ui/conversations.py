@@ -5,14 +5,13 @@ restart, and Markdown/JSON downloads.  The data is rag/history.py's.
 The browser keeps only the current conversation's id (``gr.BrowserState``);
 the server checks it against the logged-in user (``gr.Request.username``, ""
 without a login) on every call, so an id from another user is simply not found.
-User-facing strings are Arabic constants here (ui/app.py's move to gr.I18n
-leaves this module alone).
+User-facing strings are Arabic constants in ui/history_view.py (ui/app.py's
+move to gr.I18n leaves them alone).
 """
 
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import gradio as gr
@@ -21,95 +20,17 @@ from index.errors import ConversationNotFound, HistoryError
 from rag.history import ConversationStore, Conversation
 from rag.transcript import to_json, to_markdown
 
-from .render import answer_html, empty_sources_html, esc, sources_html, user_html
-
-LIST_TITLE = "المحادثات"
-SEARCH_HINT = "ابحث في المحادثات…"
-RENAME_HINT = "عنوان المحادثة"
-RENAME = "إعادة التسمية"
-DELETE = "حذف المحادثة"
-EXPORT_MD = "تنزيل Markdown"
-EXPORT_JSON = "تنزيل JSON"
-EMPTY = "لا محادثات محفوظة بعد. ستظهر هنا بعد أول سؤال."
-NO_MATCH = "لا محادثات تطابق البحث."
-UNTITLED = "محادثة بلا عنوان"
-TURNS = "{n} سؤال"
-NOT_SAVED = "تعذّر حفظ المحادثة؛ الإجابة معروضة لكنها لن تبقى بعد إعادة التحميل."
-NOT_LOADED = "تعذّر فتح سجل المحادثات."
-GONE = "لم تعد هذه المحادثة موجودة (ربما حُذفت من نافذة أخرى)."
-RENAMED = "تغيّر عنوان المحادثة."
-DELETED = "حُذفت المحادثة."
-NOTHING = "لا محادثة مفتوحة بعد: اطرح سؤالاً أولاً."
-TOOLS = "إدارة المحادثة"
-
-STORAGE_KEY = "arabic-rag-conversation"
-# The browser stores only an id, which the server checks against the user on
-# every call; a fixed secret lets it survive a server restart (a random one,
-# Gradio's default, made the stored value unreadable after every restart).
-BROWSER_SECRET = "arabic-rag-conversation-id"
-
-CSS_TEMPLATE = """
-.rag-convs { direction: rtl; text-align: start; font-size: .9rem; }
-.rag-convs ul { list-style: none; padding: 0; margin: 0; max-height: 52vh; overflow-y: auto; }
-.rag-convs li { margin: 0 0 4px; }
-.rag-convs button { all: unset; box-sizing: border-box; display: block; width: 100%; cursor: pointer;
-  padding: 6px 10px; border-radius: 10px; border: 1px solid transparent; }
-.rag-convs button:hover, .rag-convs button:focus-visible { border-color: var(--border-color-primary); }
-.rag-convs .rag-conv-current button { background: var(--background-fill-secondary);
-  border-color: var(--color-accent, #0f766e); }
-.rag-conv-title { display: block; unicode-bidi: plaintext; overflow: hidden; text-overflow: ellipsis;
-  white-space: nowrap; }
-.rag-conv-meta { display: block; font-size: .75rem; opacity: .7; }
-.rag-convs-empty { opacity: .7; padding: 6px 2px; }
-.rag-convs-error { color: #dc2626; }
-"""
-# A click anywhere on an item opens it (one listener: the list is re-rendered).
-JS_ON_LOAD = """element.addEventListener('click', (ev) => {
-  const b = ev.target.closest('button[data-conv]');
-  if (b) trigger('select', {conv: b.dataset.conv});
-});"""
+from .inflight import InFlight, detached
+from .history_view import (
+    BROWSER_SECRET, DELETE, DELETED, EXPORT_JSON, EXPORT_MD, GONE, LIST_TITLE, NOT_LOADED, NOT_SAVED, NOTHING,
+    RENAME, RENAME_HINT, RENAMED, SEARCH_HINT, STORAGE_KEY, TOOLS, CSS_TEMPLATE, JS_ON_LOAD, chat_view, list_html,
+)
+from .render import empty_sources_html, esc
 
 
 def user_of(request: gr.Request | None) -> str:
     """The basic-auth user, or "" without a login."""
     return str(getattr(request, "username", None) or "")
-
-
-def list_html(convs: list[Conversation], current: str = "", search: str = "", error: str = "") -> str:
-    """The conversation list, newest first, escaped (titles are user input).
-
-    >>> html = list_html([Conversation('ab12', '<b>سؤال</b>', 0.0, 0.0, 2)], current='ab12')
-    >>> 'data-conv="ab12"' in html, '&lt;b&gt;' in html, 'rag-conv-current' in html, '2 سؤال' in html
-    (True, True, True, True)
-    >>> 'لا محادثات تطابق' in list_html([], search='x')
-    True
-    """
-    head = '<div class="rag-convs" dir="rtl">'
-    if error:
-        return f'{head}<div class="rag-convs-error">{esc(error)}</div></div>'
-    if not convs:
-        return f'{head}<div class="rag-convs-empty">{NO_MATCH if search.strip() else EMPTY}</div></div>'
-    items = []
-    for c in convs:
-        cls = ' class="rag-conv-current"' if c.id == current else ""
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
-        meta = f'<bdi dir="ltr">{when}</bdi> · {esc(TURNS.format(n=c.n_turns))}'
-        items.append(f'<li{cls}><button type="button" data-conv="{esc(c.id)}" title="{esc(c.title)}">'
-                     f'<span class="rag-conv-title">{esc(c.title or UNTITLED)}</span>'
-                     f'<span class="rag-conv-meta">{meta}</span></button></li>')
-    return f'{head}<ul>{"".join(items)}</ul></div>'
-
-
-def chat_view(conv: Conversation, articles=None) -> tuple[list[dict], list[list[str]], str]:
-    """(chat messages, follow-up history, sources panel) of a saved
-    conversation, rendered as its answers were shown."""
-    messages, history = [], []
-    for t in conv.turns:
-        messages += [{"role": "user", "content": user_html(t.question)},
-                     {"role": "assistant", "content": answer_html(t.answer)}]
-        history.append([t.question, t.answer.text])
-    last = conv.turns[-1].answer if conv.turns else None
-    return messages, history, sources_html(last, articles) if last else empty_sources_html()
 
 
 def _warn(message: str, e: Exception | None = None) -> None:
@@ -121,9 +42,11 @@ class Conversations:
     """The panel's components and handlers; ``render`` inside the chat's row,
     ``wire`` once the chat's own components exist."""
 
-    def __init__(self, store: ConversationStore, articles=None):
+    def __init__(self, store: ConversationStore, articles=None, wait_s: float = 120.0):
         self.store = store
         self.articles = articles
+        self.inflight = InFlight()
+        self.wait_s = wait_s  # how long a reloaded page waits for the answer it left
         self._exports = Path(tempfile.mkdtemp(prefix="rag-exports-"))
 
     # -------------------------------------------------------------- layout
@@ -170,7 +93,9 @@ class Conversations:
                 *self._files(None))
 
     def _open(self, user: str, cid: str, search: str = ""):
-        """Outputs that show a saved conversation (a blank chat when it is gone)."""
+        """Outputs that show a saved conversation (a blank chat when it is gone),
+        once the answer it is writing, if any, is done."""
+        self.inflight.wait((user, cid), self.wait_s)
         try:
             conv = self.store.get(user, cid)
         except ConversationNotFound:
@@ -237,36 +162,71 @@ class Conversations:
         user = user_of(request)
         return self._list(user, self._current(state, user), search)
 
-    def saving(self, turn, state, search, request: gr.Request):
+    def saving(self, turn, question, state, search, request: gr.Request):
         """Run one chat turn (``turn(on_answer)`` yields the chat's outputs) and
         save its answer; yields the chat's outputs plus (state, list, title,
-        md, json), the latter filled once the answer is saved."""
+        md, json).  A new conversation is created as the question is shown, so
+        a reload mid-answer knows it; the turn runs to its end and is saved
+        even when the browser leaves (ui/inflight.py)."""
         user = user_of(request)
-        saved: list = []
-
-        def on_answer(question: str, answer) -> None:
-            cid = self._current(state, user)
+        cid = self._current(state, user)
+        fresh, saved = "", []
+        if str(question or "").strip():
             try:
+                if cid:
+                    self.store.get(user, cid, turns=False)
+            except ConversationNotFound:  # deleted in another tab: start a new one
+                cid = ""
+            except HistoryError:
+                pass  # reported when saving
+            if not cid:
                 try:
-                    n = self.store.append(user, cid, answer, question) if cid else 0
-                except ConversationNotFound:  # deleted in another tab: start a new one
-                    n = 0
-                if not n:
-                    cid = self.store.create(user).id
-                    self.store.append(user, cid, answer, question)
-                saved.append((self.store.get(user, cid), not n))
+                    cid = fresh = self.store.create(user, question).id
+                except HistoryError as e:
+                    print(f"conversation not created: {e}", flush=True)
+        key = (user, cid)
+        done = self.inflight.start(key) if cid else None
+
+        def on_answer(q: str, answer) -> None:
+            try:
+                if not cid:
+                    raise HistoryError(f"no conversation database ({self.store.path})")
+                self.store.append(user, cid, answer, q)
+                saved.append(self.store.get(user, cid))
             except HistoryError as e:
                 print(f"conversation not saved: {e}", flush=True)
                 _warn(NOT_SAVED, e)
 
-        for out in turn(on_answer):
+        def on_end() -> None:
+            try:
+                if fresh and not saved:  # the question got no answer: no empty conversation stays
+                    self.store.delete(user, fresh)
+            except HistoryError:
+                pass
+            finally:
+                if done is not None:
+                    self.inflight.finish(key, done)
+
+        first = True
+        for out in detached(lambda: turn(on_answer), on_end):
+            extra = (gr.skip(),) * 5
             if saved:
-                conv, created = saved.pop()
-                # The title box only changes for a new conversation: a title being typed stays.
-                yield (*out, {"id": conv.id, "user": user}, self._list(user, conv.id, search),
-                       conv.title if created else gr.skip(), *self._files(conv))
-            else:
-                yield (*out, *(gr.skip(),) * 5)
+                conv = saved[-1]
+                extra = ({"id": conv.id, "user": user}, self._list(user, conv.id, search),
+                         conv.title if first and fresh else gr.skip(), *self._files(conv))
+            elif first and fresh:  # the browser keeps the new id at once (a reload mid-answer finds it)
+                extra = ({"id": fresh, "user": user}, self._list(user, fresh, search), self._title(user, fresh),
+                         *self._files(None))
+            first = False
+            yield (*out, *extra)
+        if fresh and not saved:
+            yield (*(gr.skip(),) * 4, *self._blank(user, search)[3:])
+
+    def _title(self, user: str, cid: str):
+        try:
+            return self.store.get(user, cid, turns=False).title
+        except HistoryError:
+            return gr.skip()
 
     @property
     def chat_outputs(self) -> list:
