@@ -142,3 +142,34 @@ def test_detached_runs_to_the_end_without_a_reader():
     assert not flights.wait(("u", "c"), 0.01)
     flights.finish(("u", "c"), ev)
     assert flights.wait(("u", "c"), 0.01) and flights.wait(("u", "other"), 0)
+
+
+def test_several_logins_from_rag_chat_users(monkeypatch):
+    from index.errors import RagError
+    from rag.settings import load_settings
+    from ui.backend import auth_from_env
+
+    s = load_settings(env={}).replace(host="0.0.0.0")
+    monkeypatch.delenv("RAG_CHAT_USER", raising=False)
+    monkeypatch.delenv("RAG_CHAT_PASSWORD", raising=False)
+    monkeypatch.setenv("RAG_CHAT_USERS", '{"alice": "pw:a,1", "bob": "pw-b"}')
+    auth = auth_from_env(s)
+    assert auth("alice", "pw:a,1") and auth("bob", "pw-b")
+    assert not auth("alice", "pw-b") and not auth("carol", "pw-b")
+    monkeypatch.setenv("RAG_CHAT_USER", "admin")
+    monkeypatch.setenv("RAG_CHAT_PASSWORD", "root-pw")
+    auth = auth_from_env(s)
+    assert auth("admin", "root-pw") and auth("bob", "pw-b")
+    for bad in ("alice:pw", "[]", '{"alice": ""}', '{"": "x"}', "{}"):
+        monkeypatch.setenv("RAG_CHAT_USERS", bad)
+        with pytest.raises(RagError, match="RAG_CHAT_USERS must be a JSON object"):
+            auth_from_env(s)
+
+
+def test_the_history_file_sits_beside_the_index_unless_set(tmp_path):
+    from rag.settings import load_settings
+
+    s = load_settings(env={}).replace(index=tmp_path / "data" / "index")
+    assert s.history_path == tmp_path / "data" / "conversations.sqlite3"
+    s = load_settings(env={"RAG_HISTORY_DB": str(tmp_path / "h.db")})
+    assert s.history_path == tmp_path / "h.db"

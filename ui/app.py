@@ -147,7 +147,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
 
     convs = Conversations(ConversationStore(settings.history_path), be.articles, wait_s=settings.llm_timeout)
 
-    def respond(question, messages, history, k, mode, model, conv, search, request: gr.Request):
+    def respond(question, messages, history, k, mode, model, conv=None, search=None, request: gr.Request = None):
+        # conv and search default to None: /chat API clients of before need not send them
         yield from convs.saving(lambda save: chat_turn(be, question, messages, history, k, mode, model, save),
                                 question, conv, search, request)
 
