@@ -69,7 +69,8 @@ def test_another_users_id_opens_nothing(setup):
     assert convs.select("", SimpleNamespace(conv=alice["id"]), req("bob"))[0] == []
     assert convs.restore(alice, "", req("bob"))[0] == []  # alice's state in bob's session
     convs.rename({"id": alice["id"], "user": "bob"}, "x", "", req("bob"))
-    convs.delete({"id": alice["id"], "user": "bob"}, "", req("bob"))
+    armed = convs.delete({"id": alice["id"], "user": "bob"}, None, "", req("bob"))[8]
+    convs.delete({"id": alice["id"], "user": "bob"}, armed, "", req("bob"))
     assert store.get("alice", alice["id"]).title == BRICS  # untouched
     # bob's own question goes into a conversation of his, not into alice's
     bob = _turn(be, convs, BRICS, [], [], {"id": alice["id"], "user": "bob"}, "bob")[-1][4]
@@ -173,3 +174,35 @@ def test_the_history_file_sits_beside_the_index_unless_set(tmp_path):
     assert s.history_path == tmp_path / "data" / "conversations.sqlite3"
     s = load_settings(env={"RAG_HISTORY_DB": str(tmp_path / "h.db")})
     assert s.history_path == tmp_path / "h.db"
+
+
+def test_a_damaged_history_file_never_stops_the_chat(setup, tmp_path, capsys):
+    be, _, _ = setup
+    bad = tmp_path / "damaged.sqlite3"
+    junk = b"not a database\x00" * 200
+    bad.write_bytes(junk)
+    convs = Conversations(ConversationStore(bad), be.articles)
+    with pytest.warns(UserWarning, match="تعذّر حفظ المحادثة") as warned:
+        outs = _turn(be, convs, BRICS, [], [], {"id": "", "user": ""}, "")
+    assert not any(str(tmp_path) in str(w.message) for w in warned)  # no server path to the client
+    assert "not a readable conversation database" in capsys.readouterr().err  # the log has it
+    answer = [o for o in outs if o[1] is not None and not isinstance(o[1], dict)][-1][1][-1]["content"]
+    assert 'class="rag-cite"' in answer  # answered all the same
+    blank = convs.restore({"id": "x", "user": ""}, "", req(""))
+    assert blank[0] == [] and "تعذّر فتح سجل المحادثات" in blank[4]
+    assert bad.read_bytes() == junk  # and the file is left as it was, for the operator to look at
+
+
+def test_delete_takes_a_second_click_on_the_same_conversation(setup):
+    be, store, convs = setup
+    state = _turn(be, convs, BRICS, [], [], {"id": "", "user": ""}, "")[-1][4]
+    other = _turn(be, convs, FOLLOW_UP, [], [], {"id": "", "user": ""}, "")[-1][4]
+    first = convs.delete(state, None, "", req(""))
+    assert first[8][0] == state["id"] and "تأكيد" in first[9]["value"] and store.get("", state["id"])  # not yet
+    stale = convs.delete(state, (state["id"], first[8][1] - 60), "", req(""))  # a minute later: asks again
+    assert stale[8][0] == state["id"] and store.get("", state["id"])
+    elsewhere = convs.delete(other, first[8], "", req(""))  # armed on one, clicked on another: asks
+    assert elsewhere[8][0] == other["id"] and store.get("", other["id"])
+    done = convs.delete(state, first[8], "", req(""))
+    assert done[0] == [] and done[3] == {"id": "", "user": ""} and done[8] is None
+    assert [c.id for c in store.list("")] == [other["id"]]

@@ -171,6 +171,9 @@ def test_a_conversation_comes_back_after_reload_and_restart(server, chromium):
 
     # delete: gone from the list, and not restored by a reload
     page.click("#rag-conv-delete")
+    _until(page, server, "document.querySelector('#rag-conv-delete').innerText.includes('تأكيد')")
+    assert page.evaluate(COUNT_ANSWERS) == 3  # one click only asks
+    page.click("#rag-conv-delete")
     _until(page, server, f"{COUNT_ANSWERS} === 0")
     _wait_items(page, 1)
     assert "زيارات أحمد" not in page.locator("#rag-conv-list").inner_text()

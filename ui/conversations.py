@@ -11,7 +11,9 @@ move to gr.I18n leaves them alone).
 
 from __future__ import annotations
 
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -22,7 +24,7 @@ from rag.transcript import to_json, to_markdown
 
 from .inflight import InFlight, detached
 from .history_view import (
-    BROWSER_SECRET, DELETE, DELETED, EXPORT_JSON, EXPORT_MD, GONE, LIST_TITLE, NOT_LOADED, NOT_SAVED, NOTHING,
+    BROWSER_SECRET, CONFIRM_DELETE, CONFIRM_S, DELETE, DELETED, EXPORT_JSON, EXPORT_MD, GONE, LIST_TITLE, NOT_LOADED, NOT_SAVED, NOTHING,
     RENAME, RENAME_HINT, RENAMED, SEARCH_HINT, STORAGE_KEY, TOOLS, CSS_TEMPLATE, JS_ON_LOAD, chat_view, list_html,
 )
 from .render import empty_sources_html, esc
@@ -34,8 +36,11 @@ def user_of(request: gr.Request | None) -> str:
 
 
 def _warn(message: str, e: Exception | None = None) -> None:
-    detail = f"<br><bdi dir='ltr'>{esc(e)}</bdi>" if e else ""
-    gr.Warning(esc(message) + detail, title=LIST_TITLE)
+    """An Arabic message for the user; the error itself (with the database's
+    path on the server) goes to the server's log only."""
+    if e is not None:
+        print(f"conversations: {e}", file=sys.stderr, flush=True)
+    gr.Warning(esc(message), title=LIST_TITLE)
 
 
 class Conversations:
@@ -52,6 +57,7 @@ class Conversations:
     # -------------------------------------------------------------- layout
     def render(self) -> None:
         self.state = gr.BrowserState({"id": "", "user": ""}, storage_key=STORAGE_KEY, secret=BROWSER_SECRET)
+        self.armed = gr.State(None)  # (id, time) of a first click on "delete"; a second click confirms
         with gr.Column(scale=1, min_width=230, elem_classes="rag-convs-col", elem_id="rag-convs-col"):
             gr.HTML(f'<div class="rag-sources-title">{LIST_TITLE}</div>', js_on_load=None)
             self.search = gr.Textbox(show_label=False, placeholder=SEARCH_HINT, lines=1, max_lines=1, rtl=True,
@@ -73,7 +79,7 @@ class Conversations:
         try:
             return list_html(self.store.list(user, search or ""), current, search or "")
         except HistoryError as e:
-            print(f"conversation list: {e}", flush=True)
+            print(f"conversation list: {e}", file=sys.stderr, flush=True)
             return list_html([], error=NOT_LOADED)
 
     def _files(self, conv: Conversation | None):
@@ -144,19 +150,28 @@ class Conversations:
         gr.Info(RENAMED)
         return self._list(user, cid, search), conv.title, *self._files(conv)  # the exports carry the title
 
-    def delete(self, state, search, request: gr.Request):
+    def delete(self, state, armed, search, request: gr.Request):
+        """Two clicks delete: the first asks for confirmation (the button says
+        so), a second one on the same conversation within CONFIRM_S seconds
+        deletes.  Outputs: the view, the armed (id, time), the button."""
         user = user_of(request)
         cid = self._current(state, user)
-        if cid:
-            try:
-                self.store.delete(user, cid)
-                gr.Info(DELETED)
-            except ConversationNotFound:
-                pass
-            except HistoryError as e:
-                _warn(DELETE, e)
-                return (gr.skip(),) * 8
-        return self._blank(user, search)
+        keep = (gr.skip(),) * 8
+        if not cid:
+            _warn(NOTHING)
+            return (*keep, None, gr.update(value=DELETE))
+        now = time.monotonic()
+        if not armed or armed[0] != cid or now - armed[1] > CONFIRM_S:  # confirms this conversation only
+            return (*keep, (cid, now), gr.update(value=CONFIRM_DELETE))
+        try:
+            self.store.delete(user, cid)
+            gr.Info(DELETED)
+        except ConversationNotFound:
+            pass
+        except HistoryError as e:
+            _warn(DELETE, e)
+            return (*keep, None, gr.update(value=DELETE))
+        return (*self._blank(user, search), None, gr.update(value=DELETE))
 
     def filter(self, state, search, request: gr.Request):
         user = user_of(request)
@@ -183,7 +198,7 @@ class Conversations:
                 try:
                     cid = fresh = self.store.create(user, question).id
                 except HistoryError as e:
-                    print(f"conversation not created: {e}", flush=True)
+                    print(f"conversation not created: {e}", file=sys.stderr, flush=True)
         key = (user, cid)
         done = self.inflight.start(key) if cid else None
 
@@ -194,7 +209,6 @@ class Conversations:
                 self.store.append(user, cid, answer, q)
                 saved.append(self.store.get(user, cid))
             except HistoryError as e:
-                print(f"conversation not saved: {e}", flush=True)
                 _warn(NOT_SAVED, e)
 
         def on_end() -> None:
@@ -244,4 +258,5 @@ class Conversations:
         renamed = [self.list, self.title, self.md, self.json]
         self.rename_btn.click(self.rename, [self.state, self.title, self.search], renamed, **private)
         self.title.submit(self.rename, [self.state, self.title, self.search], renamed, **private)
-        self.delete_btn.click(self.delete, [self.state, self.search], view, **private)
+        self.delete_btn.click(self.delete, [self.state, self.armed, self.search], [*view, self.armed, self.delete_btn],
+                              **private)
