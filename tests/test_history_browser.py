@@ -249,3 +249,19 @@ def test_a_reload_mid_answer_brings_the_answer_back(server, chromium):
     _wait_items(page, 1)
     assert _items(page) == [BRICS]
     ctx.close()
+
+
+def test_on_a_phone_the_chat_comes_before_the_list(server, chromium):
+    """On a 390 px phone the list (first column) pushed the chat 810 px down, off the screen."""
+    ctx = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    page.server = server
+    _login(page, server, "bob")
+    top = "sel => document.querySelector(sel).getBoundingClientRect().top"
+    assert page.evaluate(top, "#rag-chat") < 844 < page.evaluate(top, "#rag-convs-col")
+    ctx.close()
+    ctx = chromium.new_context(viewport={"width": 1440, "height": 960})
+    page = ctx.new_page()
+    _login(page, server, "bob")
+    assert page.evaluate(top, "#rag-chat") == page.evaluate(top, "#rag-convs-col")  # beside it on a wide screen
+    ctx.close()

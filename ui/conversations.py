@@ -30,6 +30,12 @@ from .history_view import (
 from .render import empty_sources_html, esc
 
 
+# When the three columns no longer fit side by side (under ~1,100 px; 230 + 420 +
+# 340 px of minimum widths, plus gaps), the list goes below the chat: on a
+# 390 px phone it came first and pushed the chat 810 px down, off the screen.
+LAYOUT_CSS = "@media (max-width: 1100px) { #rag-convs-col { order: 9; } }"
+
+
 def user_of(request: gr.Request | None) -> str:
     """The basic-auth user, or "" without a login."""
     return str(getattr(request, "username", None) or "")
@@ -59,7 +65,7 @@ class Conversations:
         self.state = gr.BrowserState({"id": "", "user": ""}, storage_key=STORAGE_KEY, secret=BROWSER_SECRET)
         self.armed = gr.State(None)  # (id, time) of a first click on "delete"; a second click confirms
         with gr.Column(scale=1, min_width=230, elem_classes="rag-convs-col", elem_id="rag-convs-col"):
-            gr.HTML(f'<div class="rag-sources-title">{LIST_TITLE}</div>', js_on_load=None)
+            gr.HTML(f'<style>{LAYOUT_CSS}</style><div class="rag-sources-title">{LIST_TITLE}</div>', js_on_load=None)
             self.search = gr.Textbox(show_label=False, placeholder=SEARCH_HINT, lines=1, max_lines=1, rtl=True,
                                      elem_id="rag-conv-search", submit_btn=False)
             self.list = gr.HTML(list_html([]), elem_id="rag-conv-list", js_on_load=JS_ON_LOAD,
