@@ -13,6 +13,7 @@ wait for another instead of failing.  The schema version is SQLite's
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -31,7 +32,6 @@ from .transcript import answer_from_record, answer_record
 
 MAX_TITLE = 120  # characters of a title (the first question, or a rename)
 MAX_QUESTION = 4000  # characters of a stored question (the answer used at most max_question_chars)
-MAX_USER = 200
 MAX_SEARCH_WORDS = 8
 BUSY_MS = 10_000  # a writer waits this long for another before giving up
 LIST_LIMIT = 200  # conversations a list returns (newest first)
@@ -166,6 +166,9 @@ class ConversationStore:
                 raise HistoryError(f"{self.path} is a folder; set RAG_HISTORY_DB to a file path.")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Conversations are private: a new file (and so its -wal/-shm files, which
+                # SQLite creates with the database's mode) is readable by its owner only.
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             except OSError as e:
                 raise HistoryError(f"Cannot create the folder {self.path.parent} for the conversation database "
                                    f"({e.strerror or e}). Set RAG_HISTORY_DB to a file in a writable folder.") from None
@@ -202,7 +205,7 @@ class ConversationStore:
     # ------------------------------------------------------------ helpers
     @staticmethod
     def _user(user: str | None) -> str:
-        return str(user or "")[:MAX_USER]
+        return str(user or "")  # never cut: two long names cut alike would share conversations
 
     def _owned(self, conn, user: str, cid: str) -> tuple:
         row = conn.execute("SELECT id, title, created, updated FROM conversations WHERE id = ? AND user = ?",

@@ -48,6 +48,7 @@ def test_a_conversation_survives_a_restart_with_its_answers(db):
     assert [t.question for t in again.turns] == [BRICS, "ومتى زار قرغيزستان؟"]
     assert again.turns[0].answer == ans  # citations, passages, notices, timings: all as shown
     assert isinstance(again.turns[0].answer.notices[0].code, Code)
+    assert {oct(p.stat().st_mode & 0o777) for p in db.parent.glob("conversations.sqlite3*")} == {"0o600"}
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -105,6 +106,36 @@ def test_concurrent_appends_from_threads_lose_nothing(db):
     for i in range(6):
         (own,) = store.list(f"user{i}")
         assert own.n_turns == 8
+
+
+APPENDER = """
+import sys
+from rag.history import ConversationStore
+from test_history import make_answer
+store = ConversationStore(sys.argv[1])
+for j in range(15):
+    store.append("", sys.argv[2], make_answer(f"{sys.argv[3]}-{j}"))
+"""
+
+
+def test_concurrent_appends_from_processes_wait_for_each_other(db):
+    """Two chat servers (or the CLI beside one) on the same file: busy_timeout
+    and BEGIN IMMEDIATE make writers queue instead of failing."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    store = ConversationStore(db)
+    conv = store.create("")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    procs = [subprocess.Popen([sys.executable, "-c", APPENDER, str(db), conv.id, f"p{i}"], env=env,
+                              stderr=subprocess.PIPE, text=True) for i in range(3)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    got = store.get("", conv.id)
+    assert got.n_turns == 45 and len({t.question for t in got.turns}) == 45
 
 
 @pytest.mark.parametrize("stored, query", [
