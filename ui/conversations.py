@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -95,8 +96,10 @@ class Conversations:
         folder = self._exports / conv.id
         folder.mkdir(parents=True, exist_ok=True)
         md, js = folder / f"conversation-{conv.id}.md", folder / f"conversation-{conv.id}.json"
-        md.write_text(to_markdown(conv), encoding="utf-8")
-        js.write_text(to_json(conv), encoding="utf-8")
+        for path, text in ((md, to_markdown(conv)), (js, to_json(conv))):
+            tmp = path.with_name(f".{path.name}.{threading.get_ident()}")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)  # atomic: two tabs on one conversation never serve a half-written file
         return gr.update(value=str(md), interactive=True), gr.update(value=str(js), interactive=True)
 
     def _blank(self, user: str, search: str = ""):
