@@ -121,7 +121,7 @@ class ConversationStore:
         if isinstance(e, sqlite3.DatabaseError) and ("not a database" in msg or "malformed" in msg):
             return HistoryError(f"{self.path} is not a readable conversation database ({msg}). Move it aside to "
                                 "start a new history, or set RAG_HISTORY_DB to another file.")
-        if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg:
+        if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg or "full" in msg:
             return HistoryError(f"Cannot write the conversation database {self.path} ({msg}). Make its folder "
                                 "writable, or set RAG_HISTORY_DB to a file in a writable folder.")
         if "locked" in msg or "busy" in msg:
