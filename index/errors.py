@@ -32,3 +32,11 @@ class QuestionError(RagError):
 
 class DatasetError(RagError):
     """An eval dataset file is malformed."""
+
+
+class HistoryError(RagError):
+    """The conversation database cannot be opened, read or written."""
+
+
+class ConversationNotFound(HistoryError):
+    """No conversation with that id for this user (another user's looks the same)."""

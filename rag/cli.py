@@ -10,6 +10,7 @@ from pathlib import Path
 
 from index.errors import RagError
 
+from .history_cli import add_parser as add_history_parser
 from .settings import Settings, load_settings
 
 EXIT_SKIPPED = 3  # index built, but some files were skipped
@@ -26,7 +27,7 @@ def _positive(text: str) -> int:
 def _settings(args: argparse.Namespace) -> Settings:
     keys = (
         "corpus", "index", "embedder", "index_type", "chunk_size", "chunk_overlap", "k", "retriever",
-        "mode", "llm_model", "llm_url", "host", "port", "analyzer",
+        "mode", "llm_model", "llm_url", "host", "port", "analyzer", "history_db",
     )
     overrides = {k: getattr(args, k, None) for k in keys}
     if isinstance(overrides["mode"], list):  # `rag eval --mode a --mode b` picks modes to evaluate
@@ -323,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     pb.add_argument("--quick", action="store_true", help="small sizes, few repeats (about 3 minutes)")
     pb.add_argument("--out", default="runs/bench", help="output folder (default: runs/bench)")
     pb.set_defaults(func=cmd_bench)
+
+    add_history_parser(sub)
 
     pm = sub.add_parser("models", help="list or download models")
     msub = pm.add_subparsers(dest="models_cmd", required=True)

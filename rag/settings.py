@@ -67,6 +67,8 @@ class Settings:
     # chat
     host: str = "127.0.0.1"
     port: int = 7860
+    # saved conversations (rag/history.py); None = conversations.sqlite3 beside the index folder
+    history_db: Path | None = None
 
     # which settings the user set (TOML, environment or flags), not a setting itself
     explicit: frozenset = dataclasses.field(default=frozenset(), repr=False, compare=False)
@@ -91,6 +93,11 @@ class Settings:
         errors = [msg for ok, msg in checks if not ok]
         if errors:
             raise RagError("Invalid settings: " + "; ".join(errors) + ".")
+
+    @property
+    def history_path(self) -> Path:
+        """The conversation database: ``history_db``, or the data folder beside the index."""
+        return self.history_db or self.index.parent / "conversations.sqlite3"
 
     def build_embedder(self) -> str | None:
         """The embedder a rebuild should use: the one the user set, else None

@@ -44,8 +44,9 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, env: dict | None = None):
         self.root = root
+        self.env = env or {}  # extra environment (RAG_CHAT_USERS for a login)
         self.corpus = root / "articles"
         self.index = root / "index"
         self.log = root / "server.log"
@@ -57,7 +58,7 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k == "RAG_HOME"}
         env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
                    RAG_MAX_TOKENS="96",  # keeps the generative answer short on a busy CPU
-                   PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+                   PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep), **self.env)
         cmd = [sys.executable, "-m", "rag", "chat", "--port", str(self.port), "--host", "127.0.0.1",
                "--index", str(self.index), "--corpus", str(self.corpus)]  # the default mode: auto
         self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
@@ -365,7 +366,8 @@ def _latin_words(text: str) -> set[str]:
 
 # Latin words an Arabic page may show: names of files, models and formats, and the
 # English example question (a content example, not interface text).
-ALLOWED_LATIN = {"API", "gemma", "use", "txt", "html", "htm", "jsonl", "markdown", "flat", "hnsw", "ivf",
+ALLOWED_LATIN = {"API", "gemma", "use", "txt", "html", "htm", "jsonl", "markdown", "Markdown", "JSON", "pdf", "docx",
+                 "flat", "hnsw", "ivf",
                  *_latin_words(" ".join(EXAMPLES))}
 
 

@@ -20,10 +20,12 @@ from index.errors import QuestionError, RagError  # noqa: E402
 from rag.answer import Answer, Checking  # noqa: E402
 from index.build import fraction  # noqa: E402
 from rag.models import BUNDLED_LLM as BUNDLED  # noqa: E402
+from rag.history import ConversationStore  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
+from .conversations import Conversations  # noqa: E402
 from .backend import (  # noqa: E402
     EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
 )
@@ -48,8 +50,10 @@ def toast(message) -> str:
     return esc(message).replace("\n", "<br>")
 
 
-def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model=None, lang: str = "ar"):
-    """One chat turn: yields (textbox, chat messages, sources panel, history) as the answer streams."""
+def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model=None, on_answer=None,
+              lang: str = "ar"):
+    """One chat turn: yields (textbox, chat messages, sources panel, history) as the answer streams;
+    ``on_answer(question, answer)`` is called with the final answer before it is shown (saving it)."""
     messages, history = list(messages or []), list(history or [])
     question = (question or "").strip()
     if not question:
@@ -80,6 +84,8 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
         if notice.code in LLM_NOT_USED:  # the detail says what to do (pull, path...)
             gr.Warning(toast(f"{notice_text(lang, notice)} {notice.detail}".strip()), title=t(lang, "llm_title"))
     history.append([question, final.text])
+    if on_answer is not None:
+        on_answer(question, final)
     yield (gr.skip(), before + [{"role": "assistant", "content": answer_html(final, lang)}],
            sources_html(final, be.articles, lang), history)
 
@@ -163,11 +169,15 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
     be = backend or Backend(settings)
 
     line = WaitingLine()
+    convs = Conversations(ConversationStore(settings.history_path), be.articles, wait_s=settings.llm_timeout)
 
-    def respond(question, messages, history, k, mode, model, request: gr.Request):
-        key, t0 = _turn_key(request), time.monotonic()
+    def respond(question, messages, history, k, mode, model, conv=None, search=None, request: gr.Request = None):
+        # conv and search default to None: /chat API clients of before need not send them
+        key, t0, lang = _turn_key(request), time.monotonic(), lang_of(request)
         try:
-            yield from chat_turn(be, question, messages, history, k, mode, model, lang_of(request))
+            yield from convs.saving(
+                lambda save: chat_turn(be, question, messages, history, k, mode, model, save, lang),
+                question, conv, search, request)
         finally:
             line.leave(key, time.monotonic() - t0)
 
@@ -209,6 +219,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab(i18n("tab_chat"), id="chat"):
                 with gr.Row(equal_height=False, elem_classes="rag-main"):
+                    convs.render(i18n)  # saved conversations (ui/conversations.py)
                     with gr.Column(scale=3, min_width=420, elem_classes="rag-chat-col"):
                         chatbot = gr.Chatbot(
                             elem_id="rag-chat", label=i18n("chat_label"), show_label=False, height="58vh", min_height=360,
@@ -257,8 +268,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                         rebuild_btn = gr.Button(i18n("rebuild"), variant="primary", elem_id="rag-rebuild")
                         build_msg = gr.HTML(elem_id="rag-build-msg", js_on_load=None)
 
-        chat_in = [question, chatbot, history, k, mode, model]
-        chat_out = [question, chatbot, sources, history]
+        chat_in = [question, chatbot, history, k, mode, model, convs.state, convs.search]
+        chat_out = [question, chatbot, sources, history, *convs.chat_outputs]
         # Gradio's queue overlay is English ("queue: 1/1 | 3.0/25.5s"): the chat says it itself (#rag-queue).
         opts = dict(concurrency_limit=1, concurrency_id="answer", show_progress="hidden")
         # While an answer streams, the inputs are disabled: a second turn started
@@ -291,6 +302,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         reset = (new_chat, None, [chatbot, history, sources, question])
         clear.click(*reset, queue=False, api_visibility="private")
         chatbot.clear(*reset, queue=False, api_visibility="private")  # the chat's own trash button
+        convs.wire(app, chatbot, history, sources, [clear.click, chatbot.clear])
         gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
         add.click(upload, files, [upload_msg, status], api_name="upload", concurrency_limit=4).then(
             lambda: None, None, files, queue=False, api_visibility="private")
@@ -300,7 +312,6 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         # The status reads the whole corpus folder: only when the Articles tab is opened.
         articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None)
         app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
-        app.load(empty_sources, None, sources, api_visibility="private", concurrency_limit=None)
     return app
 
 

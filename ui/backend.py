@@ -191,11 +191,15 @@ def auth_from_env(settings: Settings, share: bool = False):
     user, password = os.environ.get("RAG_CHAT_USER", ""), os.environ.get("RAG_CHAT_PASSWORD", "")
     if bool(user) != bool(password):
         raise RagError("Set both RAG_CHAT_USER and RAG_CHAT_PASSWORD for a password-protected chat, or neither.")
+    users = _users_from_env(os.environ.get("RAG_CHAT_USERS", ""))  # several logins, each with its own history
+    if user:
+        users[user] = password
     host = settings.host
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
+    user = user or next(iter(users), "")
     if not user and share:
         raise RagError(
             "--share publishes the chat on a public link: set RAG_CHAT_USER and RAG_CHAT_PASSWORD first (anyone "
@@ -205,11 +209,33 @@ def auth_from_env(settings: Settings, share: bool = False):
             f"The chat would listen on {host}, reachable from other machines, without a password (anyone could "
             "read your articles and upload files). Set RAG_CHAT_USER and RAG_CHAT_PASSWORD, or use --host 127.0.0.1."
         )
-    return LoginCheck(user, password) if user else None
+    return LoginCheck(users) if users else None
+
+
+def _users_from_env(raw: str) -> dict[str, str]:
+    """RAG_CHAT_USERS: a JSON object of user names and passwords (any
+    characters in either), e.g. ``{"alice": "pw1", "bob": "pw2"}``.
+
+    >>> _users_from_env('{"alice": "a:b,c", "bob": "x"}')
+    {'alice': 'a:b,c', 'bob': 'x'}
+    """
+    if not raw.strip():
+        return {}
+    import json
+
+    try:
+        users = json.loads(raw)
+    except ValueError:
+        users = None
+    if not isinstance(users, dict) or not users or not all(
+            isinstance(k, str) and k and isinstance(v, str) and v for k, v in users.items()):
+        raise RagError('RAG_CHAT_USERS must be a JSON object of user names and passwords, e.g. '
+                       '{"alice": "password1", "bob": "password2"} (no empty names or passwords).')
+    return users
 
 
 class LoginCheck:
-    """Gradio's ``auth`` callable: one user, compared in constant time, with
+    """Gradio's ``auth`` callable: one user (or a dict of users), compared in constant time, with
     repeated failures locked out for a while (30 wrong passwords in 0.22 s
     were accepted before; now after ``MAX_FAILURES`` failures within
     ``WINDOW_S`` every attempt, right or wrong, is refused until the window
@@ -218,10 +244,11 @@ class LoginCheck:
     MAX_FAILURES = 5
     WINDOW_S = 60.0
 
-    def __init__(self, user: str, password: str, clock=None):
+    def __init__(self, user: str | dict[str, str], password: str = "", clock=None):
         import time
 
-        self._user, self._password = user.encode(), password.encode()
+        users = user if isinstance(user, dict) else {user: password}
+        self._users = [(u.encode(), p.encode()) for u, p in users.items()]
         self._clock = clock or time.monotonic
         self._failures: list[float] = []
         self._lock = threading.Lock()
@@ -236,8 +263,9 @@ class LoginCheck:
                 print(f"login refused: locked after {len(self._failures)} failed attempts in "
                       f"{self.WINDOW_S:.0f} s", file=sys.stderr, flush=True)
                 return False
-            ok = hmac.compare_digest(str(username).encode(), self._user) & hmac.compare_digest(
-                str(password).encode(), self._password)
+            ok = False
+            for u, p in self._users:  # every user compared: the time says nothing about which names exist
+                ok |= hmac.compare_digest(str(username).encode(), u) & hmac.compare_digest(str(password).encode(), p)
             if not ok:
                 self._failures.append(now)
                 print(f"login failed for user {str(username)[:40]!r} ({len(self._failures)} in the last "

@@ -7,6 +7,7 @@ import json
 
 import gradio as gr
 
+from .conversations import LAYOUT_CSS
 from .i18n import t
 
 FONTS = ["Noto Naskh Arabic", "Noto Sans Arabic", "Tahoma", "DejaVu Sans", "sans-serif"]
@@ -166,6 +167,7 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-input-row { align-items: stretch; }
 /* the question's direction follows what is typed (Arabic in an English page too); the placeholder the page's */
 #rag-question textarea { font-size: 1.05rem; direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
+#rag-conv-search textarea, #rag-conv-title textarea { direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
 .rag-examples-label { color: var(--rag-muted); font-size: .9rem; white-space: nowrap; }
 .rag-examples { flex-wrap: wrap; gap: 8px; align-items: center; }
 .rag-examples .rag-ex-label { flex: 0 0 auto !important; min-width: 0 !important; width: auto !important; }
@@ -228,3 +230,4 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 /* a phone: the buttons go under the question box, which keeps its full width */
 @media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { flex: 1 1 100% !important; } }
 """
+CSS += LAYOUT_CSS + "\n"

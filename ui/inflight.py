@@ -1,0 +1,79 @@
+"""Answers that finish even when the browser leaves.
+
+A reload closes the page's event stream, and Gradio then stops iterating the
+chat's generator: the answer being written was never finished nor saved, and
+the reloaded page came back without it (issue #10).  ``detached`` runs the
+turn in its own thread, so it runs to its end (and is saved) whatever the
+browser does; ``InFlight`` lets the reloaded page wait for that answer.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import queue
+import threading
+from typing import Callable, Iterator, TypeVar
+
+T = TypeVar("T")
+_END = object()
+
+
+def detached(make: Callable[[], Iterator[T]], on_end: Callable[[], None] | None = None) -> Iterator[T]:
+    """Iterate ``make()`` in a thread of its own and yield what it yields; if
+    the consumer stops early, the thread still runs it to the end, then calls
+    ``on_end``.  Gradio's context (for gr.Warning) is copied into the thread.
+
+    >>> list(detached(lambda: iter([1, 2, 3])))
+    [1, 2, 3]
+    """
+    items: queue.SimpleQueue = queue.SimpleQueue()
+
+    def run() -> None:
+        try:
+            for item in make():
+                items.put((True, item))
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, if any
+            items.put((False, e))
+        finally:
+            try:
+                if on_end is not None:
+                    on_end()
+            finally:
+                items.put((True, _END))
+
+    ctx = contextvars.copy_context()
+    threading.Thread(target=ctx.run, args=(run,), name="answer", daemon=True).start()
+    while True:
+        ok, item = items.get()
+        if not ok:
+            raise item
+        if item is _END:
+            return
+        yield item
+
+
+class InFlight:
+    """Answers being written, by key (user, conversation id)."""
+
+    def __init__(self) -> None:
+        self._events: dict[tuple, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def start(self, key: tuple) -> threading.Event:
+        ev = threading.Event()
+        with self._lock:
+            self._events[key] = ev
+        return ev
+
+    def finish(self, key: tuple, ev: threading.Event) -> None:
+        ev.set()
+        with self._lock:
+            if self._events.get(key) is ev:
+                del self._events[key]
+
+    def wait(self, key: tuple, timeout: float) -> bool:
+        """Wait until the answer for ``key`` (if one is being written) is done;
+        False if it is still being written after ``timeout`` seconds."""
+        with self._lock:
+            ev = self._events.get(key)
+        return ev is None or ev.wait(timeout)
