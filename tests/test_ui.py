@@ -413,7 +413,7 @@ def test_upload_then_rebuild_swaps_the_index_in(tmp_path, corpus):
         msg, status = upload_files(be, [str(src), str(bad)])
     assert "✓" in msg and "✗" in msg and "مهرجان.txt" in status and (corpus / "مهرجان.txt").exists()
     summary, status, info = rebuild_index(be)
-    assert "added: مهرجان.txt" in summary and "الفهرس محدّث" in status and "6 مقالات" in info
+    assert "أُضيف: \u2066مهرجان.txt\u2069" in summary and "الفهرس محدّث" in status and "6 مقالات" in info
     ans = ask_api(be, "متى يقام مهرجان التمور في الواحة الخضراء؟", "extractive")
     assert not ans["abstained"] and ans["citations"][0]["source"] == "مهرجان.txt" and "أكتوبر" in ans["answer"]
 

@@ -270,6 +270,9 @@ def test_generative_answer_streams(server, browser):
     # (generative) or the notice says none passed the check
     assert answer.locator(".rag-notice-llm_failed, .rag-notice-llm_unavailable").count() == 0, text
     replaced = answer.locator(".rag-notice-model_unsupported, .rag-notice-model_empty")
+    if answer.locator(".rag-notices li").count():  # the notice marker is drawn, not a glyph the fonts lack
+        marker = answer.locator(".rag-notices li").first.evaluate("e => getComputedStyle(e, '::before').content")
+        assert marker == '"i"', marker
     assert "توليدي" in foot or replaced.count() == 1 or "rag-abstain" in answer.get_attribute("class"), text
     _wait_answers(other, 1, timeout_s=120)  # the second user's turn came after the first
     assert other.locator("#rag-queue .rag-queue").count() == 0
@@ -320,7 +323,7 @@ def test_api_answers_uploads_safely_and_rebuilds(server, tmp_path):
 
     # rebuild: the chat answers from the new index without a restart
     summary, status, info = client.predict(api_name="/rebuild")
-    assert "added: evil.txt" in summary and "الفهرس محدّث" in status
+    assert "أُضيف: \u2066evil.txt\u2069" in summary and "بناء تزايدي" in summary and "الفهرس محدّث" in status
     ans = client.predict("متى يقام مهرجان التمور في الواحة الخضراء؟", "extractive", 3, "", [], api_name="/ask")
     assert not ans["abstained"] and any(c["source"].startswith("evil") for c in ans["citations"]), ans["answer"]
     assert "أكتوبر" in ans["answer"]
@@ -341,6 +344,17 @@ def test_inputs_are_locked_while_an_answer_streams(server, browser):
     page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
     answers = page.locator("#rag-chat .rag-ans").all_inner_texts()
     assert len(answers) == 2 and not any("يبحث في المقالات" in a for a in answers), answers
+    # only the latest answer's badges lead to its sources (the panel shows that answer's); older ones
+    # show their tooltip and do not look clickable
+    cursors = page.evaluate("""() => [...document.querySelectorAll('#rag-chat .rag-ans')].map(
+        a => getComputedStyle(a.querySelector('sup.rag-cite')).cursor)""")
+    assert cursors == ["help", "pointer"], cursors
+    # a badge sits on its word and the full stop right after it, with no gap
+    gap = page.evaluate("""() => { const nw = document.querySelector('#rag-chat .rag-ans .rag-nw');
+        const sup = nw.querySelector('sup').getBoundingClientRect();
+        const r = document.createRange(); r.selectNodeContents(nw.lastChild); const p = r.getBoundingClientRect();
+        return nw.lastChild.textContent.trim() ? Math.min(Math.abs(sup.left - p.right), Math.abs(p.left - sup.right)) : 0; }""")
+    assert gap < 1.5, gap
     page.close()
 
 

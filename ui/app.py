@@ -29,7 +29,7 @@ from .conversations import Conversations  # noqa: E402
 from .backend import (  # noqa: E402
     EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
 )
-from .i18n import MESSAGES, lang_of, notice_text, t  # noqa: E402
+from .i18n import MESSAGES, build_summary, lang_of, notice_text, t  # noqa: E402
 from .render import (  # noqa: E402
     answer_html,
     empty_sources_html,
@@ -137,8 +137,8 @@ def rebuild_index(be: Backend, progress=None, lang: str = "ar") -> tuple[str, st
         report = be.rebuild(note)
     except RagError as e:
         raise gr.Error(toast(e), title=t(lang, "build_failed_title"), print_exception=False) from None
-    summary = (f'<div class="rag-msg"><p class="rag-ok">{OK} {t(lang, "built")}</p>'
-               f'<pre dir="ltr">{esc(report.summary())}</pre></div>')
+    lines = "".join(f"<li>{esc(line)}</li>" for line in build_summary(lang, report))
+    summary = f'<div class="rag-msg"><p class="rag-ok">{OK} {t(lang, "built")}</p><ul class="rag-build">{lines}</ul></div>'
     return summary, status_html(be.settings.corpus, be.manifest(), lang=lang), be.info_html(lang)
 
 

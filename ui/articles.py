@@ -223,7 +223,7 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str 
         state = f'<div class="rag-status-warn">{t(lang, "st_stale", n=stale)}</div>'
     else:
         state = f'<div class="rag-status-ok">{t(lang, "st_ok")}</div>'
-    table = "".join(f'<span class="rag-k">{t(lang, k)}</span><bdi class="rag-v">{esc(v)}</bdi>' for k, v in rows)
+    table = "".join(f'<span class="rag-k">{t(lang, k)}</span><bdi class="rag-v" dir="auto">{esc(v)}</bdi>' for k, v in rows)
     folder = f'<div class="rag-folder">{t(lang, "st_folder")} <bdi dir="ltr">{esc(corpus)}</bdi></div>'
     items = "".join(
         f'<li class="rag-art-{_STATE[s][1]}"><span class="rag-art-title">{esc(title)}</span>'

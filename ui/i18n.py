@@ -24,7 +24,7 @@ _AR: dict[str, str] = {
     "tab_chat": "المحادثة",
     "tab_articles": "المقالات",
     "placeholder": '<div class="rag-placeholder">اسأل عن الأخبار الموجودة في مقالاتك.<br>'
-                   "ستظهر المصادر التي تستند إليها الإجابة في لوحة المصادر.</div>",
+                   "وتظهر المقاطع التي تستند إليها الإجابة تحت عنوان «المصادر».</div>",
     "placeholder_phone": "",
     "try": '<div class="rag-examples-label">جرّب:</div>',
     "question_ph": "اكتب سؤالك بالعربية أو الإنجليزية…",
@@ -59,6 +59,14 @@ _AR: dict[str, str] = {
     "added_tail": "أُضيفت الملفات إلى مجلد المقالات. اضغط «إعادة بناء الفهرس» ليشملها البحث.",
     "build_failed_title": "تعذّر بناء الفهرس",
     "built": "تم بناء الفهرس، والمحادثة تستخدمه الآن.",
+    "build_full": "بناء كامل",
+    "build_incremental": "بناء تزايدي",
+    "build_counts": "{kind}: أُضيف {added}، حُدّث {updated}، حُذف {removed}، دون تغيير {unchanged}، متجاهَل {skipped}",
+    "build_chunks": "{total} مقطعاً في الفهرس، حُسبت تضمينات {embedded} منها الآن ({s:.1f} ث)",
+    "build_added": "أُضيف",
+    "build_updated": "حُدّث",
+    "build_removed": "حُذف",
+    "build_skipped": "متجاهَل",
     "internal_error": "حدث خطأ داخلي أثناء الإجابة؛ سُجّلت التفاصيل في سجل الخادم. جرّب سؤالاً آخر أو أعد المحاولة.",
     "model_not_offered": "هذا النموذج غير متاح على هذا الخادم؛ اختر نموذجاً من القائمة في الإعدادات.",
     "or_rebuild": "أو افتح تبويب «المقالات» واضغط «إعادة بناء الفهرس».",
@@ -77,7 +85,7 @@ _AR: dict[str, str] = {
     # answers
     "unsupported": "غير مدعوم بالمقاطع",
     "abstain": "لا إجابة في المقالات",
-    "abstain_hint": "أقرب المقاطع معروضة في لوحة المصادر.",
+    "abstain_hint": "أقرب المقاطع معروضة تحت عنوان «المصادر».",
     "source_n": "المصدر {n}",
     "source_n_title": "المصدر {n}: {title}",
     "checking": "يكتب النموذج جملة ويتحقق منها في المقالات قبل عرضها…",
@@ -161,7 +169,7 @@ _EN: dict[str, str] = {
     "tab_chat": "Chat",
     "tab_articles": "Articles",
     "placeholder": '<div class="rag-placeholder">Ask about the news in your articles.<br>'
-                   "The passages the answer rests on appear under Sources.</div>",
+                   "The passages the answer rests on appear under “Sources”.</div>",
     "placeholder_phone": "",
     "try": '<div class="rag-examples-label">Try:</div>',
     "question_ph": "Type your question in Arabic or English…",
@@ -195,6 +203,14 @@ _EN: dict[str, str] = {
     "added_tail": "The files were added to the articles folder. Press “Rebuild the index” so search includes them.",
     "build_failed_title": "Could not build the index",
     "built": "The index was built and the chat uses it now.",
+    "build_full": "full build",
+    "build_incremental": "incremental build",
+    "build_counts": "{kind}: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged, {skipped} skipped",
+    "build_chunks": "{total} chunks in the index, {embedded} embedded now ({s:.1f} s)",
+    "build_added": "added",
+    "build_updated": "updated",
+    "build_removed": "removed",
+    "build_skipped": "skipped",
     "internal_error": "An internal error occurred while answering; the details are in the server log. "
                       "Try another question or try again.",
     "model_not_offered": "This model is not available on this server; choose one from the list in Settings.",
@@ -362,6 +378,21 @@ def notice_text(lang: str, notice) -> str:
         # the detail is shown beside the notice, not inside it
         return text.replace(f" ({notice.detail})", "") if notice.detail else text
     return _NOTICE_AR[notice.code].format(n=notice.count, total=notice.total)
+
+
+def build_summary(lang: str, report) -> list[str]:
+    """A build's report (index.build.BuildReport) as lines in the reader's language."""
+    lines = [t(lang, "build_counts", kind=t(lang, "build_full" if report.full else "build_incremental"),
+               added=len(report.added), updated=len(report.updated), removed=len(report.removed),
+               unchanged=report.unchanged, skipped=len(report.skipped)),
+             t(lang, "build_chunks", total=report.chunks_total, embedded=report.chunks_embedded,
+               s=sum(report.timings.values()))]
+    for key, items in (("build_added", report.added), ("build_updated", report.updated),
+                       ("build_removed", report.removed)):
+        lines += [f"{t(lang, key)}: \u2066{a}\u2069" for a in items]
+    lines += [f"{t(lang, 'build_skipped')}: \u2066{s.source}\u2069: {skip_text(lang, s.code, s.detail)}"
+              for s in report.skipped]
+    return lines
 
 
 def skip_text(lang: str, code: Skip, detail: str = "") -> str:

@@ -111,7 +111,9 @@ CSS = """
 .gradio-container [data-testid="block-info"], .gradio-container label { direction: var(--rag-dir); unicode-bidi: plaintext; }
 .rag-brand, .rag-info, .rag-examples-label, .rag-sources, .rag-status, .rag-md, .rag-msg { direction: var(--rag-dir); text-align: start; }
 .rag-msg ul { list-style: none; padding: 0; margin: 4px 0; } .rag-msg li { padding: 2px 0; }
-.rag-msg .rag-bad { color: #dc2626; } .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
+.rag-msg .rag-bad { color: #dc2626; } .rag-msg ul.rag-build { font-size: .85rem; color: var(--rag-muted); }
+.rag-msg ul.rag-build li { unicode-bidi: plaintext; }
+.rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
 
 /* header */
 .rag-header { align-items: center; gap: 12px; padding: 4px 2px 0; }
@@ -219,7 +221,9 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .rag-art-new .rag-art-state, .rag-art-skip .rag-art-state { color: var(--rag-warn); }
 .rag-md, .rag-msg { direction: var(--rag-dir); text-align: start; }
 .rag-msg ul { list-style: none; padding: 0; margin: 4px 0; } .rag-msg li { padding: 2px 0; }
-.rag-msg .rag-bad { color: #dc2626; } .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
+.rag-msg .rag-bad { color: #dc2626; } .rag-msg ul.rag-build { font-size: .85rem; color: var(--rag-muted); }
+.rag-msg ul.rag-build li { unicode-bidi: plaintext; }
+.rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
 .rag-md pre, .rag-md code { direction: ltr; text-align: left; unicode-bidi: isolate; }
 #rag-queue:empty { display: none; }
 /* Gradio's progress line and bar inside its (left-to-right) blocks: in the page's direction, in the page's font */
@@ -229,5 +233,12 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .rag-queue { color: var(--rag-warn); font-size: .9rem; padding: 2px 4px; }
 /* a phone: the buttons go under the question box, which keeps its full width */
 @media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { flex: 1 1 100% !important; } }
+/* a phone: the header's facts under the title; an article's file and state under its title */
+@media (max-width: 640px) {
+  .rag-header { flex-direction: column !important; align-items: stretch !important; }
+  .rag-header > * { width: 100% !important; min-width: 0 !important; }
+  .rag-info { justify-content: flex-start; } .rag-info span { border-radius: 12px; }
+  ul.rag-articles li { flex-wrap: wrap; gap: 0 12px; } .rag-art-title { flex: 1 1 100%; }
+}
 """
 CSS += LAYOUT_CSS + "\n"
