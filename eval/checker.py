@@ -27,7 +27,7 @@ class ScriptedGenerator:
     def count_tokens(self, text: str) -> int:
         return len(text) // 3 + 1
 
-    def stream(self, messages, max_tokens, temperature, stop) -> Iterator[str]:
+    def stream(self, messages, max_tokens, temperature, stop, deadline=None) -> Iterator[str]:
         if "{n}" not in self.text:
             yield from (word + " " for word in self.text.split(" "))
             return

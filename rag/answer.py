@@ -363,7 +363,9 @@ class Assistant:
                 yield buf
 
         yield Checking(0)
-        pieces = with_deadline(gen.stream(prompt.messages, s.max_tokens, s.temperature, STOP), s.llm_timeout)
+        end = time.monotonic() + s.llm_timeout  # the model itself stops past it, even mid-prompt
+        pieces = with_deadline(gen.stream(prompt.messages, s.max_tokens, s.temperature, STOP, deadline=end),
+                               s.llm_timeout, end)
         try:
             for sentence in sentences(pieces):
                 verdict = self._check_generated(t, sentence, prompt.hits, allowed)

@@ -34,7 +34,11 @@ class Generator(Protocol):
 
     def count_tokens(self, text: str) -> int: ...
 
-    def stream(self, messages: Messages, max_tokens: int, temperature: float, stop: list[str]) -> Iterator[str]: ...
+    def stream(self, messages: Messages, max_tokens: int, temperature: float, stop: list[str],
+               deadline: float | None = None) -> Iterator[str]:
+        """Text pieces as the model writes them; past ``deadline`` (time.monotonic()) it stops with
+        GenerationError, prompt processing included."""
+        ...
 
 
 def flatten(messages: Messages) -> str:
@@ -100,13 +104,30 @@ class LlamaCppGenerator:
         self.context_size = self._llm.n_ctx()
         self.chat = bool(meta.get("tokenizer.chat_template"))
         self._lock = threading.Lock()
+        self._deadline: float | None = None
+        self._abort_when_late()
+
+    def _abort_when_late(self) -> None:
+        """llama.cpp asks this callback between graph nodes whether to stop: a
+        deadline then holds inside prompt processing too.  Checking only between
+        tokens, a 60,000-character question took 143 s against a 120 s limit; a
+        3,000-token prompt that takes 17 s to process is stopped at 0.5 s."""
+        import llama_cpp
+
+        @llama_cpp.ggml_abort_callback
+        def late(_data) -> bool:
+            return self._deadline is not None and time.monotonic() > self._deadline
+
+        self._late = late  # keep a reference: C holds only a pointer
+        llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, late, None)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
-               stop: list[str] | None = None) -> Iterator[str]:
+               stop: list[str] | None = None, deadline: float | None = None) -> Iterator[str]:
         with self._lock:
+            self._deadline = deadline
             try:
                 if self.chat:
                     it = self._llm.create_chat_completion(
@@ -128,6 +149,12 @@ class LlamaCppGenerator:
                             yield piece
             except ValueError as e:  # e.g. prompt longer than the context
                 raise GenerationError(f"The model could not answer: {e}") from e
+            except RuntimeError as e:  # llama_decode returned 2: aborted by the deadline
+                if deadline is not None and time.monotonic() > deadline:
+                    raise GenerationError("The model ran past its time limit while reading the prompt.") from None
+                raise GenerationError(f"The model could not answer: {e}") from e
+            finally:
+                self._deadline = None
 
 
 class OpenAIHTTPGenerator:
@@ -158,7 +185,7 @@ class OpenAIHTTPGenerator:
         return max(1, len(text) // 3)  # the server's tokenizer is not ours; a safe over-estimate for Arabic
 
     def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
-               stop: list[str] | None = None) -> Iterator[str]:
+               stop: list[str] | None = None, deadline: float | None = None) -> Iterator[str]:
         import httpx
 
         body = {"model": self.model or "default", "messages": messages, "max_tokens": max_tokens,
@@ -166,7 +193,8 @@ class OpenAIHTTPGenerator:
         if stop:
             body["stop"] = stop
         try:
-            with httpx.stream("POST", f"{self.base}/chat/completions", json=body, timeout=self.timeout) as r:
+            timeout = self.timeout if deadline is None else max(0.1, min(self.timeout, deadline - time.monotonic()))
+            with httpx.stream("POST", f"{self.base}/chat/completions", json=body, timeout=timeout) as r:
                 if r.status_code >= 400:
                     r.read()
                     raise GenerationError(f"LLM server error {r.status_code}: {r.text[:300]}")
@@ -183,9 +211,10 @@ class OpenAIHTTPGenerator:
             raise GenerationError(f"LLM server at {self.base} failed: {e}") from e
 
 
-def with_deadline(pieces: Iterator[str], seconds: float) -> Iterator[str]:
-    """Stop (with GenerationError) when a stream runs past its time budget."""
-    end = time.monotonic() + seconds
+def with_deadline(pieces: Iterator[str], seconds: float, end: float | None = None) -> Iterator[str]:
+    """Stop (with GenerationError) when a stream runs past its time budget
+    (``end``, time.monotonic(), when the stream was given it too)."""
+    end = end if end is not None else time.monotonic() + seconds
     try:
         for p in pieces:
             yield p

@@ -112,7 +112,7 @@ class FakeGen(ScriptedGenerator):
         super().__init__(text, cite, context_size)
         self.fail, self.calls = fail, []
 
-    def stream(self, messages, max_tokens, temperature, stop):
+    def stream(self, messages, max_tokens, temperature, stop, deadline=None):
         self.calls.append(messages)
         if self.fail:
             raise GenerationError("the model crashed")

@@ -88,7 +88,7 @@ def test_huge_questions_and_histories_keep_every_prompt_bounded(injected):
             super().__init__("لم يحضر بوتين قمة بريكس [{n}].", cite="ولم يحضر بوتين قمة بريكس")
             self.sizes = []
 
-        def stream(self, messages, max_tokens, temperature, stop):
+        def stream(self, messages, max_tokens, temperature, stop, deadline=None):
             self.sizes.append(sum(len(m["content"]) for m in messages))
             yield from super().stream(messages, max_tokens, temperature, stop)
 

@@ -153,3 +153,25 @@ def test_http_backend_down_is_a_clear_error():
 
     with pytest.raises(ModelError, match="No OpenAI-compatible server"):
         OpenAIHTTPGenerator(f"http://127.0.0.1:{_free_port()}/v1", timeout=2)
+
+
+def test_the_deadline_holds_inside_prompt_processing(gguf):
+    """A 60,000-character question once took 143 s against a 120 s limit: the
+    limit was checked between tokens only.  llama.cpp's abort callback now
+    stops prompt processing itself; the model answers normally afterwards."""
+    from rag.generate import GenerationError
+
+    gen = LlamaCppGenerator(gguf)
+    long_prompt = [{"role": "user", "content": "السؤال: " + "ما هي عاصمة مصر؟ " * 500 + "\nالجواب:"}]
+    t0 = time.monotonic()
+    with pytest.raises(GenerationError, match="time limit"):
+        for _ in gen.stream(long_prompt, 8, 0.0, ["\n"], deadline=time.monotonic() + 0.3):
+            pass
+    stopped = time.monotonic() - t0
+    t0 = time.monotonic()
+    text = "".join(gen.stream(long_prompt, 2, 0.0, []))  # the same prompt, no deadline: read in full
+    full = time.monotonic() - t0
+    assert stopped < full / 3, (stopped, full)  # ratio, not seconds: any machine
+    assert text is not None and gen.count_tokens(text) <= 4
+    # the context still works after an abort: a short question is read and answered (no error raised)
+    list(gen.stream([{"role": "user", "content": "السؤال: ما عاصمة مصر؟\nالجواب:"}], 8, 0.0, ["\n"]))

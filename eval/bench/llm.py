@@ -26,12 +26,12 @@ class Recorder:
     def __getattr__(self, name):
         return getattr(self._gen, name)
 
-    def stream(self, messages, max_tokens=256, temperature=0.1, stop=None):
+    def stream(self, messages, max_tokens=256, temperature=0.1, stop=None, deadline=None):
         self.call = ([dict(m) for m in messages], max_tokens, temperature, list(stop or []))
         self.seen = {"called": time.perf_counter()}
         if self.dry:
             return iter(())
-        return self._through(self._gen.stream(messages, max_tokens, temperature, stop))
+        return self._through(self._gen.stream(messages, max_tokens, temperature, stop, deadline=deadline))
 
     def _through(self, it):
         """Pass pieces on, noting when the model produced the first and last."""
