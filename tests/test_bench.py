@@ -133,6 +133,10 @@ def _check_outputs(out: Path, sections: tuple[str, ...]) -> dict:
         assert ld["outcomes"].get("answered", 0) + ld["outcomes"].get("abstained", 0) == ld["requests"]
         assert sum(ld["burst"]["outcomes"].values()) == ld["burst"]["submitted"] and ld["burst"]["served_after"]
         assert ld["answer_p95_s"] > 0 and ld["peak_rss_mb"] > 0
+        cb, mc = ld["crowd_burst"], ld["model_choice"]
+        assert sum(cb["outcomes"].values()) == cb["clients"]
+        # only the offered name answers; every path spelling gets the same refusal; no model copy is loaded
+        assert mc["answered"] == 1 and len(mc["refusals"]) == 1 and mc["rss_growth_mb"] < 150, mc
     md = (out / "bench.md").read_text(encoding="utf-8")
     assert md.startswith("# rag bench") and "cores" in md and "## Targets" in md
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -142,7 +146,8 @@ def _check_outputs(out: Path, sections: tuple[str, ...]) -> dict:
 def _tiny(sections) -> BenchConfig:
     return BenchConfig("tiny", sizes=(40, 100), build_repeats=(1, 1), real_embed_max=40, incremental_articles=4,
                        incremental_repeats=1, queries=12, passes=1, gen_questions=1, gen_max_tokens=12, kv_pairs=1,
-                       memory_questions=2, load_clients=3, load_per_client=2, load_burst=70, sections=sections)
+                       memory_questions=2, load_clients=3, load_per_client=2, load_burst=70, load_crowd=70,
+                       model_rounds=1, sections=sections)
 
 
 def test_bench_smoke_index_parts(tmp_path):

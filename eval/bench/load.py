@@ -4,7 +4,12 @@ Two loads, both bounded in count and time: ``clients`` threads, each with its
 own gradio_client, asking ``per_client`` questions one after another through
 the stateless ``/ask`` endpoint; then a burst of ``burst`` questions submitted
 at once, more than the queue holds (ui/app.py: ``max_size=64``), to show that
-the server turns the surplus away with "queue is full" and keeps serving.
+the server turns the surplus away with "queue is full" and keeps serving: once
+from one client and once from as many clients as questions (one gradio_client
+submitted them a few at a time, so the queue never filled).  Last, clients
+choose models by every spelling of a path: the server must refuse them and its
+memory stay flat (each spelling once loaded another model copy: four requests
+took a server from 795 to 2,393 MB).
 The server runs the default settings (auto mode: with the bundled base model,
 the checked evidence answer), so this measures what a crowd of users gets.
 """
@@ -44,8 +49,65 @@ def _kind(e: Exception) -> str:
     return "queue_full" if "queue" in msg and "full" in msg else type(e).__name__
 
 
+def _crowd_burst(url: str, questions: list[str], n: int, deadline: float) -> dict:
+    """``n`` clients, each submitting one question at the same moment."""
+    from gradio_client import Client
+
+    out: dict[str, int] = {}
+    lock, go = threading.Lock(), threading.Event()
+
+    def one(i: int) -> None:
+        try:
+            c = Client(url, verbose=False)
+            go.wait(60)
+            got = c.predict(questions[i % len(questions)], api_name="/ask")
+            kind = "abstained" if got.get("abstained") else "answered"
+        except Exception as e:  # noqa: BLE001 - counted
+            kind = _kind(e)
+        with lock:
+            out[kind] = out.get(kind, 0) + 1
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    time.sleep(min(30.0, 0.25 * n))  # the clients connect first, then all ask at once
+    t0 = time.perf_counter()
+    go.set()
+    for t in threads:
+        t.join(max(1.0, deadline - time.perf_counter()))
+    return {"clients": n, "outcomes": out, "wall_s": time.perf_counter() - t0}
+
+
+def _model_choice(url: str, pid: int, question: str, rounds: int = 5) -> dict:
+    """Clients choosing models by every spelling of a path, and the offered
+    one: the refusals (all alike, no path echoed) and the server's RSS."""
+    from gradio_client import Client
+
+    from rag.models import BUNDLED_LLM, bundled_gguf
+
+    path = str(bundled_gguf())
+    head, name = path.rsplit("/", 1)
+    spellings = [path, f"{head}//{name}", f"{head}/./{name}", f"{head}/../{head.rsplit('/', 1)[1]}/{name}",
+                 "/etc/passwd", "/no/such/model.gguf", BUNDLED_LLM]
+    c = Client(url, verbose=False)
+    before = _proc_status(pid)["VmRSS"]
+    refused: dict[str, int] = {}
+    answered = 0
+    for _ in range(rounds):
+        for m in spellings:
+            try:
+                c.predict(question, "", 0, m, api_name="/ask")
+                answered += 1
+            except Exception as e:  # noqa: BLE001 - a refusal is the expected outcome
+                msg = str(e)
+                refused[msg] = refused.get(msg, 0) + 1
+    after = _proc_status(pid)["VmRSS"]
+    return {"requests": rounds * len(spellings), "answered": answered, "refusals": refused,
+            "rss_before_mb": before, "rss_after_mb": after, "rss_growth_mb": after - before}
+
+
 def measure_load(s, questions: list[str], work: Path, clients: int = 16, per_client: int = 5,
-                 burst: int = 120, timeout: float = 600) -> dict:
+                 burst: int = 120, timeout: float = 600, model_rounds: int = 5, crowd: int = 120) -> dict:
     from gradio_client import Client
 
     p, port = _start(s, work)
@@ -92,14 +154,17 @@ def measure_load(s, questions: list[str], work: Path, clients: int = 16, per_cli
                 kind = _kind(e)
             burst_out[kind] = burst_out.get(kind, 0) + 1
         burst_wall = time.perf_counter() - t0
-        # the server still answers after the burst
+        crowd_out = _crowd_burst(url, questions, crowd, deadline) if crowd else None
+        # the server still answers after the bursts
         alive = "answer" in Client(url, verbose=False).predict(questions[0], api_name="/ask")
+        choice = _model_choice(url, p.pid, questions[0], rounds=model_rounds)
         st = _proc_status(p.pid)
         return {
             "clients": clients, "per_client": per_client, "requests": len(times), "outcomes": outcomes,
             "answer_s": summary(times), "answer_p95_s": percentile(times, 95), "wall_s": wall,
             "throughput_per_s": len(times) / wall if wall else 0.0,
             "burst": {"submitted": burst, "outcomes": burst_out, "wall_s": burst_wall, "served_after": alive},
+            "crowd_burst": crowd_out, "model_choice": choice,
             "peak_rss_mb": st["VmHWM"],
             "what": "`rag chat` server (default settings) on loopback, gradio_client threads calling /ask",
         }

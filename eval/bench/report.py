@@ -201,6 +201,18 @@ def write_markdown(path: Path, r: dict) -> None:
               f"Burst of {ld['burst']['submitted']} submitted at once: {bo} in {ld['burst']['wall_s']:.1f} s; "
               f"the server {'kept serving' if ld['burst']['served_after'] else 'did NOT answer'} afterwards. "
               f"Server peak RSS {ld['peak_rss_mb']:.0f} MiB.", ""]
+        cb = ld.get("crowd_burst")
+        if cb:
+            co = ", ".join(f"{k} {v}" for k, v in sorted(cb["outcomes"].items()))
+            L += [f"Burst from {cb['clients']} clients asking at the same moment: {co} in {cb['wall_s']:.1f} s.", ""]
+        mc = ld.get("model_choice")
+        if mc:
+            kinds = len(mc["refusals"])
+            L += [f"Model choice: {mc['requests']} requests naming the bundled GGUF by other spellings of its path, "
+                  f"/etc/passwd, a missing file, and the offered name: {mc['answered']} answered (the offered "
+                  f"name), {sum(mc['refusals'].values())} refused with {kinds} distinct message(s); server RSS "
+                  f"{mc['rss_before_mb']:.0f} -> {mc['rss_after_mb']:.0f} MiB "
+                  f"({mc['rss_growth_mb']:+.0f} MiB).", ""]
 
     if r.get("profiles"):
         L += ["## Profiles of missed targets", ""]

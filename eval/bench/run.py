@@ -52,6 +52,8 @@ class BenchConfig:
     load_clients: int = 16  # concurrent API clients (loopback), each asking load_per_client questions
     load_per_client: int = 5
     load_burst: int = 120  # questions submitted at once, more than the chat's queue holds (64)
+    load_crowd: int = 120  # clients asking at the same moment, one question each
+    model_rounds: int = 5  # rounds of model choices by every spelling of a path (memory must stay flat)
     sections: tuple[str, ...] = SECTIONS
     seed: int = 13
 
@@ -59,7 +61,8 @@ class BenchConfig:
 FULL = BenchConfig("full", sizes=(1_000, 10_000, 100_000), build_repeats=(3, 2, 2), real_embed_max=10_000)
 QUICK = BenchConfig("quick", sizes=(300, 2_000), build_repeats=(2, 1), real_embed_max=2_000, raw_sample=500,
                     incremental_full_repeats=1, incremental_repeats=2, passes=2, gen_questions=2, gen_max_tokens=48,
-                    kv_pairs=1, memory_questions=2, load_clients=4, load_per_client=2, load_burst=80)
+                    kv_pairs=1, memory_questions=2, load_clients=4, load_per_client=2, load_burst=80,
+                    load_crowd=80, model_rounds=1)
 
 
 def _log(msg: str, t0: float) -> None:
@@ -242,7 +245,8 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
         _log(f"load: {cfg.load_clients} API clients x {cfg.load_per_client} questions, then {cfg.load_burst} at once",
              t0)
         r["load"] = measure_load(s.replace(index=gs.index, corpus=gs.corpus), questions, work, cfg.load_clients,
-                                 cfg.load_per_client, cfg.load_burst)
+                                 cfg.load_per_client, cfg.load_burst, model_rounds=cfg.model_rounds,
+                                 crowd=cfg.load_crowd)
 
 
 def _assistant_stream(s: Settings, question: str):
