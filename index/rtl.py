@@ -44,42 +44,39 @@ def is_rtl(line: str) -> bool:
     return r > 0 and r >= sum(_strong(ch) == "L" for ch in line)
 
 
-def _ltr_spans(chars: list[str]) -> list[tuple[int, int]]:
-    """Runs that read left to right inside a right-to-left line: Latin words and
-    numbers, with the spaces and punctuation *between* them («New York»,
-    «3.5», «2023/10/12»), not those at their ends."""
+def _runs(chars: list[str], starts, inside: str) -> list[tuple[int, int]]:
+    """Runs that begin at a character ``starts`` accepts, go on while no strong
+    character of the other direction comes, and end at their last character of
+    direction ``inside`` (so spaces and punctuation *between* its words belong
+    to a run, those at its ends do not)."""
+    other = "R" if inside == "L" else "L"
     spans, i, n = [], 0, len(chars)
     while i < n:
-        b = unicodedata.bidirectional(chars[i])
-        if b in ("L", "EN", "AN"):
+        if starts(chars[i]):
             j = last = i
-            while j + 1 < n and _strong(chars[j + 1]) != "R":
+            while j + 1 < n and _strong(chars[j + 1]) != other:
                 j += 1
-                if unicodedata.bidirectional(chars[j]) in ("L", "EN", "AN"):
+                if (inside == "L" and unicodedata.bidirectional(chars[j]) in ("L", "EN", "AN")) or \
+                        (inside == "R" and _strong(chars[j]) == "R"):
                     last = j
             spans.append((i, last + 1))
             i = last + 1
         else:
             i += 1
     return spans
+
+
+def _ltr_spans(chars: list[str]) -> list[tuple[int, int]]:
+    """Runs that read left to right inside a right-to-left line: Latin words and
+    numbers, with the spaces and punctuation between them («New York», «3.5»,
+    «2023/10/12»)."""
+    return _runs(chars, lambda ch: unicodedata.bidirectional(ch) in ("L", "EN", "AN"), "L")
 
 
 def _rtl_spans(chars: list[str]) -> list[tuple[int, int]]:
     """Runs that read right to left inside a left-to-right line: Arabic words
     with the spaces, numbers and punctuation between them."""
-    spans, i, n = [], 0, len(chars)
-    while i < n:
-        if _strong(chars[i]) == "R":
-            j = last = i
-            while j + 1 < n and _strong(chars[j + 1]) != "L":
-                j += 1
-                if _strong(chars[j]) == "R":
-                    last = j
-            spans.append((i, last + 1))
-            i = last + 1
-        else:
-            i += 1
-    return spans
+    return _runs(chars, lambda ch: _strong(ch) == "R", "R")
 
 
 def visual_to_logical(visual: str, rtl: bool = True, mirror: bool = True) -> str:

@@ -170,9 +170,14 @@ def _core(word: str) -> str:
     return skeleton(w).lower()
 
 
-def _polarity(text: str) -> tuple[set[str], set[str]]:
+def _negated_words(text: str) -> tuple[list[str], list[bool]]:
+    """The words, and which of them are negators (with a conjunction: «ولم»)."""
     words = re.findall(r"[\w']+", normalize(text).lower())
-    negator = [w in _NEGATORS or (w[:1] in "وف" and w[1:] in _NEGATORS) for w in words]  # «ولم»
+    return words, [w in _NEGATORS or (w[:1] in "وف" and w[1:] in _NEGATORS) for w in words]
+
+
+def _polarity(text: str) -> tuple[set[str], set[str]]:
+    words, negator = _negated_words(text)
     neg, pos = set(), set()
     for i, w in enumerate(words):
         if negator[i]:
@@ -186,8 +191,7 @@ def _polarity(text: str) -> tuple[set[str], set[str]]:
 def _polar_pairs(text: str) -> set[tuple[str, str, str, bool]]:
     """(word, the next two content words, negated) for every word: a verb with
     what follows it (its subject or object)."""
-    words = re.findall(r"[\w']+", normalize(text).lower())
-    negator = [w in _NEGATORS or (w[:1] in "وف" and w[1:] in _NEGATORS) for w in words]
+    words, negator = _negated_words(text)
     cores = [None if negator[i] else _core(w) for i, w in enumerate(words)]
     content = [bool(c) and len(c) >= 3 and not is_stopword(words[i]) for i, c in enumerate(cores)]
     out = set()

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLES, ROOT
+from conftest import ARTICLES, CHROMIUM, ROOT
 from index.arabic import normalize
 from index.load import LoadProblem, Skip, load_corpus, load_file
 from index.rtl import logical_line, reversed_score
 
-CHROMIUM = "/usr/bin/chromium"
+
 SOFFICE = shutil.which("soffice")
 HEADER = "صحيفة الواحة الإخبارية — عدد تجريبي"
 FOOTER_WORD = "صفحة"  # the footer is «صفحة N من M»
@@ -377,7 +377,7 @@ def test_chat_upload_rebuild_and_answer_from_a_pdf(pdfs, docxs, tmp_path):
         msg, _ = client.predict(files, api_name="/upload")
         assert msg.count("✓") == 2 and "✗" in msg and "ممسوح ضوئياً" in msg, msg
         summary, status, _ = client.predict(api_name="/rebuild")
-        assert "added: تقرير قرغيزستان.pdf" in summary and "added: كوريا.docx" in summary, summary
+        assert "أُضيف: \u2066تقرير قرغيزستان.pdf\u2069" in summary and "أُضيف: \u2066كوريا.docx\u2069" in summary, summary
         ans = client.predict("هل صادقت قرغيزستان على اتفاقية روما؟", "extractive", 3, "", [], api_name="/ask")
         assert any(c["source"] == "تقرير قرغيزستان.pdf" and "اتفاقية روما" in c["text"] for c in ans["citations"])
     finally:

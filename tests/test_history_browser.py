@@ -5,7 +5,6 @@ delete; and each user sees only their own conversations, even when the browser
 asks for another user's by id."""
 
 import json
-import os
 import re
 import shutil
 import time
@@ -13,7 +12,7 @@ import time
 import pytest
 
 from conftest import ARTICLES
-from test_ui_browser import ARTIFACTS, BRICS, CHROMIUM, CHROMIUM_ARGS, COUNT_ANSWERS, MARKER, Server, _wait_answers
+from test_ui_browser import ARTIFACTS, BRICS, COUNT_ANSWERS, MARKER, Server, _wait_answers
 
 pytestmark = pytest.mark.slow
 
@@ -35,20 +34,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(browser):
     """Debian's Chromium, as in test_ui_browser.py (skips without it unless RAG_REQUIRE_BROWSER=1)."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("RAG_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} not found and RAG_REQUIRE_BROWSER=1 (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    return browser
 
 
 def _login(page, server, user):

@@ -25,9 +25,6 @@ from ui.backend import EXAMPLES
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts"
 BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"
 MARKER = re.compile(r"\[\d+\]")
@@ -107,22 +104,6 @@ def server(tmp_path_factory):
     finally:
         srv.stop()
     assert srv.proc.poll() is not None, "the chat server is still running"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("RAG_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} not found and RAG_REQUIRE_BROWSER=1 (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} not found (apt-get install chromium); set RAG_REQUIRE_BROWSER=1 to fail instead")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _open(browser, server, locale="ar"):
