@@ -94,6 +94,23 @@ def _live_embedder(root: Path) -> str | None:
         return None
 
 
+def load_articles(corpus: Path, follow_links: bool = False):
+    """The corpus' articles and skipped files; a CorpusError when none is usable."""
+    articles, skipped = load_corpus(Path(corpus), follow_links)
+    if not articles:
+        detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
+        raise CorpusError(
+            f"No usable articles in {corpus}" + (f" ({detail})" if detail else "") + ". "
+            "Add .txt, .md, .html or .jsonl files; the existing index was left unchanged."
+        )
+    return articles, skipped
+
+
+def index_settings(embedder: str, chunk_cfg: ChunkConfig) -> dict:
+    """What an index must share with the live one for its vectors to be reused."""
+    return {"embedder": {"id": canonical_id(embedder)}, "chunker": chunk_cfg.as_dict(), "pipeline": PIPELINE_VERSION}
+
+
 def build_index(
     corpus: Path,
     root: Path,
@@ -118,19 +135,9 @@ def build_index(
         discard_stale(root)
         t0 = time.perf_counter()
         note("reading articles", 0.0)
-        articles, skipped = load_corpus(Path(corpus), follow_links)
-        if not articles:
-            detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
-            raise CorpusError(
-                f"No usable articles in {corpus}" + (f" ({detail})" if detail else "") + ". "
-                "Add .txt, .md, .html or .jsonl files; the existing index was left unchanged."
-            )
+        articles, skipped = load_articles(corpus, follow_links)
         embedder = embedder or _live_embedder(root) or "use-m3"
-        settings = {
-            "embedder": {"id": canonical_id(embedder)},
-            "chunker": chunk_cfg.as_dict(),
-            "pipeline": PIPELINE_VERSION,
-        }
+        settings = index_settings(embedder, chunk_cfg)
         prev = None if full else _previous(root, settings)
         t["load"] = time.perf_counter() - t0
 

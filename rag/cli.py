@@ -26,7 +26,7 @@ def _positive(text: str) -> int:
 def _settings(args: argparse.Namespace) -> Settings:
     keys = (
         "corpus", "index", "embedder", "index_type", "chunk_size", "chunk_overlap", "k", "retriever",
-        "mode", "llm_model", "llm_url", "host", "port", "analyzer",
+        "mode", "llm_model", "llm_url", "host", "port", "analyzer", "store", "milvus_uri", "milvus_collection",
     )
     overrides = {k: getattr(args, k, None) for k in keys}
     if isinstance(overrides["mode"], list):  # `rag eval --mode a --mode b` picks modes to evaluate
@@ -35,28 +35,22 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load_store(s: Settings):
-    from index.store import IndexStore
+    from .stores import open_store
 
-    return IndexStore.load(s.index)
+    return open_store(s)
 
 
 def cmd_index_build(args, s: Settings) -> int:
-    from index.build import build_index
-    from index.chunk import ChunkConfig
+    from .stores import build_store
 
     try:
-        report = build_index(
-            s.corpus, s.index, embedder=s.build_embedder(),
-            chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
-            index_type=s.index_type, analyzer=s.analyzer, full=args.full, show_bar=sys.stderr.isatty(),
-            follow_links=args.follow_links,
-        )
+        report = build_store(s, full=args.full, show_bar=sys.stderr.isatty(), follow_links=args.follow_links)
     except OSError as e:  # e.g. the disk filled up mid-build
         where = f" ({e.filename})" if e.filename else ""
         raise RagError(f"The build failed: {e.strerror or e}{where}. The previous index, if any, is unchanged "
                        "and still used.") from None
     print(report.summary())
-    print(f"index: {s.index}")
+    print(f"index: {s.milvus_target() if s.store == 'milvus' else s.index}")
     return EXIT_SKIPPED if report.skipped else 0
 
 
@@ -65,8 +59,7 @@ def cmd_index_status(args, s: Settings) -> int:
 
     store = _load_store(s)
     m = store.manifest
-    size = sum(f.stat().st_size for f in store.path.rglob("*") if f.is_file())
-    print(f"index:     {s.index} ({store.path.name}, {m.get('index_type')}, {size / 1e6:.1f} MB)")
+    print(f"index:     {store.describe()}")
     print(f"built:     {m.get('built_at')}")
     print(f"embedder:  {m['embedder']['id']} ({m['embedder']['dim']}-d)")
     print(f"articles:  {m['counts']['articles']}   chunks: {m['counts']['chunks']}")
@@ -260,6 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp):
         sp.add_argument("--index", help="index directory (default: data/index)")
         sp.add_argument("--corpus", help="articles folder (default: data/articles)")
+        sp.add_argument("--store", choices=("faiss", "milvus"), help="index backend (default: faiss)")
+        sp.add_argument("--milvus-uri", help="Milvus Lite file (*.db, default <index>/milvus.db) or "
+                                             "http://host:19530; the token comes from RAG_MILVUS_TOKEN")
+        sp.add_argument("--milvus-collection", help="name (alias) of the index in Milvus (default: arabic_rag)")
 
     pi = sub.add_parser("index", help="build or inspect the index")
     isub = pi.add_subparsers(dest="index_cmd", required=True)

@@ -150,41 +150,29 @@ class Backend:
                 f'<span>النموذج اللغوي: {llm_html}</span></div>')
 
     def rebuild(self, progress=None):
-        from index.build import build_index
-        from index.chunk import ChunkConfig
+        from rag.stores import build_store
 
-        s = self.settings
-        report = build_index(
-            s.corpus, s.index, embedder=s.build_embedder(),
-            chunk_cfg=ChunkConfig(size=s.chunk_size, overlap=s.chunk_overlap, unit=s.chunk_unit),
-            index_type=s.index_type, analyzer=s.analyzer, progress=progress,
-        )
+        report = build_store(self.settings, progress=progress)
         self.reload_all()
         return report
 
 
 def ensure_index(settings: Settings) -> None:
     """Build the index from the corpus when there is none (first run of `rag chat`)."""
-    from index.store import IndexStore
+    from rag.stores import build_store, open_store
 
     try:
-        IndexStore.load(settings.index)
+        open_store(settings)
         return
     except IndexMissingError:
         pass
-    from index.build import build_index
-    from index.chunk import ChunkConfig
 
     print(f"No index at {settings.index}; building it from {settings.corpus} ...", file=sys.stderr, flush=True)
 
     def show(msg: str, frac: float) -> None:
         print(f"  [{frac:4.0%}] {msg}", file=sys.stderr, flush=True)
 
-    report = build_index(
-        settings.corpus, settings.index, embedder=settings.build_embedder(),
-        chunk_cfg=ChunkConfig(size=settings.chunk_size, overlap=settings.chunk_overlap, unit=settings.chunk_unit),
-        index_type=settings.index_type, analyzer=settings.analyzer, progress=show, show_bar=sys.stderr.isatty(),
-    )
+    report = build_store(settings, progress=show, show_bar=sys.stderr.isatty())
     print(report.summary(), file=sys.stderr, flush=True)
 
 
