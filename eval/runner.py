@@ -221,7 +221,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
     summary = {
         "dataset": str(dataset), "k": k, "n_questions": len(items),
         "n_answerable": sum(truth), "n_unanswerable": len(items) - sum(truth),
-        "index": {"embedder": store.embedder_id, "chunks": len(store.chunks), "analyzer": store.lexical.analyzer,
+        "index": {"store": settings.store, "embedder": store.embedder_id, "chunks": len(store.chunks), "analyzer": store.lexical.analyzer,
                   "chunker": store.manifest.get("chunker")},
         "evidence_missing": missing,
         "conversations": _conversation_metrics(hybrid, items, k, relevant),

@@ -24,6 +24,7 @@ chat replicas can share one index.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import time
@@ -71,6 +72,9 @@ def connect(uri: str, token: str = ""):
     """One client per (uri, token) and process; Milvus Lite serves one process per file."""
     from pymilvus import MilvusClient
 
+    # pymilvus logs every failed RPC with a traceback before raising; the
+    # expected ones (a held lock) and the rest reach the user as a RagError.
+    logging.getLogger("pymilvus.decorators").setLevel(logging.CRITICAL)
     uri = check_uri(uri)
     key = (uri if is_server(uri) else str(Path(uri).resolve()), token)
     with _clients_lock:
@@ -100,6 +104,14 @@ def live_collection(client, name: str) -> str | None:
         return client.describe_alias(name)["collection_name"]
     except Exception:  # dropped in between
         return None
+
+
+def ensure_loaded(client, collection: str) -> None:
+    """Load a collection for search unless it is (Milvus Lite forgets on restart)."""
+    from pymilvus.client.types import LoadState
+
+    if client.get_load_state(collection).get("state") != LoadState.Loaded:
+        client.load_collection(collection)
 
 
 def read_manifest(client, collection: str, full: bool) -> dict:
@@ -248,6 +260,12 @@ class MilvusStore:
         if collection is None:
             raise IndexMissingError(f"No index named {name!r} in Milvus at {uri}. Build one first: "
                                     f"rag index build --store milvus --milvus-uri {uri}")
+        try:
+            for c in (collection, aux_name(collection)):
+                ensure_loaded(client, c)
+        except Exception as e:
+            raise IndexCorruptError(f"Milvus collection {collection} cannot be loaded ({e}). Rebuild it: "
+                                    "rag index build --full --store milvus") from None
         meta = read_manifest(client, collection, full=False)
         if meta.get("format_version") != FORMAT_VERSION or meta.get("backend") != "milvus":
             raise IndexMismatchError(f"Milvus collection {collection} has format {meta.get('format_version')}, this "

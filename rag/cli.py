@@ -219,6 +219,7 @@ def cmd_eval(args, s: Settings) -> int:
         retrieval_only=args.retrieval_only, modes=args.mode or None, limit=args.limit,
     )
     print(json.dumps(summary["headline"], ensure_ascii=False, indent=2))
+    print(f"index: {s.store} ({summary['index']['chunks']} chunks)")
     print(f"report: {Path(args.out) / 'report.md'}")
     return 0
 
