@@ -225,6 +225,19 @@ def cmd_eval(args, s: Settings) -> int:
 
 
 def cmd_bench(args, s: Settings) -> int:
+    if args.scale:
+        from eval.bench.scale import BACKENDS, parse_sizes, run_scale
+
+        backends = tuple(args.backends.split(",")) if args.backends else BACKENDS
+        if unknown := set(backends) - set(BACKENDS):
+            raise RagError(f"Unknown backend(s) {', '.join(sorted(unknown))}; choose from {', '.join(BACKENDS)}.")
+        try:
+            sizes = parse_sizes(args.scale)
+        except (ValueError, KeyError, IndexError):
+            raise RagError(f"--scale {args.scale!r}: give sizes like 100k,1m.") from None
+        run_scale(Path(args.out), sizes, s, backends)
+        print(f"scale: {Path(args.out) / 'scale.md'}")
+        return 0
     from eval.bench import run_bench
 
     run_bench(Path(args.out), quick=args.quick, settings=s)
@@ -325,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
     pb = sub.add_parser("bench", help="speed, memory and scaling benchmarks")
     pb.add_argument("--quick", action="store_true", help="small sizes, few repeats (about 3 minutes)")
     pb.add_argument("--out", default="runs/bench", help="output folder (default: runs/bench)")
+    pb.add_argument("--scale", metavar="SIZES",
+                    help="only the vector engines at these sizes, with stand-in vectors (e.g. 100k,1m): FAISS "
+                         "flat/HNSW/IVF and Milvus Lite; writes scale.md, scale.json, scale.png")
+    pb.add_argument("--backends", help="with --scale: a comma-separated subset of faiss-flat, faiss-hnsw, "
+                                       "faiss-ivf, milvus-flat, milvus-hnsw, milvus-ivf")
     pb.set_defaults(func=cmd_bench)
 
     pm = sub.add_parser("models", help="list or download models")

@@ -281,3 +281,31 @@ def test_kill_9_of_the_process_that_embeds_milvus_lite_leaves_the_file_usable(co
     assert any("المحكمة الجنائية الدولية" in h.chunk.text for h in Retriever(store).search(BRICS, 5).hits)
     rep = mb.build_milvus(corpus, uri)  # takes the dead build's lock over
     assert rep.unchanged == 5 and rep.chunks_embedded == 0
+
+
+def test_scale_bench_stand_in_vectors_and_exact_truth():
+    from eval.bench.scale import BATCH, exact_top, stand_in
+
+    rng = np.random.default_rng(0)
+    bases = rng.standard_normal((7, 16)).astype(np.float32)
+    n = BATCH + 300  # crosses a batch boundary
+    whole = stand_in(bases, 0, n, seed=3)
+    assert np.allclose(np.linalg.norm(whole, axis=1), 1, atol=1e-5)
+    assert np.array_equal(stand_in(bases, BATCH - 5, BATCH + 5, seed=3), whole[BATCH - 5:BATCH + 5])  # i depends on i only
+    assert not np.array_equal(stand_in(bases, 0, 10, seed=4), whole[:10])
+    q = rng.standard_normal((3, 16)).astype(np.float32)
+    brute = np.argsort(-(q @ whole.T), axis=1, kind="stable")[:, :10]
+    assert np.array_equal(exact_top(bases, q, n, seed=3), brute)
+
+
+@pytest.mark.slow
+def test_scale_bench_runs_every_backend_small(tmp_path):
+    from eval.bench.scale import BACKENDS, run_scale
+
+    r = run_scale(tmp_path, [1500], Settings(), queries=12, bases_n=200)
+    got = {x["backend"]: x for x in r["results"]}
+    assert set(got) == set(BACKENDS) and not [x for x in got.values() if "error" in x], got
+    assert got["faiss-flat"]["recall_at_10"] == 1.0 and got["milvus-flat"]["recall_at_10"] == 1.0
+    assert all(0.5 < x["recall_at_10"] <= 1.0 and x["p50_ms"] > 0 and x["disk_mb"] > 0 for x in got.values())
+    assert "| milvus-ivf | 1,500 |" in (tmp_path / "scale.md").read_text(encoding="utf-8")
+    assert (tmp_path / "scale.png").read_bytes()[:4] == b"\x89PNG"
