@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
-import zlib
 from collections import Counter
-from contextlib import contextmanager
 from pathlib import Path
 
 from .arabic import normalize
@@ -30,116 +27,12 @@ from .chunk import Chunk, ChunkConfig, chunk_article
 from .embed import get_embedder
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from .lexical import DEFAULT_ANALYZER, analyze
-from .milvus_store import (DEFAULT_NAME, FORMAT_VERSION, MilvusStore, aux_name, bm25_weights, connect,
-                           live_collection)
+from .milvus_client import DEFAULT_NAME, FORMAT_VERSION, connect, live_collection
+from .milvus_layout import MAX_VARCHAR, build_lock, dense_index, discard_stale, drop, host_tag, schema, write_aux
+from .milvus_store import MilvusStore, bm25_weights
 
 ARTICLE_BATCH = 64  # articles per batch: a few hundred chunks, one embed call's worth
 INSERT_BATCH = 512
-PIECE = 16000  # characters of manifest JSON per row (VARCHAR holds 65,535 bytes; Arabic is 2 bytes a character)
-MAX_VARCHAR = 65535
-
-
-def _host_tag() -> str:
-    return f"{zlib.crc32(socket.gethostname().encode()):08x}"
-
-
-def _schema(client, dim: int):
-    from pymilvus import DataType
-
-    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    s.add_field("row", DataType.INT64, is_primary=True)
-    s.add_field("article_id", DataType.VARCHAR, max_length=MAX_VARCHAR)
-    s.add_field("chunk", DataType.VARCHAR, max_length=MAX_VARCHAR)
-    s.add_field("tokens", DataType.VARCHAR, max_length=MAX_VARCHAR)
-    s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
-    s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-    return s
-
-
-def _aux_schema(client):
-    from pymilvus import DataType
-
-    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    s.add_field("key", DataType.VARCHAR, is_primary=True, max_length=MAX_VARCHAR)
-    s.add_field("num", DataType.INT64)
-    s.add_field("df", DataType.INT64)
-    s.add_field("val", DataType.VARCHAR, max_length=MAX_VARCHAR)
-    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)  # Milvus wants a vector field in every collection
-    return s
-
-
-def dense_index(index_type: str, n: int) -> dict:
-    """The Milvus index like index/store.py's FAISS one (HNSW M=32, ef 80; IVF nlist ~4 sqrt(n))."""
-    if index_type == "hnsw":
-        return {"index_type": "HNSW", "params": {"M": 32, "efConstruction": 80}}
-    if index_type == "ivf":
-        return {"index_type": "IVF_FLAT", "params": {"nlist": int(max(1, min(4 * n ** 0.5, n // 39)))}}
-    return {"index_type": "FLAT", "params": {}}
-
-
-@contextmanager
-def _build_lock(client, name: str, collection: str):
-    lock = f"{name}__lock"
-    for attempt in (0, 1):
-        try:
-            client.create_alias(collection, lock)
-            break
-        except Exception:
-            held = live_collection(client, lock)
-            host, pid = _holder(held or "")
-            if attempt == 0 and held and host == _host_tag() and not _alive(pid):
-                client.drop_alias(lock)  # its build was killed: take the lock over
-                continue
-            raise RagError(f"Another build of Milvus index {name!r} is running ({held}); wait for it to finish. "
-                           f"If none is (it ran on another machine and was killed), drop the alias {lock!r}.") from None
-    try:
-        yield
-    finally:
-        try:
-            client.drop_alias(lock)
-        except Exception:
-            pass
-
-
-def _holder(collection: str) -> tuple[str, int]:
-    """(host tag, pid) of the build writing ``collection``.
-
-    >>> _holder("news__g20261129001500_0a1b2c3d_4242_000123")
-    ('0a1b2c3d', 4242)
-    """
-    parts = collection.rpartition("__g")[2].split("_")
-    try:
-        return parts[1], int(parts[2])
-    except (IndexError, ValueError):
-        return "", 0
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _drop(client, collection: str) -> None:
-    for c in (collection, aux_name(collection)):
-        try:
-            client.drop_collection(c)
-        except Exception:
-            pass
-
-
-def _discard_stale(client, name: str, keep: set[str]) -> None:
-    """Drop collections of builds that never published (crash, kill -9) and old versions."""
-    for c in client.list_collections():
-        base = c.removesuffix("_aux")
-        if base.startswith(f"{name}__g") and base not in keep:
-            _drop(client, base)
 
 
 def _previous(client, uri: str, token: str, name: str, settings: dict) -> MilvusStore | None:
@@ -184,15 +77,18 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
     note("reading articles", 0.0)
     articles, skipped = load_articles(corpus, follow_links)
     live = live_collection(client, name)
-    live_meta = MilvusStore.open(uri, token, name).meta if live else None
+    try:  # a damaged live version is rebuilt in full, not an error
+        live_meta = MilvusStore.open(uri, token, name).meta if live else None
+    except (IndexCorruptError, IndexMismatchError):
+        live_meta = None
     embedder = embedder or (live_meta["embedder"]["id"] if live_meta else None) or "use-m3"
     settings = index_settings(embedder, chunk_cfg)
     emb = get_embedder(embedder)
-    gen = f"{name}__g{time.strftime('%Y%m%d%H%M%S')}_{_host_tag()}_{os.getpid()}_{time.monotonic_ns() % 10**6:06d}"
-    client.create_collection(gen, schema=_schema(client, emb.dim))
+    gen = f"{name}__g{time.strftime('%Y%m%d%H%M%S')}_{host_tag()}_{os.getpid()}_{time.monotonic_ns() % 10**6:06d}"
+    client.create_collection(gen, schema=schema(client, emb.dim))
     try:
-        with _build_lock(client, name, gen):
-            _discard_stale(client, name, {gen, live or "", (live_meta or {}).get("previous") or ""})
+        with build_lock(client, name, gen):
+            discard_stale(client, name, {gen, live or "", (live_meta or {}).get("previous") or ""})
             prev = None if full else _previous(client, uri, token, name, settings)
             prev_arts = prev.manifest["articles"] if prev else {}
             t["load"] = time.perf_counter() - t0
@@ -291,7 +187,7 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
                 "bm25": {"k1": 1.2, "b": 0.75, "avg_len": avg_len, "terms": len(vocab)},
                 "previous": live,
             }
-            _write_aux(client, gen, manifest, vocab, df, articles, counts, skipped)
+            write_aux(client, gen, manifest, vocab, df, articles, counts, skipped)
             client.flush(gen)
             client.load_collection(gen)
             got = client.query(gen, filter="row >= 0", output_fields=["count(*)"])[0]["count(*)"]
@@ -301,32 +197,11 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
                 client.alter_alias(gen, name)  # the switch: one call, atomic for every reader
             else:
                 client.create_alias(gen, name)
-            _discard_stale(client, name, {gen, live or ""})
+            discard_stale(client, name, {gen, live or ""})
             t["write"] = time.perf_counter() - tw
     except BaseException:
-        _drop(client, gen)  # the alias still points at the old version
+        drop(client, gen)  # the alias still points at the old version
         raise
     note("done", 1.0)
     return BuildReport(index_path=Path(uri), added=added, updated=updated, removed=removed, unchanged=unchanged,
                        skipped=skipped, chunks_total=n_docs, chunks_embedded=embedded, full=prev is None, timings=t)
-
-
-def _write_aux(client, gen: str, manifest: dict, vocab: dict[str, int], df: list[int], articles, counts,
-               skipped) -> None:
-    aux = aux_name(gen)
-    params = client.prepare_index_params()
-    params.add_index("v", index_type="FLAT", metric_type="L2")
-    client.create_collection(aux, schema=_aux_schema(client), index_params=params)
-    whole = {**manifest,
-             "articles": {a.id: {"hash": a.content_hash, "source": a.source, "title": a.title, "chunks": counts[a.id]}
-                          for a in articles},
-             "skipped": [{"source": s.source, "reason": s.reason} for s in skipped]}
-    text = json.dumps(whole, ensure_ascii=False)
-    rows = [{"key": "meta", "num": 0, "df": 0, "val": json.dumps(manifest, ensure_ascii=False), "v": [0.0, 0.0]}]
-    rows += [{"key": f"m:{i // PIECE:08d}", "num": 0, "df": 0, "val": text[i:i + PIECE], "v": [0.0, 0.0]}
-             for i in range(0, len(text), PIECE)]
-    rows += [{"key": "t:" + term, "num": tid, "df": df[tid], "val": "", "v": [0.0, 0.0]} for term, tid in vocab.items()]
-    for i in range(0, len(rows), 2000):
-        client.insert(aux, rows[i:i + 2000])
-    client.flush(aux)
-    client.load_collection(aux)

@@ -21,7 +21,8 @@ from eval.dataset import DEFAULT_DATASET, load_dataset  # noqa: E402
 from index.backend import Store  # noqa: E402
 from index.build import build_index  # noqa: E402
 from index.errors import IndexMissingError, RagError  # noqa: E402
-from index.milvus_store import MilvusStore, connect, live_collection  # noqa: E402
+from index.milvus_client import connect, live_collection  # noqa: E402
+from index.milvus_store import MilvusStore  # noqa: E402
 from index.store import IndexStore  # noqa: E402
 from rag.answer import Assistant  # noqa: E402
 from rag.cli import main  # noqa: E402

@@ -113,7 +113,7 @@ def _faiss(kind: str, bases, n, seed, work: Path):
 def _milvus(kind: str, bases, n, seed, work: Path):
     from pymilvus import DataType, MilvusClient
 
-    from index.milvus_build import dense_index
+    from index.milvus_layout import dense_index
 
     client = MilvusClient(str(work / "m.db"))
     s = client.create_schema(auto_id=False)
