@@ -43,6 +43,7 @@ class BuildReport:
     chunks_embedded: int = 0
     full: bool = False
     timings: dict = field(default_factory=dict)  # seconds: load, chunk, embed, write
+    chunks_resumed: int = 0  # vectors taken from an interrupted build instead of embedded again (Milvus)
 
     def summary(self) -> str:
         kind = "full build" if self.full else "incremental build"
@@ -50,7 +51,8 @@ class BuildReport:
             f"{kind}: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped",
             f"{self.chunks_total} chunks in the index, {self.chunks_embedded} embedded now "
-            f"({sum(self.timings.values()):.1f}s)",
+            f"({sum(self.timings.values()):.1f}s)"
+            + (f", {self.chunks_resumed} taken from an interrupted build" if self.chunks_resumed else ""),
         ]
         for label, items in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines += [f"  {label}: {a}" for a in items]

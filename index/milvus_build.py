@@ -10,7 +10,9 @@ Articles are processed in batches, twice: pass 1 counts document frequencies
 and lengths (BM25 needs corpus statistics before any chunk's weights are
 known), pass 2 embeds the new and changed articles, copies the unchanged
 ones' vectors from the live collection and writes both.  Memory holds one
-batch and the vocabulary, not the corpus.
+batch and the vocabulary, not the corpus.  Each batch is stored before the
+next is embedded, and a rerun after a kill reuses the vectors the killed
+build stored (by a hash of the embedded text), so it does not embed them again.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from .embed import get_embedder
 from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from .lexical import DEFAULT_ANALYZER, analyze
 from .milvus_client import DEFAULT_NAME, FORMAT_VERSION, connect, live_collection
-from .milvus_layout import MAX_VARCHAR, build_lock, dense_index, discard_stale, drop, host_tag, schema, write_aux
+from .milvus_layout import (MAX_VARCHAR, build_lock, create_version, dense_index, discard_stale, drop, ekey,
+                            host_tag, interrupted, stored_vectors, write_aux)
 from .milvus_store import MilvusStore, bm25_weights
 
 ARTICLE_BATCH = 64  # articles per batch: a few hundred chunks, one embed call's worth
@@ -85,10 +88,12 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
     settings = index_settings(embedder, chunk_cfg)
     emb = get_embedder(embedder)
     gen = f"{name}__g{time.strftime('%Y%m%d%H%M%S')}_{host_tag()}_{os.getpid()}_{time.monotonic_ns() % 10**6:06d}"
-    client.create_collection(gen, schema=schema(client, emb.dim))
     try:
+        create_version(client, gen, emb.dim, emb.id)
         with build_lock(client, name, gen):
-            discard_stale(client, name, {gen, live or "", (live_meta or {}).get("previous") or ""})
+            keep = {gen, live or "", (live_meta or {}).get("previous") or ""}
+            resume = interrupted(client, name, keep, emb.id)
+            discard_stale(client, name, keep | set(resume))
             prev = None if full else _previous(client, uri, token, name, settings)
             prev_arts = prev.manifest["articles"] if prev else {}
             t["load"] = time.perf_counter() - t0
@@ -139,15 +144,18 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
                 from tqdm import tqdm
 
                 bar = tqdm(total=n_docs, unit="chunk", desc="indexing", smoothing=0.1)
-            added, updated, unchanged, embedded, row = [], [], 0, 0, 0
-            pending: list[dict] = []
+            added, updated, unchanged, embedded, resumed, row = [], [], 0, 0, 0, 0
             for batch in batches:
                 items = list(chunks_of(batch, ["chunk", "tokens", "vec"]))
                 todo = [c for _, chunks, rows in items if rows is None for c in chunks]
+                stored = stored_vectors(client, resume, [ekey(c.embed_text) for c in todo]) if resume else {}
+                fresh = [c.embed_text for c in todo if ekey(c.embed_text) not in stored]
                 te = time.perf_counter()
-                vecs = iter(emb.embed_passages([c.embed_text for c in todo]) if todo else [])
+                new = dict(zip(fresh, emb.embed_passages(fresh))) if fresh else {}
                 t["embed"] += time.perf_counter() - te
-                embedded += len(todo)
+                embedded += len(fresh)
+                resumed += len(todo) - len(fresh)
+                pending: list[dict] = []
                 for a, chunks, rows in items:
                     if rows is not None:
                         unchanged += 1
@@ -161,18 +169,17 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
                         reuse = rows is not None and prev.meta.get("analyzer") == analyzer
                         toks = rows[i]["tokens"].split(" ") if reuse else _tokens(c.text, analyzer)
                         tf = Counter(vocab[tok] for tok in toks)
-                        pending.append({"row": row, "article_id": a.id, "chunk": raw, "tokens": " ".join(toks),
-                                        "vec": list(map(float, rows[i]["vec"] if rows is not None else next(vecs))),
+                        key = ekey(c.embed_text)
+                        vec = rows[i]["vec"] if rows is not None else stored.get(key, new.get(c.embed_text))
+                        pending.append({"row": row, "article_id": a.id, "ekey": key, "chunk": raw,
+                                        "tokens": " ".join(toks), "vec": list(map(float, vec)),
                                         "sparse": bm25_weights(tf, len(toks), avg_len, df, n_docs)})
                         row += 1
-                    if len(pending) >= INSERT_BATCH:
-                        client.insert(gen, pending)
-                        pending = []
+                for i in range(0, len(pending), INSERT_BATCH):  # each batch stored before the next is embedded
+                    client.insert(gen, pending[i:i + INSERT_BATCH])
                 if bar:
                     bar.update(sum(len(ch) for _, ch, _ in items))
                 note(f"embedding {embedded} chunks, {row}/{n_docs} written", 0.05 + 0.85 * row / max(1, n_docs))
-            if pending:
-                client.insert(gen, pending)
             if bar:
                 bar.close()
 
@@ -204,4 +211,5 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
         raise
     note("done", 1.0)
     return BuildReport(index_path=Path(uri), added=added, updated=updated, removed=removed, unchanged=unchanged,
-                       skipped=skipped, chunks_total=n_docs, chunks_embedded=embedded, full=prev is None, timings=t)
+                       skipped=skipped, chunks_total=n_docs, chunks_embedded=embedded, full=prev is None, timings=t,
+                       chunks_resumed=resumed)

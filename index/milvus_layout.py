@@ -4,6 +4,7 @@ the dense index, stale-version clean-up and the manifest/term table
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -11,7 +12,7 @@ import zlib
 from contextlib import contextmanager
 
 from .errors import RagError
-from .milvus_client import aux_name, live_collection
+from .milvus_client import aux_name, ensure_loaded, live_collection
 
 PIECE = 16000  # characters of manifest JSON per row (VARCHAR holds 65,535 bytes; Arabic is 2 bytes a character)
 MAX_VARCHAR = 65535
@@ -27,6 +28,7 @@ def schema(client, dim: int):
     s = client.create_schema(auto_id=False, enable_dynamic_field=False)
     s.add_field("row", DataType.INT64, is_primary=True)
     s.add_field("article_id", DataType.VARCHAR, max_length=MAX_VARCHAR)
+    s.add_field("ekey", DataType.VARCHAR, max_length=64)  # hash of the embedded text: resuming a killed build
     s.add_field("chunk", DataType.VARCHAR, max_length=MAX_VARCHAR)
     s.add_field("tokens", DataType.VARCHAR, max_length=MAX_VARCHAR)
     s.add_field("vec", DataType.FLOAT_VECTOR, dim=dim)
@@ -112,6 +114,46 @@ def drop(client, collection: str) -> None:
             pass
 
 
+def ekey(text: str) -> str:
+    """What identifies a vector: the embedded text (with the embedder, kept in the collection's description).
+
+    >>> ekey("بريكس") == ekey("بريكس") != ekey("بريكس ")
+    True
+    """
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def interrupted(client, name: str, keep: set[str], embedder: str) -> list[str]:
+    """Collections of builds that never published (killed) and embedded with ``embedder``:
+    their vectors are reused, so a rerun does not embed again what they stored."""
+    out = []
+    for c in client.list_collections():
+        if not c.startswith(f"{name}__g") or c.endswith("_aux") or c in keep:
+            continue
+        try:
+            ensure_loaded(client, aux_name(c))
+            building = client.get(aux_name(c), ids=["building"], output_fields=["val"])
+            if building and json.loads(building[0]["val"]).get("embedder") == embedder:
+                ensure_loaded(client, c)
+                out.append(c)
+        except Exception:  # unreadable leftovers are only dropped
+            continue
+    return out
+
+
+def stored_vectors(client, collections: list[str], keys: list[str]) -> dict[str, list[float]]:
+    """Vectors by ``ekey`` found in interrupted builds' collections."""
+    found: dict[str, list[float]] = {}
+    for c in collections:
+        todo = [k for k in dict.fromkeys(keys) if k not in found]
+        if not todo:
+            break
+        rows = client.query(c, filter=f"ekey in {json.dumps(todo)}", output_fields=["ekey", "vec"],
+                            limit=min(16384, 4 * len(todo)))
+        found.update((r["ekey"], r["vec"]) for r in rows)
+    return found
+
+
 def discard_stale(client, name: str, keep: set[str]) -> None:
     """Drop collections of builds that never published (crash, kill -9) and old versions."""
     for c in client.list_collections():
@@ -120,12 +162,20 @@ def discard_stale(client, name: str, keep: set[str]) -> None:
             drop(client, base)
 
 
-def write_aux(client, gen: str, manifest: dict, vocab: dict[str, int], df: list[int], articles, counts,
-               skipped) -> None:
-    aux = aux_name(gen)
+def create_version(client, gen: str, dim: int, embedder: str) -> None:
+    """The two collections of a new version; "building" in _aux names the embedder, so a
+    rerun after a kill knows whose vectors it may reuse (Milvus Lite keeps no description)."""
+    client.create_collection(gen, schema=schema(client, dim))
     params = client.prepare_index_params()
     params.add_index("v", index_type="FLAT", metric_type="L2")
-    client.create_collection(aux, schema=aux_schema(client), index_params=params)
+    client.create_collection(aux_name(gen), schema=aux_schema(client), index_params=params)
+    client.insert(aux_name(gen), [{"key": "building", "num": 0, "df": 0, "val": json.dumps({"embedder": embedder}),
+                                   "v": [0.0, 0.0]}])
+
+
+def write_aux(client, gen: str, manifest: dict, vocab: dict[str, int], df: list[int], articles, counts,
+              skipped) -> None:
+    aux = aux_name(gen)
     whole = {**manifest,
              "articles": {a.id: {"hash": a.content_hash, "source": a.source, "title": a.title, "chunks": counts[a.id]}
                           for a in articles},

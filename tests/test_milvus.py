@@ -200,20 +200,25 @@ def milvus_server(tmp_path):
 
 
 BUILDER = """
-import sys, time, pathlib
+import json, sys, time, pathlib
 import index.milvus_build as mb
 real = mb.get_embedder
-def slow(name):
+def slow(name):  # embeds the first article (stored), then hangs on the second
     emb = real(name)
     class Slow:
-        id, dim = emb.id, emb.dim
+        id, dim, calls = emb.id, emb.dim, 0
         def embed_passages(self, texts, progress=False):
-            pathlib.Path(sys.argv[3]).write_text("embedding")
-            time.sleep(120)
+            Slow.calls += 1
+            if Slow.calls == 2:
+                pathlib.Path(sys.argv[3]).write_text("embedding")
+                time.sleep(120)
+            return emb.embed_passages(texts)
     return Slow()
 if sys.argv[4] == "slow":
     mb.get_embedder = slow
-mb.build_milvus(pathlib.Path(sys.argv[1]), sys.argv[2], full=True)
+    mb.ARTICLE_BATCH = 1
+rep = mb.build_milvus(pathlib.Path(sys.argv[1]), sys.argv[2], full=True)
+print(json.dumps({"embedded": rep.chunks_embedded, "resumed": rep.chunks_resumed, "total": rep.chunks_total}))
 """
 
 
@@ -256,6 +261,10 @@ def test_shared_server_kill_9_mid_build_concurrent_build_and_replicas_follow_a_r
     proc = _builder(corpus, uri, marker, "fast")
     out = proc.communicate(timeout=300)[0].decode()
     assert proc.returncode == 0, out
+    rep = json.loads(out.strip().splitlines()[-1])
+    first = MilvusStore.open(uri).manifest["articles"][sorted(p.name for p in corpus.iterdir())[0]]["chunks"]
+    # the killed build had stored the first article: resumed, not embedded again
+    assert rep["resumed"] == first > 0 and rep["embedded"] == rep["total"] - first
     after = live_collection(client, "arabic_rag")
     assert after != before
     assert {c.removesuffix("_aux") for c in client.list_collections()} == {after, before}  # the killed one is gone
