@@ -248,14 +248,14 @@ def write_scale_report(out_dir: Path, r: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 4.5))
     for b in dict.fromkeys(x["backend"] for x in r["results"]):
         pts = sorted((x["n"], x["p50_ms"]) for x in r["results"] if x["backend"] == b and "error" not in x)
         if pts:
             ax.plot(*zip(*pts), marker="o", label=b)
     ax.set(xscale="log", yscale="log", xlabel="chunks", ylabel="query p50 (ms)", title="retrieval time vs corpus size")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     fig.savefig(out_dir / "scale.png", dpi=110)
     plt.close(fig)
