@@ -127,8 +127,9 @@ class MilvusLexical:
         fill = sum(known.values()) / len(known) if known else float(np.log(1 + n / 0.5))
         return {t: known.get(t, fill) for t in terms}
 
-    def top(self, query: str, k: int, extra: list[str] = ()) -> list[tuple[int, float]]:
-        toks = analyze(query, self.analyzer) + list(extra)
+    def top(self, query: str | list[str], k: int, extra: list[str] = ()) -> list[tuple[int, float]]:
+        """Like LexicalIndex.top: the query as text, or as terms already analysed with this analyzer."""
+        toks = (analyze(query, self.analyzer) if isinstance(query, str) else list(query)) + list(extra)
         ids = self.lookup(toks)
         weights: dict[int, float] = {}
         for t in toks:  # bm25s counts a repeated query term once per occurrence

@@ -319,3 +319,13 @@ def test_scale_bench_runs_every_backend_small(tmp_path):
     assert all(0.5 < x["recall_at_10"] <= 1.0 and x["p50_ms"] > 0 and x["disk_mb"] > 0 for x in got.values())
     assert "| milvus-ivf nprobe=32 | 1,500 |" in (tmp_path / "scale.md").read_text(encoding="utf-8")
     assert (tmp_path / "scale.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_lexical_top_takes_text_or_analysed_terms(milvus_db, built_index):
+    from index.lexical import analyze
+
+    milvus, faiss_store = MilvusStore.open(str(milvus_db)), IndexStore.load(built_index)
+    terms = analyze(BRICS, milvus.lexical.analyzer)
+    assert milvus.lexical.top(terms, 5) == milvus.lexical.top(BRICS, 5)
+    assert [r for r, _ in milvus.lexical.top(BRICS, 5)] == [r for r, _ in faiss_store.lexical.top(BRICS, 5)]
+    assert milvus.lexical.top("كلمةلاتوجد", 5) == []
