@@ -329,3 +329,11 @@ def test_lexical_top_takes_text_or_analysed_terms(milvus_db, built_index):
     assert milvus.lexical.top(terms, 5) == milvus.lexical.top(BRICS, 5)
     assert [r for r, _ in milvus.lexical.top(BRICS, 5)] == [r for r, _ in faiss_store.lexical.top(BRICS, 5)]
     assert milvus.lexical.top("كلمةلاتوجد", 5) == []
+
+
+def test_an_index_built_with_another_embedder_is_refused_with_what_to_do(milvus_db):
+    from index.errors import IndexMismatchError
+
+    with pytest.raises(IndexMismatchError, match=r"built with embedder 'use-m3'.*rag index build --full --store milvus"):
+        MilvusStore.open(str(milvus_db), expect_embedder="sentence-transformers:other")
+    assert MilvusStore.open(str(milvus_db), expect_embedder="use-m3").meta["embedder"] == {"id": "use-m3", "dim": 512}
