@@ -52,7 +52,7 @@ def connect(uri: str, token: str = ""):
             if not is_server(uri):
                 Path(uri).resolve().parent.mkdir(parents=True, exist_ok=True)
             try:
-                _clients[key] = MilvusClient(uri=key[0], token=token or "")
+                _clients[key] = Guarded(MilvusClient(uri=key[0], token=token or ""), uri)
             except Exception as e:
                 hint = ("Milvus Lite opens a file in one process only: stop the other one, or serve the file "
                         f"(milvus-lite server --data-dir {uri} --port 19530) and use milvus_uri = "
@@ -60,6 +60,28 @@ def connect(uri: str, token: str = ""):
                         "Start the server, check the URL, and set milvus_token if it needs one")
                 raise RagError(f"Cannot open Milvus at {uri} ({e}). {hint}.") from None
         return _clients[key]
+
+
+class Guarded:
+    """A MilvusClient whose failures are RagErrors saying what to do (the CLI
+    prints them without a traceback; the chat shows its one-sentence error)."""
+
+    def __init__(self, client, uri: str):
+        self._client = client
+        self._uri = uri
+
+    def __getattr__(self, name: str):
+        fn = getattr(self._client, name)
+        if not callable(fn):
+            return fn
+
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:
+                raise RagError(f"Milvus at {self._uri} failed ({name}: {e}). Check that it is running and that "
+                               "milvus_uri and milvus_token are right; the live index was not changed.") from e
+        return call
 
 
 def aux_name(collection: str) -> str:

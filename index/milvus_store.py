@@ -35,7 +35,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from .chunk import Chunk
-from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from .errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from .lexical import analyze
 from .milvus_client import (DEFAULT_NAME, FORMAT_VERSION, aux_name, connect, ensure_loaded, is_server,
                             live_collection, read_manifest)
@@ -262,7 +262,10 @@ class MilvusStore:
         now = time.monotonic()
         if not self._moved and now - self._checked >= MOVED_TTL:
             self._checked = now
-            live = live_collection(self.client, self.name)
+            try:
+                live = live_collection(self.client, self.name)
+            except RagError:  # the server is away: keep this version; the search itself will say so
+                return False
             self._moved = live is not None and live != self.collection
         return self._moved
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -194,9 +195,10 @@ def milvus_server(tmp_path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("milvus-lite server did not start: " + (tmp_path / "milvus.log").read_text())
             time.sleep(0.2)
-    yield uri
-    proc.terminate()
-    proc.wait(timeout=30)
+    yield SimpleNamespace(uri=uri, proc=proc)
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 BUILDER = """
@@ -231,7 +233,7 @@ def _builder(corpus, uri, marker, mode):
 @pytest.mark.slow
 def test_shared_server_kill_9_mid_build_concurrent_build_and_replicas_follow_a_rebuild(
         milvus_server, corpus, tmp_path):
-    uri = milvus_server
+    uri = milvus_server.uri
     mb.build_milvus(corpus, uri)
     settings = Settings(index=tmp_path, corpus=corpus, store="milvus", milvus_uri=uri, mode="extractive")
     replica = Assistant(settings)  # a chat replica: it opens the index itself
@@ -337,3 +339,19 @@ def test_an_index_built_with_another_embedder_is_refused_with_what_to_do(milvus_
     with pytest.raises(IndexMismatchError, match=r"built with embedder 'use-m3'.*rag index build --full --store milvus"):
         MilvusStore.open(str(milvus_db), expect_embedder="sentence-transformers:other")
     assert MilvusStore.open(str(milvus_db), expect_embedder="use-m3").meta["embedder"] == {"id": "use-m3", "dim": 512}
+
+
+@pytest.mark.slow
+def test_a_server_that_goes_away_is_an_error_that_says_what_to_do(milvus_server, corpus, tmp_path):
+    mb.build_milvus(corpus, milvus_server.uri)
+    settings = Settings(index=tmp_path, corpus=corpus, store="milvus", milvus_uri=milvus_server.uri)
+    assert main(["search", BRICS, "--store", "milvus", "--milvus-uri", milvus_server.uri]) == 0
+    store = MilvusStore.open(milvus_server.uri)
+    milvus_server.proc.terminate()
+    milvus_server.proc.wait(timeout=30)
+    time.sleep(1.1)
+    assert not store.moved()  # a server that is away is not a new version
+    with pytest.raises(RagError, match="Check that it is running"):
+        Retriever(store).search(BRICS, 3)
+    with pytest.raises(RagError, match="Check that it is running"):
+        Assistant(settings).ask("سؤال عن قمة بريكس")
