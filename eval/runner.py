@@ -20,6 +20,7 @@ from rag.retrieve import MODES as RETRIEVERS
 from rag.retrieve import Retriever, make_retriever
 from rag.rewrite import rewrite_rule
 from rag.settings import Settings
+from rag.stores import open_store
 
 from . import metrics as M
 from .dataset import DEFAULT_DATASET, EvalItem, load_dataset, missing_evidence
@@ -153,7 +154,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
     dataset = Path(dataset or DEFAULT_DATASET)
     items = load_dataset(dataset)[:limit] if limit else load_dataset(dataset)
     k = settings.k
-    store = IndexStore.load(settings.index)
+    store = open_store(settings)
     texts = [a.text for a in load_corpus(settings.corpus)[0]] if Path(settings.corpus).is_dir() else []
     texts = texts or [c.text for c in store.chunks]
     by_id = {it.id: it for it in items}
@@ -220,7 +221,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
     summary = {
         "dataset": str(dataset), "k": k, "n_questions": len(items),
         "n_answerable": sum(truth), "n_unanswerable": len(items) - sum(truth),
-        "index": {"embedder": store.embedder_id, "chunks": len(store.chunks), "analyzer": store.lexical.analyzer,
+        "index": {"store": settings.store, "embedder": store.embedder_id, "chunks": len(store.chunks), "analyzer": store.lexical.analyzer,
                   "chunker": store.manifest.get("chunker")},
         "evidence_missing": missing,
         "conversations": _conversation_metrics(hybrid, items, k, relevant),

@@ -65,6 +65,7 @@ class BuildReport:
     chunks_embedded: int = 0
     full: bool = False
     timings: dict = field(default_factory=dict)  # seconds: load, chunk, embed, write
+    chunks_resumed: int = 0  # vectors taken from an interrupted build instead of embedded again (Milvus)
 
     def summary(self) -> str:
         kind = "full build" if self.full else "incremental build"
@@ -72,7 +73,8 @@ class BuildReport:
             f"{kind}: {len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped",
             f"{self.chunks_total} chunks in the index, {self.chunks_embedded} embedded now "
-            f"({sum(self.timings.values()):.1f}s)",
+            f"({sum(self.timings.values()):.1f}s)"
+            + (f", {self.chunks_resumed} taken from an interrupted build" if self.chunks_resumed else ""),
         ]
         for label, items in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
             lines += [f"  {label}: {a}" for a in items]
@@ -120,6 +122,23 @@ def _live_embedder(root: Path) -> str | None:
         return None
 
 
+def load_articles(corpus: Path, follow_links: bool = False):
+    """The corpus' articles and skipped files; a CorpusError when none is usable."""
+    articles, skipped = load_corpus(Path(corpus), follow_links)
+    if not articles:
+        detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
+        raise CorpusError(
+            f"No usable articles in {corpus}" + (f" ({detail})" if detail else "") + ". "
+            "Add .txt, .md, .html, .jsonl, .pdf or .docx files; the existing index was left unchanged."
+        )
+    return articles, skipped
+
+
+def index_settings(embedder: str, chunk_cfg: ChunkConfig) -> dict:
+    """What an index must share with the live one for its vectors to be reused."""
+    return {"embedder": {"id": canonical_id(embedder)}, "chunker": chunk_cfg.as_dict(), "pipeline": PIPELINE_VERSION}
+
+
 def build_index(
     corpus: Path,
     root: Path,
@@ -146,20 +165,10 @@ def build_index(
         discard_stale(root)
         t0 = time.perf_counter()
         note(Stage.READ, 0, 0)
-        articles, skipped = load_corpus(Path(corpus), follow_links)
-        if not articles:
-            detail = "; ".join(f"{s.source}: {s.reason}" for s in skipped[:5])
-            raise CorpusError(
-                f"No usable articles in {corpus}" + (f" ({detail})" if detail else "") + ". "
-                "Add .txt, .md, .html, .jsonl, .pdf or .docx files; the existing index was left unchanged."
-            )
+        articles, skipped = load_articles(corpus, follow_links)
         given = None if embedder is None or isinstance(embedder, str) else embedder
         embedder = given.id if given else embedder or _live_embedder(root) or "use-m3"
-        settings = {
-            "embedder": {"id": canonical_id(embedder)},
-            "chunker": chunk_cfg.as_dict(),
-            "pipeline": PIPELINE_VERSION,
-        }
+        settings = index_settings(embedder, chunk_cfg)
         prev = None if full else _previous(root, settings)
         t["load"] = time.perf_counter() - t0
 

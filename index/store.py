@@ -121,6 +121,21 @@ class IndexStore:
             self.faiss_index.make_direct_map()
         return self.faiss_index.reconstruct_n(0, n)
 
+    def vector(self, row: int) -> np.ndarray | None:
+        try:
+            return self.faiss_index.reconstruct(row)
+        except Exception:  # IVF without a direct map
+            return None
+
+    def describe(self) -> str:
+        size = sum(f.stat().st_size for f in self.path.rglob("*") if f.is_file())
+        return f"{self.path.parent} ({self.path.name}, {self.manifest.get('index_type')}, {size / 1e6:.1f} MB)"
+
+    def moved(self) -> bool:
+        """Always False: a generation is loaded whole into one process, and the
+        chat swaps it itself after its own rebuild (ui/backend.py)."""
+        return False
+
     # ---------------------------------------------------------------- loading
     @classmethod
     def load(cls, root: Path, expect_embedder: str | None = None) -> "IndexStore":

@@ -28,6 +28,7 @@ from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_
 from .retrieve import Hit, Retrieval, Retriever, make_retriever
 from .rewrite import rewrite
 from .settings import Settings
+from .stores import open_store
 from .synonyms import entity_terms, unmentioned
 from .textio import clean_question
 
@@ -184,14 +185,15 @@ class Assistant:
     @property
     def retriever(self) -> Retriever:
         with self._lock:
-            if self._retriever is None:
-                self._retriever = self._make_retriever(IndexStore.load(self.settings.index))
+            # A Milvus index is shared: follow another process's rebuild (index/backend.py Store.moved).
+            if self._retriever is None or self._retriever.store.moved():
+                self._retriever = self._make_retriever(open_store(self.settings))
             return self._retriever
 
     def reload(self, store: IndexStore | None = None) -> IndexStore:
         """Swap in the live index generation (or an already loaded one); answers
         in flight finish on the old one."""
-        store = store or IndexStore.load(self.settings.index)
+        store = store or open_store(self.settings)
         new = self._make_retriever(store)
         with self._lock:
             self._retriever = new

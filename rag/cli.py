@@ -27,7 +27,8 @@ def _positive(text: str) -> int:
 def _settings(args: argparse.Namespace) -> Settings:
     keys = (
         "corpus", "index", "embedder", "index_type", "chunk_size", "chunk_overlap", "k", "retriever",
-        "mode", "llm_model", "llm_url", "host", "port", "analyzer", "history_db",
+        "mode", "llm_model", "llm_url", "host", "port", "analyzer", "history_db", "store", "milvus_uri",
+        "milvus_collection",
     )
     overrides = {k: getattr(args, k, None) for k in keys}
     if isinstance(overrides["mode"], list):  # `rag eval --mode a --mode b` picks modes to evaluate
@@ -36,23 +37,22 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load_store(s: Settings):
-    from index.store import IndexStore
+    from .stores import open_store
 
-    return IndexStore.load(s.index)
+    return open_store(s)
 
 
 def cmd_index_build(args, s: Settings) -> int:
-    from index.build import build_index
+    from .stores import build_store
 
     try:
-        report = build_index(s.corpus, s.index, **s.build_options(), full=args.full, show_bar=sys.stderr.isatty(),
-                             follow_links=args.follow_links)
+        report = build_store(s, full=args.full, show_bar=sys.stderr.isatty(), follow_links=args.follow_links)
     except OSError as e:  # e.g. the disk filled up mid-build
         where = f" ({e.filename})" if e.filename else ""
         raise RagError(f"The build failed: {e.strerror or e}{where}. The previous index, if any, is unchanged "
                        "and still used.") from None
     print(report.summary())
-    print(f"index: {s.index}")
+    print(f"index: {s.milvus_target() if s.store == 'milvus' else s.index}")
     return EXIT_SKIPPED if report.skipped else 0
 
 
@@ -61,8 +61,7 @@ def cmd_index_status(args, s: Settings) -> int:
 
     store = _load_store(s)
     m = store.manifest
-    size = sum(f.stat().st_size for f in store.path.rglob("*") if f.is_file())
-    print(f"index:     {s.index} ({store.path.name}, {m.get('index_type')}, {size / 1e6:.1f} MB)")
+    print(f"index:     {store.describe()}")
     print(f"built:     {m.get('built_at')}")
     print(f"embedder:  {m['embedder']['id']} ({m['embedder']['dim']}-d)")
     print(f"articles:  {m['counts']['articles']}   chunks: {m['counts']['chunks']}")
@@ -222,11 +221,25 @@ def cmd_eval(args, s: Settings) -> int:
         retrieval_only=args.retrieval_only, modes=args.mode or None, limit=args.limit,
     )
     print(json.dumps(summary["headline"], ensure_ascii=False, indent=2))
+    print(f"index: {s.store} ({summary['index']['chunks']} chunks)")
     print(f"report: {Path(args.out) / 'report.md'}")
     return 0
 
 
 def cmd_bench(args, s: Settings) -> int:
+    if args.scale:
+        from eval.bench.scale import BACKENDS, parse_sizes, run_scale
+
+        backends = tuple(args.backends.split(",")) if args.backends else BACKENDS
+        if unknown := set(backends) - set(BACKENDS):
+            raise RagError(f"Unknown backend(s) {', '.join(sorted(unknown))}; choose from {', '.join(BACKENDS)}.")
+        try:
+            sizes = parse_sizes(args.scale)
+        except (ValueError, KeyError, IndexError):
+            raise RagError(f"--scale {args.scale!r}: give sizes like 100k,1m.") from None
+        run_scale(Path(args.out), sizes, s, backends)
+        print(f"scale: {Path(args.out) / 'scale.md'}")
+        return 0
     from eval.bench import run_bench
 
     run_bench(Path(args.out), quick=args.quick, settings=s)
@@ -256,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp):
         sp.add_argument("--index", help="index directory (default: data/index)")
         sp.add_argument("--corpus", help="articles folder (default: data/articles)")
+        sp.add_argument("--store", choices=("faiss", "milvus"), help="index backend (default: faiss)")
+        sp.add_argument("--milvus-uri", help="Milvus Lite file (*.db, default <index>/milvus.db) or "
+                                             "http://host:19530; the token comes from RAG_MILVUS_TOKEN")
+        sp.add_argument("--milvus-collection", help="name (alias) of the index in Milvus (default: arabic_rag)")
 
     pi = sub.add_parser("index", help="build or inspect the index")
     isub = pi.add_subparsers(dest="index_cmd", required=True)
@@ -323,6 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     pb = sub.add_parser("bench", help="speed, memory and scaling benchmarks")
     pb.add_argument("--quick", action="store_true", help="small sizes, few repeats (about 3 minutes)")
     pb.add_argument("--out", default="runs/bench", help="output folder (default: runs/bench)")
+    pb.add_argument("--scale", metavar="SIZES",
+                    help="only the vector engines at these sizes, with stand-in vectors (e.g. 100k,1m): FAISS "
+                         "flat/HNSW/IVF and Milvus Lite; writes scale.md, scale.json, scale.png")
+    pb.add_argument("--backends", help="with --scale: a comma-separated subset of faiss-flat, faiss-hnsw, "
+                                       "faiss-ivf, milvus-flat, milvus-hnsw, milvus-ivf")
     pb.set_defaults(func=cmd_bench)
 
     add_history_parser(sub)

@@ -188,7 +188,5 @@ class Retriever:
         )
 
     def _cosine(self, qvec: np.ndarray, row: int) -> float | None:
-        try:
-            return float(self.store.faiss_index.reconstruct(row) @ qvec[0])
-        except Exception:  # IVF without a direct map
-            return None
+        vec = self.store.vector(row)  # None: IVF without a direct map
+        return None if vec is None else float(vec @ qvec[0])

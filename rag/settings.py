@@ -34,6 +34,12 @@ def cache_dir() -> Path:
 class Settings:
     corpus: Path = dataclasses.field(default_factory=lambda: _default_data() / "articles")
     index: Path = dataclasses.field(default_factory=lambda: _default_data() / "index")
+    # where the index lives: FAISS generation folders under `index` (the default),
+    # or Milvus: Milvus Lite in a .db file, or a server at http(s)://host:19530
+    store: str = "faiss"  # faiss | milvus
+    milvus_uri: str = ""  # empty: <index>/milvus.db (Milvus Lite)
+    milvus_token: str = ""  # "user:password" or an API key, for a server with auth
+    milvus_collection: str = "arabic_rag"  # the alias readers follow
     # indexing
     embedder: str = "use-m3"
     index_type: str = "flat"  # flat | hnsw | ivf
@@ -80,6 +86,9 @@ class Settings:
             (self.chunk_size >= (20 if self.chunk_unit == "chars" else 5),
              f"chunk_size {self.chunk_size} is too small (at least 20 characters or 5 words)"),
             (self.chunk_overlap >= 0, f"chunk_overlap must be 0 or more, not {self.chunk_overlap}"),
+            (self.store in ("faiss", "milvus"), f"store must be faiss or milvus, not {self.store!r}"),
+            (self.milvus_collection.replace("_", "a").isalnum() and self.milvus_collection.isascii() and not self.milvus_collection[:1].isdigit(),
+             f"milvus_collection must be letters, digits and underscores, not {self.milvus_collection!r}"),
             (self.index_type in ("flat", "hnsw", "ivf"), f"index_type must be flat, hnsw or ivf, not {self.index_type!r}"),
             (self.retriever in ("hybrid", "dense", "bm25"),
              f"retriever must be hybrid, dense or bm25, not {self.retriever!r}"),
@@ -98,6 +107,10 @@ class Settings:
     def history_path(self) -> Path:
         """The conversation database: ``history_db``, or the data folder beside the index."""
         return self.history_db or self.index.parent / "conversations.sqlite3"
+
+    def milvus_target(self) -> str:
+        """The Milvus URI: the setting, or Milvus Lite in a file beside the FAISS index."""
+        return self.milvus_uri or str(Path(self.index) / "milvus.db")
 
     def build_embedder(self) -> str | None:
         """The embedder a rebuild should use: the one the user set, else None

@@ -155,24 +155,23 @@ class Backend:
                 f'<span>{t(lang, "info_llm")} {llm_html}</span></div>')
 
     def rebuild(self, progress=None):
-        from index.build import build_index
+        from rag.stores import build_store
 
-        s = self.settings
-        report = build_index(s.corpus, s.index, **s.build_options(), progress=progress)
+        report = build_store(self.settings, progress=progress)
         self.reload_all()
         return report
 
 
 def ensure_index(settings: Settings) -> None:
     """Build the index from the corpus when there is none (first run of `rag chat`)."""
-    from index.store import IndexStore
+    from rag.stores import build_store, open_store
 
     try:
-        IndexStore.load(settings.index)
+        open_store(settings)
         return
     except IndexMissingError:
         pass
-    from index.build import Stage, build_index, fraction
+    from index.build import Stage, fraction
 
     print(f"No index at {settings.index}; building it from {settings.corpus} ...", file=sys.stderr, flush=True)
 
@@ -180,8 +179,7 @@ def ensure_index(settings: Settings) -> None:
         count = f" {done}/{total}" if total else ""
         print(f"  [{fraction(stage, done, total):4.0%}] {stage.value}{count}", file=sys.stderr, flush=True)
 
-    report = build_index(settings.corpus, settings.index, **settings.build_options(), progress=show,
-                         show_bar=sys.stderr.isatty())
+    report = build_store(settings, progress=show, show_bar=sys.stderr.isatty())
     print(report.summary(), file=sys.stderr, flush=True)
 
 
