@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -63,11 +64,13 @@ class USEEmbedder:
             ) from e
         self._model = USE(threads=threads or os.cpu_count() or 1)
         self.batch_size = batch_size
+        self._lock = threading.Lock()  # several chat answers at once share one model
 
     def embed_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [self._model.encode(list(b)) for b in _batches(list(texts), self.batch_size, progress, "embed")]
+        with self._lock:
+            parts = [self._model.encode(list(b)) for b in _batches(list(texts), self.batch_size, progress, "embed")]
         return _l2(np.vstack(parts))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -73,6 +73,11 @@ class Settings:
     # chat
     host: str = "127.0.0.1"
     port: int = 7860
+    # answers the chat writes at once: 0 = one with an in-process model (llama.cpp
+    # answers one question at a time anyway), four with an llm_url server, which
+    # then writes while the chat retrieves and checks for the others
+    answer_concurrency: int = 0
+    queue_size: int = 64  # questions that may wait; beyond it a client is told the queue is full
     # saved conversations (rag/history.py); None = conversations.sqlite3 beside the index folder
     history_db: Path | None = None
 
@@ -98,6 +103,8 @@ class Settings:
              "max_tokens must be at least 1, passage_tokens 0 or more, max_question_chars at least 10"),
             (0 <= self.port <= 65535, f"port must be 0-65535, not {self.port}"),
             (self.llm_timeout > 0, f"llm_timeout must be positive, not {self.llm_timeout}"),
+            (self.answer_concurrency >= 0 and self.queue_size >= 1,
+             "answer_concurrency must be 0 (automatic) or more and queue_size at least 1"),
         )
         errors = [msg for ok, msg in checks if not ok]
         if errors:
@@ -111,6 +118,14 @@ class Settings:
     def milvus_target(self) -> str:
         """The Milvus URI: the setting, or Milvus Lite in a file beside the FAISS index."""
         return self.milvus_uri or str(Path(self.index) / "milvus.db")
+
+    def answers_at_once(self) -> int:
+        """How many answers the chat writes at the same time.
+
+        >>> Settings().answers_at_once(), Settings(llm_url="http://127.0.0.1:8000/v1").answers_at_once()
+        (1, 4)
+        """
+        return self.answer_concurrency or (4 if self.llm_url else 1)
 
     def build_embedder(self) -> str | None:
         """The embedder a rebuild should use: the one the user set, else None

@@ -333,3 +333,17 @@ def test_the_query_is_analysed_with_the_index_analyzer(corpus, tmp_path):
     assert q.analyzer == "ngram" and len(lex.known(q.terms)) / len(q.terms) > 2 * len(lex.known(old)) / len(old)
     ans = a.ask(BRICS)
     assert not ans.abstained and ans.citations and all(s.supported for s in ans.sentences)
+
+
+def test_an_evidence_answer_never_flags_its_own_sentences(store):
+    """Every sentence of an evidence answer is an article sentence: the check
+    must support each one.  A sentence that used a word both ways («ليست دولة
+    موقعة… يُلزم الدول») once "contradicted" itself and was shown as unsupported."""
+    from eval.dataset import DEFAULT_DATASET, load_dataset
+
+    a = make(store, mode="extractive")
+    items = [it for it in load_dataset(DEFAULT_DATASET) if it.answerable][:40]
+    for q in [it.question for it in items] + ["ما هو موقف روسيا من مذكرة الاعتقال؟"]:
+        ans = a.ask(q)
+        if not ans.abstained:
+            assert all(s.supported for s in ans.sentences), (q, [s.text for s in ans.sentences if not s.supported])

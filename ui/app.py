@@ -168,7 +168,7 @@ I18N = translations(UPLOAD_TYPES, MAX_UPLOAD_BYTES // (1024 * 1024))
 def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
     be = backend or Backend(settings)
 
-    line = WaitingLine()
+    line = WaitingLine(slots=settings.answers_at_once())
     convs = Conversations(ConversationStore(settings.history_path), be.articles, wait_s=settings.llm_timeout)
 
     def respond(question, messages, history, k, mode, model, conv=None, search=None, request: gr.Request = None):
@@ -187,7 +187,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         if not ahead:
             return ""
         lang = lang_of(request)
-        when = t(lang, "queued_eta", s=max(1, round(eta))) if eta else t(lang, "queued_next")
+        when = (t(lang, "queued_eta", s=max(1, round(eta))) if eta else
+                t(lang, "queued_next") if ahead == 1 else t(lang, "queued_after", n=ahead))
         return f'<div class="rag-queue">{t(lang, "queued", pos=ahead + 1, when=when)}</div>'
 
     def ask(question: str, mode: str = "", k: int = 0, model: str = "",
@@ -271,7 +272,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         chat_in = [question, chatbot, history, k, mode, model, convs.state, convs.search]
         chat_out = [question, chatbot, sources, history, *convs.chat_outputs]
         # Gradio's queue overlay is English ("queue: 1/1 | 3.0/25.5s"): the chat says it itself (#rag-queue).
-        opts = dict(concurrency_limit=1, concurrency_id="answer", show_progress="hidden")
+        opts = dict(concurrency_limit=s.answers_at_once(), concurrency_id="answer", show_progress="hidden")
         # While an answer streams, the inputs are disabled: a second turn started
         # from the same (stale) chat state would overwrite the first answer.
         lock = [question, send, clear, *ex_buttons]
@@ -303,12 +304,13 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         clear.click(*reset, queue=False, api_visibility="private")
         chatbot.clear(*reset, queue=False, api_visibility="private")  # the chat's own trash button
         convs.wire(app, chatbot, history, sources, [clear.click, chatbot.clear])
-        gr.api(ask, api_name="ask", concurrency_limit=1, concurrency_id="answer")
+        gr.api(ask, api_name="ask", concurrency_limit=s.answers_at_once(), concurrency_id="answer")
         add.click(upload, files, [upload_msg, status], api_name="upload", concurrency_limit=4).then(
             lambda: None, None, files, queue=False, api_visibility="private")
         rebuild_btn.click(rebuild, None, [build_msg, status, info], api_name="rebuild",
                           concurrency_limit=1, concurrency_id="build",
-                          show_progress_on=[build_msg])  # one progress bar, not one per output
+                          show_progress_on=[build_msg]).then(  # one progress bar, not one per output
+            lambda: "", None, upload_msg, queue=False, api_visibility="private")  # "press rebuild" is done
         # The status reads the whole corpus folder: only when the Articles tab is opened.
         articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None)
         app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
@@ -329,7 +331,7 @@ def launch(settings: Settings, share: bool = False) -> None:
             print(f"warm-up skipped: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
-    app.queue(default_concurrency_limit=1, max_size=64)
+    app.queue(default_concurrency_limit=1, max_size=settings.queue_size)
     app.launch(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
         auth_message=t("ar", "login") if auth else None,

@@ -20,7 +20,7 @@ from .render import esc
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_NAME_CHARS = 100
-_TYPES = " ".join(SUPPORTED)
+_TYPES = " ".join(f"\u2066{e}\u2069" for e in SUPPORTED)  # each isolated: «.txt» kept whole in Arabic text
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
@@ -209,7 +209,7 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str 
         counts = manifest.get("counts", {})
         emb = manifest.get("embedder", {})
         rows = [("st_indexed_articles", counts.get("articles", "?")), ("st_chunks", counts.get("chunks", "?")),
-                ("st_built", manifest.get("built_at", "?")),
+                ("st_built", str(manifest.get("built_at", "?")).replace("T", " ")[:16]),
                 ("st_embedder", f"{emb.get('id', '?')} ({emb.get('dim', '?')}-d)"),
                 ("st_index_type", manifest.get("index_type", "?"))]
     stale = len(st["new"]) + len(st["changed"]) + len(st["missing"])

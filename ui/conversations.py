@@ -269,7 +269,9 @@ class Conversations:
         gr.on(new_triggers, self.new, [self.search], view, **private)
         self.search.change(self.filter, [self.state, self.search], self.list, trigger_mode="always_last", **private)
         renamed = [self.list, self.title, self.md, self.json]
-        self.rename_btn.click(self.rename, [self.state, self.title, self.search], renamed, **private)
-        self.title.submit(self.rename, [self.state, self.title, self.search], renamed, **private)
+        # through the queue: only queued events show their gr.Info/gr.Warning toasts ("renamed", "deleted")
+        told = dict(api_visibility="private", concurrency_limit=None)
+        self.rename_btn.click(self.rename, [self.state, self.title, self.search], renamed, **told)
+        self.title.submit(self.rename, [self.state, self.title, self.search], renamed, **told)
         self.delete_btn.click(self.delete, [self.state, self.armed, self.search], [*view, self.armed, self.delete_btn],
-                              **private)
+                              **told)

@@ -11,7 +11,7 @@ from rag.history import Conversation
 from .i18n import t
 from .render import answer_html, empty_sources_html, esc, sources_html, user_html
 
-CONFIRM_S = 6.0  # seconds the second click has to confirm a delete
+CONFIRM_S = 30.0  # seconds the second click has to confirm a delete (6 s ran out while users read the label)
 
 STORAGE_KEY = "arabic-rag-conversation"
 # The browser stores only an id, which the server checks against the user on
@@ -45,7 +45,7 @@ def list_html(convs: list[Conversation], current: str = "", search: str = "", er
     """The conversation list, newest first, escaped (titles are user input).
 
     >>> html = list_html([Conversation('ab12', '<b>سؤال</b>', 0.0, 0.0, 2)], current='ab12')
-    >>> 'data-conv="ab12"' in html, '&lt;b&gt;' in html, 'rag-conv-current' in html, '2 سؤال' in html
+    >>> 'data-conv="ab12"' in html, '&lt;b&gt;' in html, 'rag-conv-current' in html, 'الأسئلة: 2' in html
     (True, True, True, True)
     >>> 'لا محادثات تطابق' in list_html([], search='x')
     True

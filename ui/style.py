@@ -30,6 +30,7 @@ JS = """() => {
   const root = document.documentElement;
   root.setAttribute('dir', ar ? 'rtl' : 'ltr'); root.setAttribute('lang', ar ? 'ar' : 'en');
   root.style.setProperty('--rag-dir', ar ? 'rtl' : 'ltr');
+  if (!ar) document.title = __TITLE_EN__;
   // Gradio's own toasts (a file over the size limit) have no translation key: say them in Arabic on an Arabic page.
   const TOO_BIG = /^File\\(s\\) exceed the maximum allowed size of ([^:]+):\\s*(.*)$/s;
   const TITLES = {Error: 'خطأ', Warning: 'تنبيه', Info: 'للعلم'};
@@ -95,7 +96,7 @@ JS = """() => {
     card.scrollIntoView({behavior: 'smooth', block: 'center'});
     card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
   });
-}""".replace("__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace(
+}""".replace("__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
     "__QUEUE__", json.dumps(t("ar", "in_queue"))).replace("__RUNNING__", json.dumps(t("ar", "running")))
 
 CSS = """
@@ -230,7 +231,13 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .progress-text, .meta-text, .meta-text-center, .progress-level-inner { direction: var(--rag-dir); unicode-bidi: plaintext;
   font-family: "Noto Sans Arabic", "DejaVu Sans", sans-serif !important; }
 :root[dir="rtl"] .progress-level, :root[dir="rtl"] .progress-level-inner { direction: rtl; }
-.rag-queue { color: var(--rag-warn); font-size: .9rem; padding: 2px 4px; }
+.rag-queue { color: var(--rag-warn); font-size: .9rem; padding: 2px 4px; direction: var(--rag-dir); text-align: start; }
+/* Gradio marks every block dir="ltr" (its rtl options are per component): on an Arabic page the blocks
+   (accordion headers, radio help text, headings) follow the page; content that must read LTR says so itself */
+:root[dir="rtl"] .gradio-container .block[dir="ltr"] { direction: rtl; }
+:root[dir="rtl"] .gradio-container input[type="radio"] { margin-inline-end: .45em; }
+/* model names are Latin: the dropdown's field stays left to right, clear of its chevron */
+:root[dir="rtl"] #rag-model .wrap { direction: ltr; }
 /* a phone: the buttons go under the question box, which keeps its full width */
 @media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { flex: 1 1 100% !important; } }
 /* a phone: the header's facts under the title; an article's file and state under its title */
