@@ -149,10 +149,18 @@ def with_clitics(forms: tuple[str, ...]) -> tuple[str, ...]:
 
     >>> with_clitics(('مناسب', '~منسب'))[:4]
     ('مناسب', '~منسب', 'بمناسب', '~بمنسب')
+    >>> with_clitics(('وثايق', '~وثق'))[-1]
+    'ثايق'
     """
     out = list(forms)
     for p in ("ب", "ل", "ك", "و", "ف", "وب", "ول", "فب"):
         out += [f"~{p}{f[1:]}" if f.startswith("~") else p + f for f in forms]
+    # A word whose own first letter is و or ف loses it to the stemmer where it has no article
+    # («الوثائق» keeps it, «وثائق» becomes «ثائق»): the shortened form names it too.
+    for f in forms:
+        bare = f.lstrip("~")
+        if bare[:1] in ("و", "ف") and len(bare) >= 4:
+            out.append(("~" if f.startswith("~") else "") + bare[1:])
     return tuple(out)
 
 
