@@ -101,6 +101,7 @@ def _download(page, selector):
 
 def test_a_conversation_comes_back_after_reload_and_restart(server, chromium):
     ctx, page = _context(chromium, server, "alice")
+    page.wait_for_selector("#rag-conv-list .rag-convs-empty")  # filled by the page's load, not before
     assert "لا محادثات محفوظة" in page.locator("#rag-conv-list").inner_text()
     page.click("#rag-example-0")
     _wait_answers(page, 1)
@@ -191,6 +192,7 @@ def test_each_user_sees_only_their_own_conversations(server, chromium):
     # bob, in his own browser: none of alice's conversations
     bctx, bob = _context(chromium, server, "bob")
     time.sleep(1)
+    bob.wait_for_selector("#rag-conv-list .rag-convs-empty")
     assert "لا محادثات محفوظة" in bob.locator("#rag-conv-list").inner_text()
     assert bob.evaluate(COUNT_ANSWERS) == 0
     bob.click("#rag-example-2")

@@ -347,6 +347,9 @@ def test_phone_opens_at_the_header_and_desktop_focuses_the_question(server, brow
     phone.wait_for_selector("#rag-question textarea")
     phone.wait_for_timeout(1200)
     assert phone.evaluate("window.scrollY") < 40
+    # the question box and the send button are on the first screen (they were ~1,000 px down)
+    bottom = phone.evaluate("Math.max(...['#rag-question', '#rag-send'].map(s => document.querySelector(s).getBoundingClientRect().bottom))")
+    assert bottom <= 844, bottom
     assert not phone.evaluate("document.activeElement && document.activeElement.closest('#rag-question') !== null")
     phone.close()
     page, _ = _open(browser, server)

@@ -69,7 +69,9 @@ class Conversations:
             self.search = gr.Textbox(label=i18n("conv_search"), show_label=False, placeholder=i18n("conv_search"),
                                      lines=1, max_lines=1,
                                      elem_id="rag-conv-search", submit_btn=False)
-            self.list = gr.HTML(list_html([]), elem_id="rag-conv-list", js_on_load=JS_ON_LOAD,
+            # empty until the page's load fills it: "no saved conversations" was shown, falsely,
+            # while a reloaded page waited for the answer it had left
+            self.list = gr.HTML('<div class="rag-convs"></div>', elem_id="rag-conv-list", js_on_load=JS_ON_LOAD,
                                 css_template=CSS_TEMPLATE)
             with gr.Accordion(i18n("conv_tools"), open=True, elem_id="rag-conv-tools"):
                 self.title = gr.Textbox(label=i18n("conv_rename_hint"), show_label=False,
@@ -264,7 +266,7 @@ class Conversations:
         conversation (the chat's own reset handlers still clear the chat)."""
         view = [chatbot, history, sources, *self.chat_outputs]
         private = dict(api_visibility="private", queue=False)
-        app.load(self.restore, [self.state, self.search], view, **private)
+        app.load(self.restore, [self.state, self.search], view, **private, show_progress="hidden")
         self.list.select(self.select, [self.search], view, **private)
         gr.on(new_triggers, self.new, [self.search], view, **private)
         self.search.change(self.filter, [self.state, self.search], self.list, trigger_mode="always_last", **private)

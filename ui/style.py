@@ -242,6 +242,10 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 @media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { flex: 1 1 100% !important; } }
 /* a phone: the header's facts under the title; an article's file and state under its title */
 @media (max-width: 640px) {
+  /* the question box on the first screen: a shorter chat, the examples in one scrolling row */
+  #rag-chat { height: 32vh !important; min-height: 200px !important; }
+  .rag-examples { flex-wrap: nowrap !important; overflow-x: auto; }
+  .rag-examples button.rag-example { flex: 0 0 auto !important; white-space: nowrap; }
   .rag-header { flex-direction: column !important; align-items: stretch !important; }
   .rag-header > * { width: 100% !important; min-width: 0 !important; }
   .rag-info { justify-content: flex-start; } .rag-info span { border-radius: 12px; }
