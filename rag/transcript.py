@@ -91,31 +91,40 @@ def _one_line(text: str) -> str:
 
 
 def sources(ans: Answer) -> tuple[str, list[Passage]]:
-    """(heading, passages) an export lists under an answer: the cited passages
-    in citation order, or the closest ones for an abstention."""
+    """(heading key, passages) an export lists under an answer: the cited
+    passages in citation order, or the closest ones for an abstention."""
     if ans.abstained:
-        return "Closest passages", list(ans.passages)
+        return "closest", list(ans.passages)
     by_n = {p.n: p for p in ans.passages}
     cited = [by_n[c.n] for c in ans.citations if c.n in by_n]
-    return "Sources", cited
+    return "sources", cited
 
 
-def to_markdown(conv) -> str:
+MD_LABELS = {  # English, for the CLI; the chat passes the reader's language (ui/i18n.py)
+    "summary": "{n} question(s), started {created}, last {updated}",
+    "searched_for": "searched for:", "note": "note:", "sources": "Sources", "closest": "Closest passages",
+}
+
+
+def to_markdown(conv, labels: dict | None = None, notice=None) -> str:
     """A conversation (``rag.history.Conversation``) as Markdown: each question,
     the answer with its [n] markers, then its numbered sources with title,
-    source file and passage text."""
-    out = [f"# {_one_line(conv.title)}", "",
-           f"_{len(conv.turns)} question(s), started {iso(conv.created)}, last {iso(conv.updated)}_", ""]
+    source file and passage text.  ``labels`` (keys of MD_LABELS) and
+    ``notice`` (a Notice -> text) put its own words in another language."""
+    labels = {**MD_LABELS, **(labels or {})}
+    notice = notice or (lambda n: n.english())
+    summary = labels["summary"].format(n=len(conv.turns), created=iso(conv.created), updated=iso(conv.updated))
+    out = [f"# {_one_line(conv.title)}", "", f"_{summary}_", ""]
     for i, turn in enumerate(conv.turns, 1):
         ans = turn.answer
         out += [f"## {i}. {_one_line(turn.question)}", "", ans.text.strip(), ""]
         if ans.query and ans.query != ans.question:
-            out += [f"_searched for: {_one_line(ans.query)}_", ""]
-        notes = [n.english() for n in ans.notices]
-        out += [f"- note: {n}" for n in notes] + ([""] if notes else [])
+            out += [f"_{labels['searched_for']} {_one_line(ans.query)}_", ""]
+        notes = [notice(n) for n in ans.notices]
+        out += [f"- {labels['note']} {n}" for n in notes] + ([""] if notes else [])
         heading, passages = sources(ans)
         if passages:
-            out += [f"**{heading}**", ""]
+            out += [f"**{labels[heading]}**", ""]
             for p in passages:
                 out += [f"[{p.n}] **{_one_line(p.title)}** — `{_one_line(p.source)}`", "", _quote(p.text), ""]
     return "\n".join(out).rstrip() + "\n"

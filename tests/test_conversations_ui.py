@@ -56,7 +56,7 @@ def test_a_saved_chat_comes_back_exactly_as_it_was_shown(setup):
     assert got[0] == messages and got[2] == sources and got[1] == history and got[5] == BRICS
     md_path = got[6]["value"]
     text = open(md_path, encoding="utf-8").read()
-    assert f"## 2. {FOLLOW_UP}" in text and "**Sources**" in text
+    assert f"## 2. {FOLLOW_UP}" in text and "**المصادر**" in text
     assert store.get("alice", state["id"]).n_turns == 2 and len(store.list("alice")) == 1
 
 

@@ -129,7 +129,7 @@ def test_a_conversation_comes_back_after_reload_and_restart(server, chromium):
 
     # exports: Markdown with numbered sources, and JSON
     md = _download(page, "#rag-export-md")
-    assert md.startswith("# زيارات أحمد والقمة") and f"## 1. {BRICS}" in md and "**Sources**" in md
+    assert md.startswith("# زيارات أحمد والقمة") and f"## 1. {BRICS}" in md and "**المصادر**" in md
     assert MARKER.search(md) and "`00" in md  # [n] markers, and the source files
     doc = json.loads(_download(page, "#rag-export-json"))
     assert [t["question"] for t in doc["turns"]][:2] == [BRICS, FOLLOW_UP]

@@ -25,7 +25,7 @@ from rag.transcript import to_json, to_markdown
 
 from .inflight import InFlight, detached
 from .history_view import BROWSER_SECRET, CONFIRM_S, CSS_TEMPLATE, JS_ON_LOAD, STORAGE_KEY, chat_view, list_html
-from .i18n import lang_of, t
+from .i18n import lang_of, notice_text, t
 from .render import empty_sources_html, esc
 
 
@@ -94,14 +94,16 @@ class Conversations:
             print(f"conversation list: {e}", file=sys.stderr, flush=True)
             return list_html([], error=t(lang, "conv_not_loaded"), lang=lang)
 
-    def _files(self, conv: Conversation | None):
+    def _files(self, conv: Conversation | None, lang: str = "ar"):
         """The two downloads of a conversation (written again on each change)."""
         if conv is None or not conv.turns:
             return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
         folder = self._exports / conv.id
         folder.mkdir(parents=True, exist_ok=True)
         md, js = folder / f"conversation-{conv.id}.md", folder / f"conversation-{conv.id}.json"
-        for path, text in ((md, to_markdown(conv)), (js, to_json(conv))):
+        labels = {k: t(lang, f"md_{k}") for k in ("summary", "searched_for", "note", "sources", "closest")}
+        markdown = to_markdown(conv, labels, lambda n: notice_text(lang, n))
+        for path, text in ((md, markdown), (js, to_json(conv))):
             tmp = path.with_name(f".{path.name}.{threading.get_ident()}")
             tmp.write_text(text, encoding="utf-8")
             tmp.replace(path)  # atomic: two tabs on one conversation never serve a half-written file
@@ -125,7 +127,7 @@ class Conversations:
             return self._blank(user, search, lang)
         messages, history, sources = chat_view(conv, self.articles, lang)
         return (messages, history, sources, {"id": conv.id, "user": user}, self._list(user, conv.id, search, lang),
-                conv.title, *self._files(conv))
+                conv.title, *self._files(conv, lang))
 
     @staticmethod
     def _current(state, user: str) -> str:
@@ -162,7 +164,7 @@ class Conversations:
             _warn(lang, "conv_rename", e)
             return (gr.skip(),) * 4
         gr.Info(t(lang, "conv_renamed"))
-        return self._list(user, cid, search, lang), conv.title, *self._files(conv)  # the exports carry the title
+        return self._list(user, cid, search, lang), conv.title, *self._files(conv, lang)  # the exports carry the title
 
     def delete(self, state, armed, search, request: gr.Request):
         """Two clicks delete: the first asks for confirmation (the button says
@@ -242,7 +244,7 @@ class Conversations:
             if saved:
                 conv = saved[-1]
                 extra = ({"id": conv.id, "user": user}, self._list(user, conv.id, search, lang),
-                         conv.title if first and fresh else gr.skip(), *self._files(conv))
+                         conv.title if first and fresh else gr.skip(), *self._files(conv, lang))
             elif first and fresh:  # the browser keeps the new id at once (a reload mid-answer finds it)
                 extra = ({"id": fresh, "user": user}, self._list(user, fresh, search, lang), self._title(user, fresh),
                          *self._files(None))

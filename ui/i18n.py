@@ -161,6 +161,11 @@ _AR: dict[str, str] = {
     "conv_deleted": "حُذفت المحادثة.",
     "conv_nothing": "لا محادثة مفتوحة بعد: اطرح سؤالاً أولاً.",
     "conv_tools": "إدارة المحادثة",
+    "md_summary": "الأسئلة: {n}، بدأت {created}، آخر سؤال {updated}",
+    "md_searched_for": "بحثت عن:",
+    "md_note": "ملاحظة:",
+    "md_sources": "المصادر",
+    "md_closest": "أقرب المقاطع",
 }
 
 _EN: dict[str, str] = {
@@ -302,6 +307,11 @@ _EN: dict[str, str] = {
     "conv_deleted": "The conversation was deleted.",
     "conv_nothing": "No conversation is open yet: ask a question first.",
     "conv_tools": "Manage the conversation",
+    "md_summary": "{n} question(s), started {created}, last {updated}",
+    "md_searched_for": "searched for:",
+    "md_note": "note:",
+    "md_sources": "Sources",
+    "md_closest": "Closest passages",
 }
 
 _NOTICE_AR = {
