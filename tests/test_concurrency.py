@@ -5,14 +5,12 @@ streaming API and takes its time (it stands in for vLLM or llama.cpp's server:
 what is measured is the chat, not the model)."""
 
 import json
-import shutil
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import ARTICLES
-from test_ui_browser import Server
+from test_ui_browser import running_chat
 
 pytestmark = pytest.mark.slow
 DELAY = 2.0  # seconds the stand-in server takes per answer
@@ -56,14 +54,11 @@ class _SlowLLM(BaseHTTPRequestHandler):
 def chat_on_a_server(tmp_path_factory):
     llm = ThreadingHTTPServer(("127.0.0.1", 0), _SlowLLM)
     threading.Thread(target=llm.serve_forever, daemon=True).start()
-    root = tmp_path_factory.mktemp("chat-llm-url")
-    srv = Server(root, env={"RAG_LLM_URL": f"http://127.0.0.1:{llm.server_port}/v1", "RAG_MODE": "generative"})
-    shutil.copytree(ARTICLES, srv.corpus)
+    env = {"RAG_LLM_URL": f"http://127.0.0.1:{llm.server_port}/v1", "RAG_MODE": "generative"}
     try:
-        srv.start()
-        yield srv
+        with running_chat(tmp_path_factory, "chat-llm-url", env) as srv:
+            yield srv
     finally:
-        srv.stop()
         llm.shutdown()
 
 

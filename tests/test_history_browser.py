@@ -6,13 +6,11 @@ asks for another user's by id."""
 
 import json
 import re
-import shutil
 import time
 
 import pytest
 
-from conftest import ARTICLES
-from test_ui_browser import ARTIFACTS, BRICS, COUNT_ANSWERS, MARKER, Server, _wait_answers
+from test_ui_browser import ARTIFACTS, BRICS, COUNT_ANSWERS, MARKER, _wait_answers, running_chat
 
 pytestmark = pytest.mark.slow
 
@@ -23,14 +21,8 @@ ITEMS = "#rag-conv-list li"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("chat-auth")
-    srv = Server(root, env={"RAG_CHAT_USERS": json.dumps(USERS)})
-    shutil.copytree(ARTICLES, srv.corpus)
-    try:
-        srv.start()
+    with running_chat(tmp_path_factory, "chat-auth", {"RAG_CHAT_USERS": json.dumps(USERS)}) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")

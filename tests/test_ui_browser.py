@@ -8,6 +8,7 @@ is saved to test-artifacts/chat.png.
 """
 
 import os
+from contextlib import contextmanager
 import re
 import shutil
 import signal
@@ -90,20 +91,26 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")[-n:] if self.log.exists() else ""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("chat")
-    srv = Server(root)
+@contextmanager
+def running_chat(tmp_path_factory, name: str, env: dict | None = None):
+    """A `rag chat` on a private copy of the bundled articles, stopped afterwards."""
+    srv = Server(tmp_path_factory.mktemp(name), env)
     shutil.copytree(ARTICLES, srv.corpus)
     try:
         t0 = time.monotonic()
         srv.start()
         srv.startup_s = time.monotonic() - t0
-        assert "building it from" in srv.tail()  # no index yet: `rag chat` built it first
         yield srv
     finally:
         srv.stop()
     assert srv.proc.poll() is not None, "the chat server is still running"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_chat(tmp_path_factory, "chat") as srv:
+        assert "building it from" in srv.tail()  # no index yet: `rag chat` built it first
+        yield srv
 
 
 def _open(browser, server, locale="ar"):
