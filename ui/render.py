@@ -64,7 +64,7 @@ def text_with_badges(text: str, titles: dict[int, str] | None = None, lang: str 
     not wrap alone to the next line).
 
     >>> text_with_badges('a <b> [1, 2].')
-    'a <span class="rag-nw">&lt;b&gt;<sup class="rag-cite" data-n="1" title="المصدر 1"><span class="rag-br">[</span>1<span class="rag-br">]</span></sup><sup class="rag-cite" data-n="2" title="المصدر 2"><span class="rag-br">[</span>2<span class="rag-br">]</span></sup>.</span>'
+    'a <span class="rag-nw">&lt;b&gt;<sup class="rag-cite" data-n="1" title="المصدر 1"><span class="rag-br">[</span>1<span class="rag-br">]</span></sup><sup class="rag-cite" data-n="2" title="المصدر 2"><span class="rag-br">[</span>2<span class="rag-br">]</span></sup><span class="rag-punct">.</span></span>'
     """
     titles = titles or {}
     out, pos = [], 0
@@ -74,7 +74,7 @@ def text_with_badges(text: str, titles: dict[int, str] | None = None, lang: str 
         punct = re.match(r"[.،,؛;:؟?!]*", text[e:]).group(0)
         out.append(esc(head + " " if head or _ else ""))
         out.append('<span class="rag-nw">' + esc(last) + "".join(badge(n, titles.get(n, ""), lang) for n in nums)
-                   + esc(punct) + "</span>")
+                   + (f'<span class="rag-punct">{esc(punct)}</span>' if punct else "") + "</span>")
         pos = e + len(punct)
     out.append(esc(text[pos:]))
     return "".join(out)

@@ -140,6 +140,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
   color: #fff; background: var(--rag-accent); font-family: "DejaVu Sans", sans-serif; cursor: help; }
 .dark sup.rag-cite { color: #042f2e; }
 .rag-nw { white-space: nowrap; }
+/* the Naskh full stop draws its dot at the far side of its advance: pulled to the badge it follows */
+.rag-punct { margin-inline-start: -.22em; }
 .rag-ans.rag-latest sup.rag-cite { cursor: pointer; }
 .rag-src.rag-flash { outline: 3px solid var(--rag-accent); outline-offset: 2px; transition: outline-color .3s; }
 .rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
