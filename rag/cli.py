@@ -359,21 +359,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import signal
-
-    if argv is None:  # the `rag` command, not a caller (tests) in its own process
-        # `rag search ... | head` should end quietly, like any Unix tool.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # SIGPIPE stays ignored (Python's default): resetting it to SIG_DFL so that `rag search | head`
+    # ends quietly also let any browser that closed its socket mid-reply kill `rag chat` outright
+    # (exit -13, seen in CI). A closed stdout is handled below instead.
     args = build_parser().parse_args(argv)
     if getattr(args, "llm_model", None) and getattr(args, "llm_url", None):
         print("error: give either --llm-model (a local GGUF) or --llm-url (a server), not both", file=sys.stderr)
         return 2
     try:
         s = _settings(args)
-        return args.func(args, s)
+        code = args.func(args, s)
+        sys.stdout.flush()  # a closed pipe shows up here, in the handler below, not at interpreter exit
+        return code
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `rag search ... | head`: end quietly, like any Unix tool
+        _silence_stdout()
+        return 141  # what a shell reports for a pipe closed under a writer (128 + SIGPIPE)
     except OSError as e:  # a full disk, a file where a folder should be, permissions
         where = f": {e.filename}" if e.filename else ""
         print(f"error: {e.strerror or e}{where}", file=sys.stderr)
@@ -381,6 +384,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush finds no closed pipe to complain about."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

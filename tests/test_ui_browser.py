@@ -210,6 +210,16 @@ EXAMPLE_KEYS = [
 ]
 
 
+def test_a_closed_socket_cannot_kill_the_server(server):
+    # `rag` once reset SIGPIPE to the default so that `rag search | head` ended quietly; then a
+    # browser that closed its socket while the server wrote to it killed `rag chat` (exit -13 in CI).
+    status = Path(f"/proc/{server.proc.pid}/status")
+    if not status.exists():
+        pytest.skip("reads the server's signal mask from Linux /proc")
+    ignored = int(re.search(r"SigIgn:\s*([0-9a-f]+)", status.read_text()).group(1), 16)
+    assert ignored >> (signal.SIGPIPE - 1) & 1, "SIGPIPE is not ignored: a closed socket kills the server"
+
+
 def test_example_questions_get_right_answers_by_default(server, browser):
     page, external = _open(browser, server)
     for i, keys in enumerate(EXAMPLE_KEYS):
