@@ -344,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="only the vector engines at these sizes, with stand-in vectors (e.g. 100k,1m): FAISS "
                          "flat/HNSW/IVF and Milvus Lite; writes scale.md, scale.json, scale.png")
     pb.add_argument("--backends", help="with --scale: a comma-separated subset of faiss-flat, faiss-hnsw, "
-                                       "faiss-ivf, milvus-flat, milvus-hnsw, milvus-ivf")
+                                       "faiss-ivf, faiss-ivfsq, milvus-flat, milvus-hnsw, milvus-ivf")
     pb.set_defaults(func=cmd_bench)
 
     add_history_parser(sub)

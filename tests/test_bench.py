@@ -137,6 +137,12 @@ def _check_outputs(out: Path, sections: tuple[str, ...]) -> dict:
         assert sum(cb["outcomes"].values()) == cb["clients"]
         # only the offered name answers; every path spelling gets the same refusal; no model copy is loaded
         assert mc["answered"] == 1 and len(mc["refusals"]) == 1 and mc["rss_growth_mb"] < 150, mc
+        one, four = ld["answer_concurrency"]["rows"]  # a chat on a (stand-in) LLM server
+        for row in (one, four):
+            assert row["outcomes"] == {"generative": row["clients"]}, row
+        # the setting holds at the server: one answer at a time, or several together
+        assert one["most_in_flight"] == 1 and four["most_in_flight"] >= 2, (one, four)
+        assert "### Answers at once with an LLM server" in (out / "bench.md").read_text(encoding="utf-8")
     md = (out / "bench.md").read_text(encoding="utf-8")
     assert md.startswith("# rag bench") and "cores" in md and "## Targets" in md
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -147,7 +153,7 @@ def _tiny(sections) -> BenchConfig:
     return BenchConfig("tiny", sizes=(40, 100), build_repeats=(1, 1), real_embed_max=40, incremental_articles=4,
                        incremental_repeats=1, queries=12, passes=1, gen_questions=1, gen_max_tokens=12, kv_pairs=1,
                        memory_questions=2, load_clients=3, load_per_client=2, load_burst=70, load_crowd=70,
-                       model_rounds=1, sections=sections)
+                       model_rounds=1, concurrency_clients=3, concurrency_real=False, sections=sections)
 
 
 def test_bench_smoke_index_parts(tmp_path):

@@ -27,13 +27,14 @@ from .memory import ROOT, _env, _free_port, _proc_status, stop
 from .stats import percentile, summary
 
 
-def _start(s, work: Path) -> tuple[subprocess.Popen, int]:
+def start_chat(s, work: Path, env: dict | None = None, log_name: str = "load-server") -> tuple[subprocess.Popen, int]:
+    """A `rag chat` on a free loopback port (``env``: extra RAG_* settings); returns it and its port."""
     port = _free_port()
     cmd = [sys.executable, "-m", "rag", "chat", "--port", str(port), "--host", "127.0.0.1", "--index",
            str(s.index), "--corpus", str(s.corpus)]
-    log = work / "load-server.log"
+    log = work / f"{log_name}.log"
     with log.open("wb") as fh:
-        p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=_env(), cwd=ROOT)
+        p = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env={**_env(), **(env or {})}, cwd=ROOT)
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < 180 and p.poll() is None:
         try:
@@ -110,7 +111,7 @@ def measure_load(s, questions: list[str], work: Path, clients: int = 16, per_cli
                  burst: int = 120, timeout: float = 600, model_rounds: int = 5, crowd: int = 120) -> dict:
     from gradio_client import Client
 
-    p, port = _start(s, work)
+    p, port = start_chat(s, work)
     url = f"http://127.0.0.1:{port}/"
     try:
         times: list[float] = []

@@ -214,6 +214,23 @@ def write_markdown(path: Path, r: dict) -> None:
                   f"{mc['rss_before_mb']:.0f} -> {mc['rss_after_mb']:.0f} MiB "
                   f"({mc['rss_growth_mb']:+.0f} MiB).", ""]
 
+        ac = ld.get("answer_concurrency")
+        if ac:
+            from .concurrency import speedups
+
+            L += ["### Answers at once with an LLM server (`--llm-url`, generative mode)", "",
+                  "Clients asking one question each at the same moment; the chat writes one answer at a time "
+                  "(`answer_concurrency = 1`) or several (the automatic 4 for a server). Wall time is until the "
+                  "last answer.", "",
+                  "| LLM server | answers at once | clients | wall s | answer median s | max s | most at the server |",
+                  "|---|---|---|---|---|---|---|"]
+            for x in ac["rows"]:
+                most = "" if x["most_in_flight"] is None else x["most_in_flight"]
+                L.append(f"| {x['server']} | {x['answers_at_once']} | {x['clients']} | {x['wall_s']:.1f} | "
+                         f"{x['answer_s']['median']:.1f} | {x['answer_s']['max']:.1f} | {most} |")
+            L += ["", "Speed-up (wall, one at a time / four at once): " +
+                  ", ".join(f"{k}: {v:.2f}x" for k, v in speedups(ac).items()) + ".", ""]
+
     if r.get("profiles"):
         L += ["## Profiles of missed targets", ""]
         for name, p in r["profiles"].items():

@@ -54,6 +54,8 @@ class BenchConfig:
     load_burst: int = 120  # questions submitted at once, more than the chat's queue holds (64)
     load_crowd: int = 120  # clients asking at the same moment, one question each
     model_rounds: int = 5  # rounds of model choices by every spelling of a path (memory must stay flat)
+    concurrency_clients: int = 8  # clients asking at once of a chat on an LLM server (one vs several answers at once)
+    concurrency_real: bool = True  # also against the real llama_cpp.server with the bundled GGUF
     sections: tuple[str, ...] = SECTIONS
     seed: int = 13
 
@@ -62,7 +64,7 @@ FULL = BenchConfig("full", sizes=(1_000, 10_000, 100_000), build_repeats=(3, 2, 
 QUICK = BenchConfig("quick", sizes=(300, 2_000), build_repeats=(2, 1), real_embed_max=2_000, raw_sample=500,
                     incremental_full_repeats=1, incremental_repeats=2, passes=2, gen_questions=2, gen_max_tokens=48,
                     kv_pairs=1, memory_questions=2, load_clients=4, load_per_client=2, load_burst=80,
-                    load_crowd=80, model_rounds=1)
+                    load_crowd=80, model_rounds=1, concurrency_clients=4, concurrency_real=False)
 
 
 def _log(msg: str, t0: float) -> None:
@@ -247,6 +249,12 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
         r["load"] = measure_load(s.replace(index=gs.index, corpus=gs.corpus), questions, work, cfg.load_clients,
                                  cfg.load_per_client, cfg.load_burst, model_rounds=cfg.model_rounds,
                                  crowd=cfg.load_crowd)
+        from .concurrency import measure_answer_concurrency
+
+        _log(f"load: {cfg.concurrency_clients} clients at once, chat on an LLM server, one vs four answers at once", t0)
+        r["load"]["answer_concurrency"] = measure_answer_concurrency(
+            s.replace(index=gs.index, corpus=gs.corpus), questions, work, cfg.concurrency_clients,
+            real_server=cfg.concurrency_real)
 
 
 def _assistant_stream(s: Settings, question: str):
