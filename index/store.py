@@ -42,6 +42,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def ivf_lists(n: int) -> int:
+    """Inverted lists for ``n`` vectors: about 4 sqrt(n), and at least 39 vectors a list (faiss's minimum).
+
+    >>> ivf_lists(100_000), ivf_lists(1_000_000), ivf_lists(50)
+    (1264, 4000, 1)
+    """
+    return int(max(1, min(4 * np.sqrt(n), n // 39)))
+
+
 def make_faiss_index(vectors: np.ndarray, index_type: str = "flat"):
     """Exact inner product by default; HNSW or IVF for large corpora."""
     import faiss
@@ -54,7 +63,7 @@ def make_faiss_index(vectors: np.ndarray, index_type: str = "flat"):
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 96
     elif index_type == "ivf":
-        nlist = int(max(1, min(4 * np.sqrt(n), n // 39)))  # faiss wants >= 39 points per list
+        nlist = ivf_lists(n)
         quantizer = faiss.IndexFlatIP(dim)
         index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.train(vectors)

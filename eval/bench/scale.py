@@ -87,14 +87,14 @@ def _faiss(kind: str, bases, n, seed, work: Path):
     if kind == "ivfsq":
         return _faiss_ivfsq(bases, n, seed, work)
 
-    from index.store import make_faiss_index
+    from index.store import ivf_lists, make_faiss_index
 
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     t0 = time.perf_counter()
-    if kind == "ivf":  # trained on a sample, added in batches: the whole set is never copied twice
-        sample = stand_in(bases, 0, min(n, 100_000), seed)
-        idx = make_faiss_index(sample, "ivf")
-        idx.reset()
+    if kind == "ivf":  # lists for all n vectors (as index/store.py), trained on a sample, added in batches
+        idx = faiss.IndexIVFFlat(faiss.IndexFlatIP(bases.shape[1]), bases.shape[1], ivf_lists(n),
+                                 faiss.METRIC_INNER_PRODUCT)
+        idx.train(stand_in(bases, 0, min(n, 100_000), seed))
     else:
         idx = make_faiss_index(np.zeros((0, bases.shape[1]), np.float32), "flat") if kind == "flat" else \
             faiss.IndexHNSWFlat(bases.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
@@ -128,11 +128,12 @@ def _faiss_ivfsq(bases, n, seed, work: Path):
     """
     import faiss
 
+    from index.store import ivf_lists
+
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     dim = bases.shape[1]
     t0 = time.perf_counter()
-    nlist = int(max(1, min(4 * np.sqrt(n), n // 39)))  # as index/store.py's IVF
-    idx = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+    idx = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, ivf_lists(n), faiss.ScalarQuantizer.QT_8bit,
                                         faiss.METRIC_INNER_PRODUCT)
     sample = stand_in(bases, 0, min(n, 100_000), seed)
     idx.train(sample)
