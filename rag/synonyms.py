@@ -87,7 +87,7 @@ _N_ENTITIES = len(GROUPS)  # the groups above name states, places, institutions 
 
 GROUPS += (
     # news vocabulary
-    ("قمة", "لقاء زعماء", "اجتماع القادة", "summit"),
+    ("قمة", "لقاء زعماء", "اجتماع القادة", "اجتماع", "مؤتمر", "summit"),
     ("التقى", "يلتقي", "التقيا", "لقاء", "اجتماع", "محادثات", "meet", "met", "meeting", "talks"),
     ("اتفاق", "اتفاقية", "معاهدة", "agreement", "treaty", "deal"),
     ("أقر", "صادق", "وافق", "approved", "ratified"),
