@@ -435,3 +435,52 @@ def test_english_browser_gets_an_english_left_to_right_page(server, browser):
     page.screenshot(path=str(ARTIFACTS / "chat-en.png"))
     assert external == []
     page.close()
+
+
+
+def _a_saved_conversation(page) -> None:
+    page.click("#rag-clear")
+    page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
+    page.click("#rag-example-0")
+    _wait_answers(page, 1)
+    page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
+    page.wait_for_function("() => document.querySelector('#rag-conv-title input').value.length > 0")
+
+
+def _rename(page, title: str) -> None:
+    page.fill("#rag-conv-title input", title)
+    page.click("#rag-conv-rename")
+    page.locator("#rag-conv-list li button", has_text=title[:30]).wait_for()
+
+
+def test_the_delete_confirmation_ends_with_its_window(server, browser):
+    """The first click on "delete" arms a CONFIRM_S window and says "click again to confirm"; the
+    label stayed so after the window had closed, or after another conversation was opened."""
+    from ui.history_view import CONFIRM_S
+    from ui.i18n import t
+
+    page, _ = _open(browser, server)
+    delete, confirm = t("ar", "conv_delete"), t("ar", "conv_confirm")
+    label = "() => document.querySelector('#rag-conv-delete').innerText.trim()"
+
+    def says(text: str, timeout_s: float = 15) -> None:
+        page.wait_for_function(f"t => ({label})() === t", arg=text, timeout=timeout_s * 1000)
+
+    _a_saved_conversation(page)
+    title = "حذف مؤجل " + str(time.time_ns())
+    _rename(page, title)
+    page.click("#rag-conv-delete")
+    says(confirm)
+    page.click("#rag-clear")  # a new conversation: nothing to confirm any more
+    says(delete)
+    page.locator("#rag-conv-list li button", has_text=title).click()
+    page.wait_for_function("t => document.querySelector('#rag-conv-title input').value === t", arg=title)
+    page.click("#rag-conv-delete")
+    says(confirm)
+    armed = time.monotonic()
+    says(delete, CONFIRM_S + 20)  # the window's end puts the label back...
+    assert time.monotonic() - armed > CONFIRM_S - 2  # ...at its end, not before
+    page.click("#rag-conv-delete")  # and the next click asks again: nothing is deleted
+    says(confirm)
+    assert page.locator("#rag-conv-list li button", has_text=title).count() == 1
+    page.close()
