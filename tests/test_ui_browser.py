@@ -435,3 +435,109 @@ def test_english_browser_gets_an_english_left_to_right_page(server, browser):
     page.screenshot(path=str(ARTIFACTS / "chat-en.png"))
     assert external == []
     page.close()
+
+
+# Latin words a screen reader may hear on an Arabic page: names (API in the footer link), and the English
+# example question (content, as in ALLOWED_LATIN).  BM25 (the score tooltip) has too few letters to count.
+LABELS = """() => [...document.querySelectorAll('[aria-label], [title], .sr-only')].map(e =>
+    [e.getAttribute('aria-label') || '', e.getAttribute('title') || '', e.classList.contains('sr-only') ? e.textContent : '']
+    .join(' ')).join(' ')"""
+
+
+def test_arabic_page_says_its_screen_reader_labels_and_footer_in_arabic(server, browser):
+    """Gradio's chat bubbles were labelled "user's message: <div class=...>" (raw HTML), its log
+    "chatbot conversation", its footer link «إستخدام عبر API» (a hamza mistake)."""
+    page, _ = _open(browser, server)
+    # the page's own observer is older than this one: by the time this one runs, any label Gradio
+    # set meanwhile (a streaming bubble's) must already be Arabic
+    page.evaluate(f"""() => {{ window.__seen = []; new MutationObserver(() => window.__seen.push(({LABELS})()))
+        .observe(document.body, {{subtree: true, childList: true, attributes: true}}); }}""")
+    page.click("#rag-example-0")
+    _wait_answers(page, 1)
+    bubbles = page.locator("#rag-chat [aria-label]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert "رسالة المستخدم" in bubbles and "رسالة المساعد" in bubbles, bubbles
+    seen = " ".join(page.evaluate("window.__seen") + [page.evaluate(LABELS)])
+    assert not _latin_words(seen) - {"API"} - _latin_words(" ".join(EXAMPLES)), sorted(_latin_words(seen))
+    # Gradio's labels that come and go (the "scroll down" button, the loading dots): added as Gradio adds them
+    page.evaluate("""() => document.querySelector('#rag-chat').insertAdjacentHTML('beforeend',
+        '<button id="t-scroll" aria-label="Scroll down" title="Scroll down"></button>' +
+        '<div id="t-load" aria-label="Loading response"><span class="sr-only">Loading content</span></div>')""")
+    page.wait_for_function("() => !/[A-Za-z]/.test(document.querySelector('#t-scroll').title)")
+    added = page.evaluate("['#t-scroll', '#t-load'].map(s => document.querySelector(s))"
+                          ".map(e => e.getAttribute('aria-label') + ' ' + e.textContent).join(' ')")
+    assert not re.search("[A-Za-z]", added), added
+    link = page.locator("footer .show-api").inner_text().strip()
+    assert link.startswith("استخدام") and "إستخدام" not in link, link
+    page.close()
+    # an English page keeps Gradio's own English
+    page, _ = _open(browser, server, locale="en-US")
+    assert page.locator("footer .show-api").inner_text().strip() == "Use via API"
+    assert page.locator("#rag-chat [role=log]").get_attribute("aria-label") == "chatbot conversation"
+    page.close()
+
+
+def _a_saved_conversation(page) -> None:
+    page.click("#rag-clear")
+    page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
+    page.click("#rag-example-0")
+    _wait_answers(page, 1)
+    page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
+    page.wait_for_function("() => document.querySelector('#rag-conv-title input').value.length > 0")
+
+
+def _rename(page, title: str) -> None:
+    page.fill("#rag-conv-title input", title)
+    page.click("#rag-conv-rename")
+    page.locator("#rag-conv-list li button", has_text=title[:30]).wait_for()
+
+
+def test_the_title_box_shows_the_start_of_a_long_title(server, browser):
+    """The one-line title box was left to right, so an Arabic title that overflowed showed its end."""
+    page, _ = _open(browser, server)
+    title = "عنوان طويل للاختبار " + str(time.time_ns()) + " عن زيارة الرئيس الروسي إلى قرغيزستان وقمة بريكس في جنوب أفريقيا"
+    _a_saved_conversation(page)
+    _rename(page, title)
+    page.click("#rag-clear")
+    page.wait_for_function("() => document.querySelector('#rag-conv-title input').value === ''")
+    page.locator("#rag-conv-list li button", has_text=title[:30]).click()
+    page.wait_for_function("t => document.querySelector('#rag-conv-title input').value.startsWith(t)", arg=title[:30])
+    box = page.evaluate("""() => { const e = document.querySelector('#rag-conv-title input');
+        return {dir: getComputedStyle(e).direction, left: e.scrollLeft, over: e.scrollWidth - e.clientWidth}; }""")
+    # right to left, unscrolled: in Chromium an RTL box's scrollLeft 0 is its right edge, where an Arabic
+    # text starts (scrolling toward the end makes it negative); left to right, 0 showed the text's end
+    assert box["over"] > 0, box  # the title does overflow the box
+    assert box["dir"] == "rtl" and box["left"] == 0, box
+    page.close()
+
+
+def test_the_delete_confirmation_ends_with_its_window(server, browser):
+    """The first click on "delete" arms a CONFIRM_S window and says "click again to confirm"; the
+    label stayed so after the window had closed, or after another conversation was opened."""
+    from ui.history_view import CONFIRM_S
+    from ui.i18n import t
+
+    page, _ = _open(browser, server)
+    delete, confirm = t("ar", "conv_delete"), t("ar", "conv_confirm")
+    label = "() => document.querySelector('#rag-conv-delete').innerText.trim()"
+
+    def says(text: str, timeout_s: float = 15) -> None:
+        page.wait_for_function(f"t => ({label})() === t", arg=text, timeout=timeout_s * 1000)
+
+    _a_saved_conversation(page)
+    title = "حذف مؤجل " + str(time.time_ns())
+    _rename(page, title)
+    page.click("#rag-conv-delete")
+    says(confirm)
+    page.click("#rag-clear")  # a new conversation: nothing to confirm any more
+    says(delete)
+    page.locator("#rag-conv-list li button", has_text=title).click()
+    page.wait_for_function("t => document.querySelector('#rag-conv-title input').value === t", arg=title)
+    page.click("#rag-conv-delete")
+    says(confirm)
+    armed = time.monotonic()
+    says(delete, CONFIRM_S + 20)  # the window's end puts the label back...
+    assert time.monotonic() - armed > CONFIRM_S - 2  # ...at its end, not before
+    page.click("#rag-conv-delete")  # and the next click asks again: nothing is deleted
+    says(confirm)
+    assert page.locator("#rag-conv-list li button", has_text=title).count() == 1
+    page.close()

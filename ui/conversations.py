@@ -64,6 +64,9 @@ class Conversations:
         """The panel; ``i18n``: the app's gr.I18n (labels follow the browser's language)."""
         self.state = gr.BrowserState({"id": "", "user": ""}, storage_key=STORAGE_KEY, secret=BROWSER_SECRET)
         self.armed = gr.State(None)  # (id, time) of a first click on "delete"; a second click confirms
+        # Ends the confirmation window: the button said "click again to confirm" long after the
+        # window had closed.  Active only while armed; its one tick disarms.
+        self.disarm_timer = gr.Timer(CONFIRM_S, active=False)
         with gr.Column(scale=1, min_width=230, elem_classes="rag-convs-col", elem_id="rag-convs-col"):
             gr.HTML(i18n("conv_title_html"), js_on_load=None)  # LAYOUT_CSS is in the page's CSS (ui/style.py)
             self.search = gr.Textbox(label=i18n("conv_search"), show_label=False, placeholder=i18n("conv_search"),
@@ -169,17 +172,18 @@ class Conversations:
     def delete(self, state, armed, search, request: gr.Request):
         """Two clicks delete: the first asks for confirmation (the button says
         so), a second one on the same conversation within CONFIRM_S seconds
-        deletes.  Outputs: the view, the armed (id, time), the button."""
+        deletes.  Outputs: the view, the armed (id, time), the button, the
+        timer that disarms when the window ends."""
         user, lang = user_of(request), lang_of(request)
         cid = self._current(state, user)
         keep = (gr.skip(),) * 8
-        delete = gr.update(value=t(lang, "conv_delete"))
+        disarmed = self.disarm(request)
         if not cid:
             _warn(lang, "conv_nothing")
-            return (*keep, None, delete)
+            return (*keep, *disarmed)
         now = time.monotonic()
         if not armed or armed[0] != cid or now - armed[1] > CONFIRM_S:  # confirms this conversation only
-            return (*keep, (cid, now), gr.update(value=t(lang, "conv_confirm")))
+            return (*keep, (cid, now), gr.update(value=t(lang, "conv_confirm")), gr.Timer(active=True))
         try:
             self.store.delete(user, cid)
             gr.Info(t(lang, "conv_deleted"))
@@ -187,8 +191,14 @@ class Conversations:
             pass
         except HistoryError as e:
             _warn(lang, "conv_delete", e)
-            return (*keep, None, delete)
-        return (*self._blank(user, search, lang), None, delete)
+            return (*keep, *disarmed)
+        return (*self._blank(user, search, lang), *disarmed)
+
+    @staticmethod
+    def disarm(request: gr.Request):
+        """Outputs (armed, delete button, timer) with no delete pending: when the
+        window ends, or another conversation (or a new one) is opened."""
+        return None, gr.update(value=t(lang_of(request), "conv_delete")), gr.Timer(active=False)
 
     def filter(self, state, search, request: gr.Request):
         user = user_of(request)
@@ -271,11 +281,15 @@ class Conversations:
         app.load(self.restore, [self.state, self.search], view, **private, show_progress="hidden")
         self.list.select(self.select, [self.search], view, **private)
         gr.on(new_triggers, self.new, [self.search], view, **private)
+        # a pending delete is for the conversation it was asked on: opening another one, or the
+        # window's end, puts the button back (the server would ask again anyway)
+        pending = [self.armed, self.delete_btn, self.disarm_timer]
+        gr.on([self.list.select, *new_triggers, self.disarm_timer.tick], self.disarm, None, pending, **private,
+              show_progress="hidden")
         self.search.change(self.filter, [self.state, self.search], self.list, trigger_mode="always_last", **private)
         renamed = [self.list, self.title, self.md, self.json]
         # through the queue: only queued events show their gr.Info/gr.Warning toasts ("renamed", "deleted")
         told = dict(api_visibility="private", concurrency_limit=None)
         self.rename_btn.click(self.rename, [self.state, self.title, self.search], renamed, **told)
         self.title.submit(self.rename, [self.state, self.title, self.search], renamed, **told)
-        self.delete_btn.click(self.delete, [self.state, self.armed, self.search], [*view, self.armed, self.delete_btn],
-                              **told)
+        self.delete_btn.click(self.delete, [self.state, self.armed, self.search], [*view, *pending], **told)

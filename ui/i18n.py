@@ -166,6 +166,23 @@ _AR: dict[str, str] = {
     "md_note": "ملاحظة:",
     "md_sources": "المصادر",
     "md_closest": "أقرب المقاطع",
+    # Gradio's own texts, by Gradio's translation keys (a flat "namespace.key" entry of gr.I18n wins over
+    # Gradio's bundled translation in svelte-i18n's lookup): its Arabic writes «إستخدام», a hamza mistake.
+    "errors.use_via_api": "استخدام عبر API",
+    "errors.use_via_api_or_mcp": "استخدام عبر واجهة برمجة التطبيقات API أو خادم MCP",
+    # Gradio's screen-reader labels (aria-label, title) have no translation key: ui/style.py's JS swaps
+    # each English label (the "en" value, Gradio's text verbatim) for the Arabic one on Arabic pages.
+    "a11y_user_msg": "رسالة المستخدم",
+    "a11y_bot_msg": "رسالة المساعد",
+    "a11y_chat": "المحادثة",
+    "a11y_loading_response": "جارٍ تحضير الإجابة",
+    "a11y_loading_content": "جارٍ التحميل",
+    "a11y_scroll_down": "انتقل إلى آخر المحادثة",
+    "a11y_more_tabs": "تبويبات أخرى",
+    "a11y_footer": "روابط أسفل الصفحة",
+    # a source's score tooltip (BM25 is the ranking function's name)
+    "score_dense": "تشابه المعنى {s:.3f}",
+    "score_bm25": "BM25 {s:.2f}",
 }
 
 _EN: dict[str, str] = {
@@ -312,6 +329,19 @@ _EN: dict[str, str] = {
     "md_note": "note:",
     "md_sources": "Sources",
     "md_closest": "Closest passages",
+    "errors.use_via_api": "Use via API",
+    "errors.use_via_api_or_mcp": "Use via API or MCP",
+    # Gradio's own English labels, verbatim: the JS matches them (English pages keep them as they are)
+    "a11y_user_msg": "user's message",
+    "a11y_bot_msg": "bot's message",
+    "a11y_chat": "chatbot conversation",
+    "a11y_loading_response": "Loading response",
+    "a11y_loading_content": "Loading content",
+    "a11y_scroll_down": "Scroll down",
+    "a11y_more_tabs": "More tabs",
+    "a11y_footer": "Gradio footer navigation",
+    "score_dense": "dense {s:.3f}",
+    "score_bm25": "bm25 {s:.2f}",
 }
 
 _NOTICE_AR = {

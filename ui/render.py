@@ -44,11 +44,14 @@ def notice_html(notice: Notice, lang: str = "ar") -> str:
     path they gave) stays visible, isolated from the Arabic.
 
     >>> print(notice_html(Notice(Code.LLM_UNAVAILABLE, detail='Run `rag models pull x`.')))
-    <li class="rag-notice-llm_unavailable" title="LLM unavailable (Run `rag models pull x`.); answered by extracting sentences instead.">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
+    <li class="rag-notice-llm_unavailable">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
     """
     extra = f' <bdi class="rag-detail">{esc(notice.detail)}</bdi>' if notice.detail else ""
+    # The English original as a tooltip on English pages only: screen readers read titles, and an
+    # Arabic page must not speak English (the visible text says it all, its detail included).
+    title = f' title="{esc(notice.english())}"' if lang == "en" else ""
     # a class, not data-*: the chat's sanitiser drops data attributes
-    return (f'<li class="rag-notice-{esc(notice.code.value)}" title="{esc(notice.english())}">'
+    return (f'<li class="rag-notice-{esc(notice.code.value)}"{title}>'
             f'{esc(notice_text(lang, notice))}{extra}</li>')
 
 
@@ -279,9 +282,10 @@ def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: b
     spans = (evidence_spans(p.text, evidence) or cited_spans(p.text, answer_sents)) if cited else set()
     if cited and not spans:
         spans = {(0, len(p.text))}
-    tip = f"dense {p.dense:.3f}" if p.dense is not None else ""
+    # the tooltip is read by screen readers too: in the reader's language
+    tip = t(lang, "score_dense", s=p.dense) if p.dense is not None else ""
     if p.bm25 is not None:
-        tip += f" · bm25 {p.bm25:.2f}"
+        tip += " · " + t(lang, "score_bm25", s=p.bm25)
     meta = [f'<span class="rag-file" dir="ltr">{esc(p.source)}</span>',
             f'<span title="{esc(tip.strip(" ·"))}">{t(lang, "score", s=p.score)}</span>']
     if inferred:

@@ -23,6 +23,10 @@ def theme() -> gr.themes.Base:
 
 HEAD = '<meta name="color-scheme" content="light dark">'
 
+# Gradio's fixed English screen-reader labels, by ui/i18n.py key (its "en" value is Gradio's text)
+A11Y_KEYS = ("a11y_chat", "a11y_loading_response", "a11y_loading_content", "a11y_scroll_down", "a11y_more_tabs",
+             "a11y_footer")
+
 # The page's language is the browser's (as Gradio picks its own widgets' language):
 # Arabic lays the whole document out right-to-left, Gradio's widgets included.
 JS = """() => {
@@ -34,6 +38,21 @@ JS = """() => {
   // Gradio's own toasts (a file over the size limit) have no translation key: say them in Arabic on an Arabic page.
   const TOO_BIG = /^File\\(s\\) exceed the maximum allowed size of ([^:]+):\\s*(.*)$/s;
   const TITLES = {Error: 'خطأ', Warning: 'تنبيه', Info: 'للعلم'};
+  // Gradio's screen-reader labels (aria-label, title, hidden text) are English on every page and have no
+  // translation key: on an Arabic page each is swapped for ui/i18n.py's Arabic.  A chat bubble's label is
+  // "bot's message: " + the message's raw HTML; the bubble's own text is read anyway, so the Arabic label
+  // only says whose message it is.
+  const A11Y = __A11Y__;
+  const BUBBLE = /^(\w+)'s message: /s;
+  const relabel = (el) => {
+    for (const attr of ['aria-label', 'title']) {
+      const v = el.getAttribute(attr);
+      if (!v) continue;
+      const m = attr === 'aria-label' && v.match(BUBBLE);
+      const to = m ? (m[1] === 'user' ? __USER_MSG__ : __BOT_MSG__) : A11Y[v];
+      if (to && to !== v) el.setAttribute(attr, to);  // an Arabic label matches neither: no loop
+    }
+  };
   // The progress line of a queued or running event: "queue: 1/1 | 0.3/10.0s", "<desc> - 10.0%".
   // Text nodes are changed in place: Svelte keeps updating the same nodes (the timer).
   const progress = (el) => {
@@ -48,6 +67,12 @@ JS = """() => {
   const translate = (root) => {
     if (!ar) return;
     if (root.matches && root.matches('.progress-text, .progress-level-inner')) progress(root);
+    if (root.matches && root.matches('[aria-label], [title]')) relabel(root);
+    root.querySelectorAll('[aria-label], [title]').forEach(relabel);
+    root.querySelectorAll('.sr-only').forEach((el) => {
+      const to = A11Y[el.textContent.trim()];
+      if (to) el.textContent = to;
+    });
     root.querySelectorAll('.progress-text, .progress-level-inner').forEach(progress);
     root.querySelectorAll('[data-testid="toast-text"]').forEach((el) => {
       const m = el.textContent.trim().match(TOO_BIG);
@@ -60,6 +85,7 @@ JS = """() => {
   };
   new MutationObserver((muts) => {
     for (const mu of muts) {
+      if (mu.type === 'attributes') { if (ar) relabel(mu.target); continue; }  // Svelte set a label again
       for (const n of mu.addedNodes) if (n.nodeType === 1) translate(n);
       const host = mu.target.nodeType === 1 ? mu.target : mu.target.parentElement;
       const line = ar && host && host.closest && host.closest('.progress-text, .progress-level-inner');
@@ -71,7 +97,9 @@ JS = """() => {
     }
     const answers = document.querySelectorAll('#rag-chat .rag-ans');
     answers.forEach((a, i) => a.classList.toggle('rag-latest', i === answers.length - 1));
-  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+  }).observe(document.body, {childList: true, subtree: true, characterData: true,
+                              attributes: ar, attributeFilter: ar ? ['aria-label', 'title'] : undefined});
+  translate(document.body);  // what Gradio drew before this ran (the footer, the tabs)
   // Focus the question box on wide screens only: on a phone, focusing scrolled the page past its header.
   const focusBox = () => {
     const box = document.querySelector('#rag-question textarea');
@@ -96,7 +124,9 @@ JS = """() => {
     card.scrollIntoView({behavior: 'smooth', block: 'center'});
     card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
   });
-}""".replace("__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
+}""".replace("__A11Y__", json.dumps({t("en", k): t("ar", k) for k in A11Y_KEYS}, ensure_ascii=False)).replace(
+    "__USER_MSG__", json.dumps(t("ar", "a11y_user_msg"))).replace("__BOT_MSG__", json.dumps(t("ar", "a11y_bot_msg"))).replace(
+    "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
     "__QUEUE__", json.dumps(t("ar", "in_queue"))).replace("__RUNNING__", json.dumps(t("ar", "running")))
 
 CSS = """
@@ -172,7 +202,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-input-row { align-items: stretch; }
 /* the question's direction follows what is typed (Arabic in an English page too); the placeholder the page's */
 #rag-question textarea { font-size: 1.05rem; direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
-#rag-conv-search textarea, #rag-conv-title textarea { direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
+/* one-line boxes are <input>s: in the page's direction too, so an Arabic title shows its start (it showed its end) */
+#rag-conv-search textarea, #rag-conv-title textarea, #rag-conv-search input, #rag-conv-title input { direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
 .rag-examples-label { color: var(--rag-muted); font-size: .9rem; white-space: nowrap; }
 .rag-examples { flex-wrap: wrap; gap: 8px; align-items: center; }
 .rag-examples .rag-ex-label { flex: 0 0 auto !important; min-width: 0 !important; width: auto !important; }
