@@ -7,7 +7,8 @@ from __future__ import annotations
 from index.arabic import normalize
 
 from .kinds import has_type
-from .relevance import question_kind, with_clitics
+from .relevance import has_reason, question_kind, restates, with_clitics
+from .roles import swapped
 
 
 def expected_type(question: str) -> str | None:
@@ -29,6 +30,8 @@ NOT_MENTIONED = "not_mentioned"  # the thing asked about («ما اسم المد
 NO_TYPED_SENTENCE = "no_typed_sentence"  # "when"/"how many" and no sentence about it states a date/number
 NO_RELEVANT_SENTENCE = "no_relevant_sentence"
 FAR_FROM_QUESTION = "far_from_question"  # the best sentences share neither the question's words nor its meaning
+NO_REASON = "no_reason"  # why-question: the sentence reporting the event gives no cause
+ROLES_SWAPPED = "roles_swapped"  # the sentences give the question's action to someone else (rag/roles.py)
 
 # A date or number only answers when its sentence is about the question's
 # subject: the sentence must carry this share of the question's IDF weight
@@ -123,6 +126,18 @@ def answerability(query, cands: list, hits: list) -> float:
     return round(0.5 * topic + 0.5 * focus, 4)
 
 
+def _with_reason(query, cands: list) -> list:
+    """For a why-question: when the sentence closest to the question reports
+    the event and says nothing more about it («وسيغيب عن القمة باشينيان، بحسب
+    الرئاسة»), the articles state the fact, not its cause; only a sentence
+    that states a cause (a connective: لأن، بسبب، ولهذا السبب) may answer then,
+    never one that merely names other words of the question."""
+    best = max(cands, key=lambda c: c.score, default=None)
+    if best is None or not restates(query, best.text):
+        return cands
+    return [c for c in cands if has_reason(c.text) and not restates(query, c.text)]
+
+
 def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer: str = "stem+skeleton",
            absent: list[str] | tuple = ()):
     """The candidate sentences that may be shown as an answer, or ([], why).
@@ -142,6 +157,15 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
         ok = [c for c in ok if c.rel is None or not far_from_question(c.rel.focus, c.dense)]
         if not ok:
             return [], FAR_FROM_QUESTION
+    # «متى سيزور شي جين بينغ موسكو؟» is not answered by «يلتقي بوتين مع نظيره الصيني شي…»: the
+    # question's agent is the other party there (rag/roles.py; eval/README.md, measured).
+    ok = [c for c in ok if not swapped(query.text, query.kind, c.text, analyzer)]
+    if not ok:
+        return [], ROLES_SWAPPED
+    if query.kind == "reason":
+        ok = _with_reason(query, ok)
+        if not ok:
+            return [], NO_REASON
     if query.kind in ("date", "number") or query.city:
         if query.language == "ar" or query.alts.pairs:  # English shares words through known names only
             ok = [c for c in ok if strict_focus(query, c.terms, idf, known) >= TYPED_FOCUS]

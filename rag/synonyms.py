@@ -72,10 +72,13 @@ GROUPS: tuple[tuple[str, ...], ...] = (
      "CIS"),
     ("مجموعة العشرين", "G20"),
     ("حلف شمال الأطلسي", "الناتو", "NATO"),
-    # people and their titles
+)
+
+# People and their titles (names of an agent: rag/roles.py).
+PEOPLE: tuple[tuple[str, ...], ...] = (
     ("بوتين", "سيد الكرملين", "الرئيس الروسي", "Putin"),
-    ("شي جين بينغ", "الرئيس الصيني", "Xi Jinping"),
-    ("كيم جونغ أون", "الزعيم الكوري الشمالي", "Kim Jong Un"),
+    ("شي جين بينغ", "شي جين بينج", "الرئيس الصيني", "Xi Jinping", "Xi"),
+    ("كيم جونغ أون", "كيم جونج أون", "الزعيم الكوري الشمالي", "Kim Jong Un"),
     ("زيلينسكي", "الرئيس الأوكراني", "Zelensky"),
     ("لافروف", "وزير الخارجية الروسي", "Lavrov"),
     ("علييف", "الرئيس الأذربيجاني", "Aliyev"),
@@ -83,6 +86,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("أردوغان", "الرئيس التركي", "Erdogan"),
     ("بايدن", "الرئيس الأمريكي", "Biden"),
 )
+GROUPS += PEOPLE
 _N_ENTITIES = len(GROUPS)  # the groups above name states, places, institutions and people
 
 GROUPS += (

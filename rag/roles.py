@@ -1,0 +1,114 @@
+"""Who does what: the question's agent against the sentence's.
+
+«متى سيزور شي جين بينغ موسكو؟» asks about something Xi does.  A sentence
+saying «يلتقي الرئيس الروسي فلاديمير بوتين مع نظيره الصيني شي جين بينج» has
+every word of the question's subject, but Xi is the one met (after «مع»,
+«نظيره»), not the one who acts; «إن بوتين يعتزم زيارة الصين» names another
+person as the one who travels.  Neither answers the question: the roles are
+swapped.
+
+Only named people are compared (rag/synonyms.py PEOPLE, with their titles):
+they are the agents of news sentences, and a name is found reliably, its
+grammatical role is not.  The rule reads two cheap, well-attested cues:
+
+- a person named after «مع» ("with") or «نظيره/نظيرته» ("his/her
+  counterpart"), or with the clitic «بـ/لـ» ("met with", "for"), is the other
+  party of the clause, not its agent;
+- a sentence that names some person as agent but never the question's agent
+  is about someone else.
+
+A "who" question is not checked: its agent is what it asks for («من يرافق
+بوتين» — Putin is the one accompanied).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from index.arabic import tokenize
+from index.lexical import analyze
+
+from .synonyms import PEOPLE
+
+# Words that make the next name the other party: "with", "his counterpart".
+_COMPANION = ("مع", "with", "نظير", "نظيره", "نظيرته", "نظيريه", "نظيرها", "نظراوه", "counterpart")
+_BEFORE = 3  # a companion word at most this many words before the name («مع نظيره الصيني شي…»)
+_CLITICS = ("ب", "ل")
+
+
+@lru_cache(maxsize=4)
+def _names(analyzer: str) -> tuple[tuple[tuple[frozenset[str], ...], ...], ...]:
+    """Per person, each name as a sequence of per-word analysed forms."""
+    return tuple(tuple(tuple(frozenset(analyze(w, analyzer)) for w in tokenize(name)) for name in group)
+                 for group in PEOPLE)
+
+
+def _word_forms(words: list[str], analyzer: str) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """Each word's analysed forms, and those of the word without a clitic «بـ/لـ»."""
+    out = []
+    for w in words:
+        bare = frozenset(analyze(w[1:], analyzer)) if w[:1] in _CLITICS and len(w) > 2 else frozenset()
+        out.append((frozenset(analyze(w, analyzer)), bare))
+    return out
+
+
+def mentions(text: str, analyzer: str = "stem+skeleton") -> list[tuple[int, int, bool]]:
+    """The people named in ``text``, in order: (person, word position, as the
+    other party?).  A name must appear word for word, in order.
+
+    >>> [(p, other) for p, _, other in mentions('يلتقي الرئيس الروسي فلاديمير بوتين مع نظيره الصيني شي جين بينج')]
+    [(0, False), (0, False), (1, True)]
+    >>> [(p, other) for p, _, other in mentions('When will Xi Jinping visit Moscow?')]
+    [(1, False)]
+    """
+    words = tokenize(text)
+    forms = _word_forms(words, analyzer)
+    found: dict[tuple[int, int], bool] = {}
+    for person, names in enumerate(_names(analyzer)):
+        for name in names:
+            if not name or not all(name):
+                continue
+            for i in range(len(words) - len(name) + 1):
+                own = all(forms[i + j][0] & part for j, part in enumerate(name))
+                clitic = not own and bool(forms[i][1] & name[0]) and all(
+                    forms[i + j][0] & part for j, part in enumerate(name[1:], 1))
+                if own or clitic:
+                    before = words[max(0, i - _BEFORE): i]
+                    found[(i, person)] = clitic or any(w in _COMPANION for w in before)
+    return sorted(((p, i, other) for (i, p), other in found.items()), key=lambda m: m[1])
+
+
+def agent(question: str, kind: str | None, analyzer: str = "stem+skeleton") -> int | None:
+    """The person the question says acts: the first one it names, unless it
+    asks "who" (then the agent is what is asked).
+
+    >>> agent('متى سيزور شي جين بينغ موسكو؟', 'date'), agent('من يرافق بوتين؟', 'person')
+    (1, None)
+    """
+    if kind == "person":
+        return None
+    named = [p for p, _, other in mentions(question, analyzer) if not other]
+    return named[0] if named else None
+
+
+def swapped(question: str, kind: str | None, sentence: str, analyzer: str = "stem+skeleton") -> bool:
+    """Does the sentence give the question's action to someone else?  True
+    when the question's agent is named only as the other party, or not named
+    while another person (not in the question) acts.
+
+    >>> q = 'متى سيزور شي جين بينغ موسكو؟'
+    >>> swapped(q, 'date', 'يلتقي الرئيس الروسي فلاديمير بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
+    True
+    >>> swapped(q, 'date', 'قال أوشاكوف إن بوتين يعتزم زيارة الصين في أكتوبر')
+    True
+    >>> swapped(q, 'date', 'يزور شي جين بينغ موسكو في مايو'), swapped(q, 'date', 'تبدأ الزيارة في مايو المقبل')
+    (False, False)
+    """
+    who = agent(question, kind, analyzer)
+    if who is None:
+        return False
+    asked = {p for p, _, _ in mentions(question, analyzer)}
+    named = mentions(sentence, analyzer)
+    if any(p == who for p, _, _ in named):
+        return all(other for p, _, other in named if p == who)
+    return any(p not in asked and not other for p, _, other in named)
