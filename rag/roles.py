@@ -17,6 +17,9 @@ grammatical role is not.  The rule reads two cheap, well-attested cues:
 - a sentence that names some person as agent but never the question's agent
   is about someone else.
 
+A meeting is mutual (``mutual``): there the other party of the sentence may
+be the one the question names first.
+
 A "who" question is not checked: its agent is what it asks for («من يرافق
 بوتين» — Putin is the one accompanied).
 """
@@ -34,6 +37,10 @@ from .synonyms import PEOPLE
 _COMPANION = ("مع", "with", "نظير", "نظيره", "نظيرته", "نظيريه", "نظيرها", "نظراوه", "counterpart")
 _BEFORE = 3  # a companion word at most this many words before the name («مع نظيره الصيني شي…»)
 _CLITICS = ("ب", "ل")
+# A meeting is mutual: «متى يلتقي شي جين بينغ مع بوتين؟» is answered by «يلتقي بوتين مع نظيره
+# الصيني شي…», where Xi is "the other party" only grammatically.
+_MUTUAL = ("التقى", "يلتقي", "التقيا", "لقاء", "اجتمع", "يجتمع", "اجتماع", "محادثات", "meet", "meets", "met",
+           "meeting", "talks")
 
 
 @lru_cache(maxsize=4)
@@ -41,6 +48,21 @@ def _names(analyzer: str) -> tuple[tuple[tuple[frozenset[str], ...], ...], ...]:
     """Per person, each name as a sequence of per-word analysed forms."""
     return tuple(tuple(tuple(frozenset(analyze(w, analyzer)) for w in tokenize(name)) for name in group)
                  for group in PEOPLE)
+
+
+@lru_cache(maxsize=4)
+def _mutual_forms(analyzer: str) -> frozenset[str]:
+    return frozenset(f for w in _MUTUAL for f in analyze(w, analyzer))
+
+
+def mutual(question: str, analyzer: str = "stem+skeleton") -> bool:
+    """Does the question ask about a meeting (an action of both parties)?
+
+    >>> mutual('متى يلتقي شي جين بينغ مع بوتين؟'), mutual('متى سيزور شي جين بينغ موسكو؟')
+    (True, False)
+    """
+    forms = _mutual_forms(analyzer)
+    return any(forms & set(analyze(w, analyzer)) for w in tokenize(question))
 
 
 def _word_forms(words: list[str], analyzer: str) -> list[tuple[frozenset[str], frozenset[str]]]:
@@ -103,6 +125,8 @@ def swapped(question: str, kind: str | None, sentence: str, analyzer: str = "ste
     True
     >>> swapped(q, 'date', 'يزور شي جين بينغ موسكو في مايو'), swapped(q, 'date', 'تبدأ الزيارة في مايو المقبل')
     (False, False)
+    >>> swapped('متى يلتقي شي جين بينغ مع بوتين؟', 'date', 'يلتقي بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
+    False
     """
     who = agent(question, kind, analyzer)
     if who is None:
@@ -110,5 +134,5 @@ def swapped(question: str, kind: str | None, sentence: str, analyzer: str = "ste
     asked = {p for p, _, _ in mentions(question, analyzer)}
     named = mentions(sentence, analyzer)
     if any(p == who for p, _, _ in named):
-        return all(other for p, _, other in named if p == who)
+        return all(other for p, _, other in named if p == who) and not mutual(question, analyzer)
     return any(p not in asked and not other for p, _, other in named)

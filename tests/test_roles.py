@@ -25,6 +25,14 @@ def known(q) -> set[str]:
     return set(q.terms) | set(with_clitics(q.slot))
 
 
+def test_a_meeting_is_mutual():
+    # «شي يلتقي بوتين» and «بوتين يلتقي شي» state the same meeting: who is named first does not matter
+    sentence = "من المتوقع أن يلتقي الرئيس الروسي بوتين مع نظيره الصيني شي جين بينج في أكتوبر."
+    for q in ("متى يلتقي شي جين بينغ مع بوتين؟", "متى اجتمع شي جين بينغ وبوتين؟", "When will Xi Jinping meet Putin?"):
+        assert not swapped(q, "date", sentence), q
+    assert swapped(XI_VISITS, "date", sentence)  # a visit is not mutual
+
+
 def test_the_other_party_is_not_the_agent():
     for other in ("يلتقي بوتين مع شي جين بينغ", "التقى بوتين نظيره الصيني شي جين بينغ", "التقى بوتين بشي جين بينغ"):
         assert [o for p, _, o in mentions(other) if p == agent(XI_VISITS, "date")] == [True], other
