@@ -63,7 +63,7 @@ class Settings:
     llm_model: str = ""  # GGUF path or pulled name; empty = bundled Gemma 3 270M
     llm_url: str = ""  # OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1
     llm_ctx: int = 0  # 0 = from the model, capped at 8192
-    llm_threads: int = 0  # 0 = all cores
+    llm_threads: int = 0  # 0 = all cores but one (rag/generate.py default_threads)
     max_tokens: int = 256
     passage_tokens: int = 250  # prompt budget for all passages (0 = whole passages); see eval/README.md
     temperature: float = 0.1

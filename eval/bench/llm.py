@@ -3,7 +3,6 @@ and KV-cache prefix reuse (memory is in bench_memory)."""
 
 from __future__ import annotations
 
-import os
 import time
 
 from rag.generate import CHAT_REPEAT_PENALTY, COMPLETION_REPEAT_PENALTY
@@ -112,12 +111,12 @@ def bench_generation(s, questions: list[str], n: int, kv_pairs: int) -> dict:
     from llama_cpp import Llama
 
     from rag.answer import Answer, Assistant
-    from rag.generate import flatten, get_generator
+    from rag.generate import default_threads, flatten, get_generator
 
     t0 = time.perf_counter()
     gen = get_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads, s.llm_timeout)
     load_s = time.perf_counter() - t0
-    threads = s.llm_threads or os.cpu_count() or 1
+    threads = s.llm_threads or default_threads()
     t0 = time.perf_counter()
     bare = Llama(model_path=str(gen.path), n_ctx=gen.context_size, n_threads=threads, n_threads_batch=threads,
                  verbose=False)

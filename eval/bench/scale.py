@@ -294,10 +294,12 @@ def write_scale_report(out_dir: Path, r: dict) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    for b in dict.fromkeys(x["backend"] for x in r["results"]):
+    names = list(dict.fromkeys(x["backend"] for x in r["results"]))
+    colours = plt.get_cmap("tab20")  # more series than the default cycle's 10 colours
+    for i, b in enumerate(names):
         pts = sorted((x["n"], x["p50_ms"]) for x in r["results"] if x["backend"] == b and "error" not in x)
-        if pts:
-            ax.plot(*zip(*pts), marker="o", label=b)
+        if pts:  # Milvus dashed, FAISS solid
+            ax.plot(*zip(*pts), marker="o", label=b, color=colours(i % 20), linestyle="--" if "milvus" in b else "-")
     ax.set(xscale="log", yscale="log", xlabel="chunks", ylabel="query p50 (ms)", title="retrieval time vs corpus size")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
