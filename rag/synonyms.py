@@ -170,6 +170,33 @@ def entity_terms(analyzer: str = "stem+skeleton") -> frozenset[str]:
     return frozenset(t for group in _analysed(analyzer)[:_N_ENTITIES] for own in group for t in own)
 
 
+def named(text_terms, analyzer: str = "stem+skeleton") -> frozenset[int]:
+    """The states, places, institutions and people (group numbers) that a text
+    with these analysed terms names under any of their names.
+
+    >>> [GROUPS[i][0] for i in sorted(named(analyze('بوتين في بشكيك')))]
+    ['قرغيزستان', 'بوتين']
+    """
+    have = set(text_terms)
+    return frozenset(i for i, group in enumerate(_analysed(analyzer)[:_N_ENTITIES])
+                     if any(own and own <= have for own in group))
+
+
+def is_person(group: int) -> bool:
+    return _N_ENTITIES - len(PEOPLE) <= group < _N_ENTITIES
+
+
+def person_group(person: int) -> int:
+    """The GROUPS number of PEOPLE[person]."""
+    return _N_ENTITIES - len(PEOPLE) + person
+
+
+def implied(person: int, group: int, analyzer: str = "stem+skeleton") -> bool:
+    """Does a person's title name the other group («الرئيس الروسي»: Russia)?"""
+    titles = frozenset(t for own in _analysed(analyzer)[person] for t in own)
+    return any(own and own <= titles for own in _analysed(analyzer)[group])
+
+
 def unmentioned(terms, known: set[str], analyzer: str = "stem+skeleton") -> list[str]:
     """Names of states, places, institutions or people that the question
     uses and the articles never use under any of their names: the articles

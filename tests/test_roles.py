@@ -101,3 +101,19 @@ def test_unanswered_questions_are_refused(assistant, question):
 def test_close_questions_are_still_answered(assistant, question, right):
     ans = assistant.ask(question)
     assert not ans.abstained and right in ans.text, ans.text
+
+
+def test_a_name_under_another_title_is_not_supported():
+    # a browser review: «رئيس قرغيزستان، إلهام علييف» was shown as checked, its name taken from a
+    # sentence where Kyrgyzstan is where Putin talks and Aliyev is «نظيره الأذربيجاني»
+    from index.chunk import Chunk
+    from rag.cite import check_sentence
+    from rag.retrieve import Hit
+
+    text = ("سيجري الرئيس الروسي في قرغيزستان محادثات ثنائية مع نظيره الأذربيجاني إلهام علييف، "
+            "في أول لقاء بين الرئيسين منذ استعادت باكو السيطرة على قره باغ.")
+    hit = Hit(Chunk("c", "a", "T", "a.txt", 0, len(text), text), 1.0)
+    for wrong in ("رئيس قرغيزستان، إلهام علييف [1].", "رئيس قرغيزستان هو إلهام علييف [1]."):
+        assert not check_sentence(wrong, [hit], question="من هو رئيس قرغيزستان؟")[2].supported, wrong
+    for right in ("سيلتقي بوتين علييف في قرغيزستان [1].", "سيجري بوتين محادثات مع الرئيس الأذربيجاني إلهام علييف [1]."):
+        assert check_sentence(right, [hit], question="ماذا سيفعل بوتين في قرغيزستان؟")[2].supported, right
