@@ -468,6 +468,16 @@ def test_arabic_page_says_its_screen_reader_labels_and_footer_in_arabic(server, 
     assert not re.search("[A-Za-z]", added), added
     link = page.locator("footer .show-api").inner_text().strip()
     assert link.startswith("استخدام") and "إستخدام" not in link, link
+    # the settings' sliders ("range slider for …", "Reset to default value") and the upload box
+    # ("Click to upload or drop files", "File upload") of the articles tab: a review heard them in English
+    page.click("#rag-settings button")
+    page.wait_for_selector("#rag-settings input[type=range]")
+    page.get_by_role("tab").nth(1).click()
+    page.wait_for_selector("#rag-upload")
+    page.wait_for_timeout(500)
+    labels = page.evaluate(LABELS)
+    assert "شريط تمرير" in labels and not _latin_words(labels) - {"API"} - _latin_words(" ".join(EXAMPLES)), \
+        sorted(_latin_words(labels))
     page.close()
     # an English page keeps Gradio's own English
     page, _ = _open(browser, server, locale="en-US")

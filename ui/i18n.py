@@ -180,6 +180,11 @@ _AR: dict[str, str] = {
     "a11y_scroll_down": "انتقل إلى آخر المحادثة",
     "a11y_more_tabs": "تبويبات أخرى",
     "a11y_footer": "روابط أسفل الصفحة",
+    "a11y_reset": "إعادة القيمة الافتراضية",
+    "a11y_drop": "انقر لرفع ملفات أو أفلتها هنا",
+    "a11y_file_upload": "رفع ملفات",
+    "a11y_range_for": "شريط تمرير: ",
+    "a11y_number_for": "حقل رقمي: ",
     # a source's score tooltip (BM25 is the ranking function's name)
     "score_dense": "تشابه المعنى {s:.3f}",
     "score_bm25": "BM25 {s:.2f}",
@@ -340,6 +345,11 @@ _EN: dict[str, str] = {
     "a11y_scroll_down": "Scroll down",
     "a11y_more_tabs": "More tabs",
     "a11y_footer": "Gradio footer navigation",
+    "a11y_reset": "Reset to default value",
+    "a11y_drop": "Click to upload or drop files",
+    "a11y_file_upload": "File upload",
+    "a11y_range_for": "range slider for ",
+    "a11y_number_for": "number input for ",
     "score_dense": "dense {s:.3f}",
     "score_bm25": "bm25 {s:.2f}",
 }

@@ -25,7 +25,9 @@ HEAD = '<meta name="color-scheme" content="light dark">'
 
 # Gradio's fixed English screen-reader labels, by ui/i18n.py key (its "en" value is Gradio's text)
 A11Y_KEYS = ("a11y_chat", "a11y_loading_response", "a11y_loading_content", "a11y_scroll_down", "a11y_more_tabs",
-             "a11y_footer")
+             "a11y_footer", "a11y_reset", "a11y_drop", "a11y_file_upload")
+# ... and those that start a label with the component's own (already translated) label
+A11Y_PREFIX_KEYS = ("a11y_range_for", "a11y_number_for")
 
 # The page's language is the browser's (as Gradio picks its own widgets' language):
 # Arabic lays the whole document out right-to-left, Gradio's widgets included.
@@ -43,13 +45,16 @@ JS = """() => {
   // "bot's message: " + the message's raw HTML; the bubble's own text is read anyway, so the Arabic label
   // only says whose message it is.
   const A11Y = __A11Y__;
+  const A11Y_PREFIX = __A11Y_PREFIX__;  // [English start, Arabic start]: "range slider for <label>"
   const BUBBLE = /^(\w+)'s message: /s;
   const relabel = (el) => {
     for (const attr of ['aria-label', 'title']) {
       const v = el.getAttribute(attr);
       if (!v) continue;
       const m = attr === 'aria-label' && v.match(BUBBLE);
-      const to = m ? (m[1] === 'user' ? __USER_MSG__ : __BOT_MSG__) : A11Y[v];
+      const pre = A11Y_PREFIX.find(([en]) => v.startsWith(en));
+      const to = m ? (m[1] === 'user' ? __USER_MSG__ : __BOT_MSG__)
+        : pre ? pre[1] + v.slice(pre[0].length) : A11Y[v];
       if (to && to !== v) el.setAttribute(attr, to);  // an Arabic label matches neither: no loop
     }
   };
@@ -125,6 +130,7 @@ JS = """() => {
     card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
   });
 }""".replace("__A11Y__", json.dumps({t("en", k): t("ar", k) for k in A11Y_KEYS}, ensure_ascii=False)).replace(
+    "__A11Y_PREFIX__", json.dumps([[t("en", k), t("ar", k)] for k in A11Y_PREFIX_KEYS], ensure_ascii=False)).replace(
     "__USER_MSG__", json.dumps(t("ar", "a11y_user_msg"))).replace("__BOT_MSG__", json.dumps(t("ar", "a11y_bot_msg"))).replace(
     "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
     "__QUEUE__", json.dumps(t("ar", "in_queue"))).replace("__RUNNING__", json.dumps(t("ar", "running")))
