@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from index.errors import RagError
+from index.errors import QuestionError, RagError
 
 from .history_cli import add_parser as add_history_parser
 from .settings import Settings, load_settings
@@ -371,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args, s)
         sys.stdout.flush()  # a closed pipe shows up here, in the handler below, not at interpreter exit
         return code
+    except QuestionError as e:  # an empty or unusable question is a bad argument, like argparse's
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except RagError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

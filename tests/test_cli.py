@@ -83,8 +83,9 @@ def test_search_human_output(cli, built_index):
 
 @pytest.mark.parametrize("question", ["", "   ", "؟؟؟"])
 def test_empty_question_is_a_clear_error(cli, built_index, question):
-    r = cli("search", question, "--index", str(built_index))
-    assert r.returncode == 1 and "question is empty" in r.stderr and "Traceback" not in r.stderr
+    for command in ("search", "ask"):  # a bad argument: exit 2, as the README says (a review saw 1)
+        r = cli(command, question, "--index", str(built_index))
+        assert r.returncode == 2 and "question is empty" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_huge_question_is_trimmed(cli, built_index):
