@@ -8,7 +8,7 @@ from index.arabic import normalize
 
 from .kinds import has_type
 from .relevance import has_reason, question_kind, restates, with_clitics
-from .roles import swapped
+from .roles import swapped, unnamed, unspoken
 
 
 def expected_type(question: str) -> str | None:
@@ -32,6 +32,7 @@ NO_RELEVANT_SENTENCE = "no_relevant_sentence"
 FAR_FROM_QUESTION = "far_from_question"  # the best sentences share neither the question's words nor its meaning
 NO_REASON = "no_reason"  # why-question: the sentence reporting the event gives no cause
 ROLES_SWAPPED = "roles_swapped"  # the sentences give the question's action to someone else (rag/roles.py)
+NO_NAME = "no_name"  # «ما اسم الزعيم الكوري الشمالي؟»: no sentence gives the name behind the title
 
 # A date or number only answers when its sentence is about the question's
 # subject: the sentence must carry this share of the question's IDF weight
@@ -159,9 +160,15 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
             return [], FAR_FROM_QUESTION
     # «متى سيزور شي جين بينغ موسكو؟» is not answered by «يلتقي بوتين مع نظيره الصيني شي…»: the
     # question's agent is the other party there (rag/roles.py; eval/README.md, measured).
-    ok = [c for c in ok if not swapped(query.text, query.kind, c.text, analyzer)]
+    # «ماذا قال بوتين…» is not answered by «وقال أوشاكوف… إن بوتين يعتزم…»: saying is the action,
+    # and another person does it (rag/roles.py unspoken; eval/README.md, browser review).
+    ok = [c for c in ok if not swapped(query.text, query.kind, c.text, analyzer)
+          and not unspoken(query.text, query.kind, c.text, analyzer)]
     if not ok:
         return [], ROLES_SWAPPED
+    ok = [c for c in ok if not unnamed(query.text, c.text, analyzer)]
+    if not ok:
+        return [], NO_NAME
     if query.kind == "reason":
         ok = _with_reason(query, ok)
         if not ok:

@@ -24,7 +24,7 @@ from .extractive import Candidate, candidates, disagreement, extract_answer
 from .generate import Generator, get_generator, with_deadline
 from .notices import Code, Notice
 from .prompt import ABSTAIN, STOP, build_prompt
-from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_clitics
+from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_clitic_names, with_clitics
 from .retrieve import Hit, Retrieval, Retriever, make_retriever
 from .rewrite import rewrite
 from .settings import Settings
@@ -277,7 +277,7 @@ class Assistant:
         # Analysed once, with the index's analyzer, for retrieval, candidates and checks.  A
         # rewritten follow-up is analysed as rewritten (its subject is in the rewrite), with the
         # carried-over words weighing less than the user's own.
-        qa = analyse_query(query, lex.analyzer, asked=q.text)
+        qa = with_clitic_names(analyse_query(query, lex.analyzer, asked=q.text), lex.known)
         with timings("retrieve"):
             ret = retriever.search(qa, k or s.k)
         timings.update({f"retrieve_{key}": v for key, v in ret.timings.items()})

@@ -142,7 +142,9 @@ class Retriever:
             lex = self.store.lexical
             # Other names of what the question names («بيونغ يانغ» → كوريا الشمالية).
             terms = list(q.tokens)
-            extra = alternatives(terms, lex.analyzer).words(lex.known(terms))
+            known = lex.known(terms)
+            # ... and the clitic forms the articles use («لجباروف» → «جباروف»: rag/relevance.py).
+            extra = list(dict.fromkeys(alternatives(terms, lex.analyzer).words(known) + q.alts.words(known)))
             for rank, (row, score) in enumerate(lex.top(terms, cand, extra)):
                 lexical[row] = (rank, score)
             timings["bm25"] = time.perf_counter() - t0

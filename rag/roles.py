@@ -26,9 +26,10 @@ A "who" question is not checked: its agent is what it asks for («من يراف�
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-from index.arabic import tokenize
+from index.arabic import normalize, tokenize
 from index.lexical import analyze
 
 from .synonyms import PEOPLE
@@ -136,3 +137,101 @@ def swapped(question: str, kind: str | None, sentence: str, analyzer: str = "ste
     if any(p == who for p, _, _ in named):
         return all(other for p, _, other in named if p == who) and not mutual(question, analyzer)
     return any(p not in asked and not other for p, _, other in named)
+
+
+# ---------------------------------------------------------------- who said it
+# «ماذا قال بوتين عن الزيارة؟» asks for Putin's words.  «وقال يوري أوشاكوف … إن بوتين يعتزم
+# زيارة الصين» names Putin and the visit, but the one speaking is Ushakov: Putin is in the
+# reported clause.  News Arabic puts the speaker right after the verb («وقال بوتين:»، «أكد
+# بوتين»), or right before it («بوتين قال»).
+_SPEECH = frozenset(tokenize(
+    "قال قالت يقول تقول اكد اكدت يؤكد اضاف اضافت صرح صرحت اعلن اعلنت اوضح شدد ذكر تحدث "
+    "said say says told tell stated"))
+_AFTER_VERB, _BEFORE_VERB = 3, 2
+
+
+def _speech_at(words: list[str]) -> list[int]:
+    """Positions of speech verbs («وقال» too).
+
+    >>> _speech_at(['وقال', 'بوتين', 'ان', 'الزياره']), _speech_at(['زار', 'بوتين'])
+    ([0], [])
+    """
+    return [i for i, w in enumerate(words)
+            if w in _SPEECH or (w[:1] in ("و", "ف") and w[1:] in _SPEECH)]
+
+
+def unspoken(question: str, kind: str | None, sentence: str, analyzer: str = "stem+skeleton") -> bool:
+    """The question asks what a named person said, and in the sentence that
+    person is not the subject of a speech verb.
+
+    >>> q = 'ماذا قال بوتين عن الزيارة؟'
+    >>> unspoken(q, None, 'وقال يوري أوشاكوف، مساعد الكرملين، إن بوتين يعتزم زيارة الصين')
+    True
+    >>> unspoken(q, None, 'وقال بوتين: إن هذه الزيارة طال انتظارها'), unspoken(q, None, 'أكد الرئيس الروسي أهمية الزيارة')
+    (False, False)
+    >>> unspoken('متى زار بوتين الصين؟', 'date', 'قال أوشاكوف إن بوتين زار الصين')
+    False
+    """
+    who = agent(question, kind, analyzer)
+    if who is None or not _speech_at(tokenize(question)):
+        return False
+    verbs = _speech_at(tokenize(sentence))
+    return not any(p == who and not other and any(0 < i - v <= _AFTER_VERB or 0 < v - i <= _BEFORE_VERB
+                                                   for v in verbs)
+                   for p, i, other in mentions(sentence, analyzer))
+
+
+# ---------------------------------------------------------------- a name asked for
+# «ما اسم الزعيم الكوري الشمالي؟» asks for the name behind a title.  A sentence naming him by
+# the title only («…استقباله الزعيم الكوري الشمالي…») shares every word of the question and
+# answers nothing.  Titles are the names of PEOPLE that hold a title word.
+_TITLE_WORDS = frozenset(tokenize("رئيس الرئيس زعيم الزعيم وزير سيد مستشار president leader minister"))
+_ASKS_NAME = re.compile(r"(^|\s)[وف]?(ما (هو )?اسم|من هو|من هي|مين|who is|who was|what is the name|name of)(\s|$)")
+
+
+def is_title(name: str) -> bool:
+    """Is this name of a person a title?
+
+    >>> is_title('الزعيم الكوري الشمالي'), is_title('كيم جونغ أون'), is_title('سيد الكرملين')
+    (True, False, True)
+    """
+    return bool(set(tokenize(name)) & _TITLE_WORDS)
+
+
+def _names_by(text: str, person: int, analyzer: str, titles: bool) -> bool:
+    words = tokenize(text)
+    forms = _word_forms(words, analyzer)
+    for raw, name in zip(PEOPLE[person], _names(analyzer)[person]):
+        if is_title(raw) != titles or not name or not all(name):
+            continue
+        for i in range(len(words) - len(name) + 1):
+            if all(forms[i + j][0] & part or (j == 0 and forms[i][1] & part) for j, part in enumerate(name)):
+                return True
+    return False
+
+
+def name_asked(question: str, analyzer: str = "stem+skeleton") -> int | None:
+    """The person whose name the question asks for, naming them by a title only.
+
+    >>> name_asked('ما اسم الزعيم الكوري الشمالي؟'), name_asked('من هو كيم جونغ أون؟'), name_asked('متى زار الزعيم الكوري الشمالي روسيا؟')
+    (2, None, None)
+    """
+    if not _ASKS_NAME.search(normalize(question).lower()):
+        return None
+    for person in range(len(PEOPLE)):
+        if _names_by(question, person, analyzer, titles=True) and not _names_by(question, person, analyzer, False):
+            return person
+    return None
+
+
+def unnamed(question: str, sentence: str, analyzer: str = "stem+skeleton") -> bool:
+    """The question asks for a person's name and the sentence does not give it.
+
+    >>> q = 'ما اسم الزعيم الكوري الشمالي؟'
+    >>> unnamed(q, 'بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى')
+    True
+    >>> unnamed(q, 'استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون'), unnamed('متى زار بوتين الصين؟', 'زار الصين')
+    (False, False)
+    """
+    person = name_asked(question, analyzer)
+    return person is not None and not _names_by(sentence, person, analyzer, titles=False)

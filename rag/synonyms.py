@@ -31,7 +31,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     # states, their capitals and seats of power (with their English names: an
     # English question shares no words with Arabic articles but these)
     ("روسيا", "موسكو", "الكرملين", "Russia", "Russian", "Moscow", "Kremlin"),
-    ("الولايات المتحدة", "واشنطن", "أمريكا", "البيت الأبيض", "United States", "Washington", "America", "American",
+    ("الولايات المتحدة", "واشنطن", "أمريكا", "البيت الأبيض", "United States", "US", "USA", "Washington", "America", "American",
      "White House"),
     ("الصين", "بكين", "China", "Chinese", "Beijing"),
     ("كوريا الشمالية", "بيونغ يانغ", "بيونغيانغ", "North Korea", "North Korean", "Pyongyang"),
@@ -85,6 +85,9 @@ PEOPLE: tuple[tuple[str, ...], ...] = (
     ("مودي", "رئيس وزراء الهند", "Modi"),
     ("أردوغان", "الرئيس التركي", "Erdogan"),
     ("بايدن", "الرئيس الأمريكي", "Biden"),
+    ("باشينيان", "رئيس الوزراء الأرميني", "رئيس وزراء أرمينيا", "Pashinyan"),
+    ("لوكاشينكو", "الرئيس البيلاروسي", "Lukashenko"),
+    ("توكاييف", "رئيس كازاخستان", "Tokayev"),
 )
 GROUPS += PEOPLE
 _N_ENTITIES = len(GROUPS)  # the groups above name states, places, institutions and people
@@ -107,7 +110,7 @@ GROUPS += (
     ("غزو", "حرب", "هجوم عسكري", "invasion", "invaded", "war"),
     ("مسيرة", "مسيرات", "درون", "drones"),
     ("صواريخ", "missiles"),
-    ("عقوبات", "sanctions"),
+    ("عقوبات", "sanctions", "sanction", "sanctioned"),
     ("استثمار", "مستثمر", "رؤوس الأموال", "investment", "investor"),
     ("تجارة", "تبادل تجاري", "trade"),
     ("آسيا الوسطى", "Central Asia"),
@@ -124,6 +127,8 @@ GROUPS += (
     ("ذكرى", "anniversary"), ("منتدى", "forum"), ("شراكة", "partnership"), ("اقتصاد", "economy"),
     ("دعوة", "invitation", "invited"), ("اتهم", "accused", "accuse"), ("عسكرية", "military"),
     ("ضيف", "guest"),
+    ("سكان", "تعداد", "population", "inhabitants"), ("شركات", "شركة", "company", "companies", "firms"),
+    ("تهمة", "بتهمة", "charge", "charges", "charged"), ("رئيس الوزراء", "رئيس وزراء", "prime minister", "premier"),
     # months (both Arabic series) and days
     ("يناير", "كانون الثاني", "January"), ("فبراير", "شباط", "February"), ("مارس", "آذار", "March"),
     ("أبريل", "نيسان", "April"), ("مايو", "أيار", "May"), ("يونيو", "حزيران", "June"),
