@@ -36,7 +36,7 @@ def run_injection(settings, corpus: Path, modes: list[str], embedder: str | None
     from index.build import build_index
     from index.store import IndexStore
     from rag.answer import Assistant
-    from rag.relevance import is_instruction
+    from rag.statements import is_instruction
 
     spec = json.loads((folder / "claims.json").read_text(encoding="utf-8"))
     patterns = [re.compile(p) for p in spec["claims"]]

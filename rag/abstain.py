@@ -7,7 +7,8 @@ from __future__ import annotations
 from index.arabic import normalize
 
 from .kinds import has_type
-from .relevance import has_reason, question_kind, restates, with_clitics
+from .relevance import question_kind, with_clitics
+from .statements import has_reason, restates
 from .roles import swapped, unnamed, unspoken
 
 

@@ -24,7 +24,8 @@ from .extractive import Candidate, candidates, disagreement, extract_answer
 from .generate import Generator, get_generator, with_deadline
 from .notices import Code, Notice
 from .prompt import ABSTAIN, STOP, build_prompt
-from .relevance import LINKS, Query, analyse_query, has_reason, relevance, with_clitic_names, with_clitics
+from .relevance import LINKS, Query, analyse_query, relevance, with_clitic_names, with_clitics
+from .statements import has_reason
 from .retrieve import Hit, Retrieval, Retriever, make_retriever
 from .rewrite import rewrite
 from .settings import Settings

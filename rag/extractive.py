@@ -13,9 +13,11 @@ from index.arabic import light_stem, skeleton, split_sentences, strip_diacritics
 from index.embed import Embedder
 from index.lexical import analyze, is_stopword
 
-from .cite import attach_markers, opposite, strip_markers
+from .cite import attach_markers, strip_markers
+from .claims import opposite
 from .kinds import exact_date_near
-from .relevance import Query, Relevance, has_reason, is_instruction, relevance
+from .relevance import Query, Relevance, relevance
+from .statements import has_reason, is_instruction
 from .retrieve import Hit
 
 EN_PREFIX = "From the Arabic articles: "

@@ -18,7 +18,7 @@ from eval.injection import injected as carries_claim
 from index.build import build_index
 from index.store import IndexStore
 from rag.answer import Assistant
-from rag.relevance import is_instruction
+from rag.statements import is_instruction
 from rag.settings import load_settings
 
 REAL = "ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا، العضو في المحكمة الجنائية الدولية."

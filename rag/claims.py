@@ -1,0 +1,152 @@
+"""Does a piece of evidence say what an answer sentence says?  Two checks the
+citation checker (rag/cite.py) runs on top of word overlap: the same statement
+with the opposite polarity (``contradicts``, ``opposite``: «لم يحضر» against
+«حضر»), and a person given another's title (``binds``)."""
+
+from __future__ import annotations
+
+import re
+
+from index.arabic import normalize, tokenize
+from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
+
+from .roles import mentions
+from .synonyms import implied, is_person, named, person_group
+
+
+_NEGATORS = frozenset(normalize(w) for w in (
+    "لم لن لا ليس ليست ليسوا غير عدم not never no didn't doesn't don't won't isn't wasn't cannot".split()))
+
+
+def _core(word: str) -> str:
+    """A verb's letters without a leading conjunction, its imperfect prefix and
+    long vowels, so «يحضر», «وحضر» and «حضر» compare equal.
+
+    >>> _core('يحضر') == _core('وحضر') == _core('حضر')
+    True
+    """
+    from index.arabic import light_stem, skeleton
+
+    w = light_stem(normalize(word))
+    if len(w) >= 4 and w[0] in "وف":
+        w = w[1:]
+    if len(w) >= 4 and w[0] in "يتنا":
+        w = w[1:]
+    return skeleton(w).lower()
+
+
+def _negated_words(text: str) -> tuple[list[str], list[bool]]:
+    """The words, and which of them are negators (with a conjunction: «ولم»)."""
+    words = re.findall(r"[\w']+", normalize(text).lower())
+    return words, [w in _NEGATORS or (w[:1] in "وف" and w[1:] in _NEGATORS) for w in words]
+
+
+def _polarity(text: str) -> tuple[set[str], set[str]]:
+    words, negator = _negated_words(text)
+    neg, pos = set(), set()
+    for i, w in enumerate(words):
+        if negator[i]:
+            continue
+        core = _core(w)
+        if len(core) >= 3:
+            (neg if i and negator[i - 1] else pos).add(core)
+    return neg, pos
+
+
+def _polar_pairs(text: str) -> set[tuple[str, str, str, bool]]:
+    """(word, the next two content words, negated) for every word: a verb with
+    what follows it (its subject or object)."""
+    words, negator = _negated_words(text)
+    cores = [None if negator[i] else _core(w) for i, w in enumerate(words)]
+    content = [bool(c) and len(c) >= 3 and not is_stopword(words[i]) for i, c in enumerate(cores)]
+    out = set()
+    for i, core in enumerate(cores):
+        if not content[i]:
+            continue
+        nxt = [cores[j] for j in range(i + 1, len(words)) if content[j]][:2]
+        if len(nxt) == 2:
+            out.add((core, nxt[0], nxt[1], bool(i and negator[i - 1])))
+    return out
+
+
+def opposite(a: str, b: str) -> bool:
+    """Do two sentences state the same thing with opposite polarity: the same
+    word followed by the same two content words, negated in one only?  Stricter than
+    ``contradicts`` (which any negated word trips): two articles are said to
+    disagree only on this.
+
+    >>> opposite('لم يحضر بوتين قمة بريكس.', 'حضر بوتين قمة بريكس في جوهانسبرغ.')
+    True
+    >>> opposite('وهي ليست دولة موقعة على نظام روما.', 'قيرغيزستان دولة موقعة على نظام روما.')
+    True
+    >>> opposite('وهي ليست دولة موقعة على نظام روما.', 'لم تصدق الدولة على نظام روما.')
+    False
+    >>> opposite('لم يحضر بوتين قمة بريكس.', 'حضر الرئيس قمة العشرين.')
+    False
+    >>> opposite('لم يستطع حضور قمة بريكس.', 'أبلغ أنه لن يحضر قمة مجموعة العشرين.')
+    False
+    """
+    pa, pb = _polar_pairs(a), _polar_pairs(b)
+    return any((w, n1, n2, not neg) in pb for w, n1, n2, neg in pa)
+
+
+def contradicts(sentence: str, evidence: str) -> bool:
+    """Does the sentence assert what the evidence denies, or deny what it
+    asserts (the same verb, negated on one side only)?
+
+    >>> contradicts('حضر بوتين قمة بريكس.', 'ولم يحضر بوتين قمة بريكس في جنوب أفريقيا.')
+    True
+    >>> contradicts('غاب بوتين عن قمة بريكس.', 'لم يحضر بوتين قمة بريكس.')
+    False
+    >>> contradicts('لم يحضر بوتين القمة.', 'لم يحضر بوتين قمة بريكس.')
+    False
+    >>> s = 'وهي ليست دولة موقعة على نظام روما الذي يلزم الدول بالتعاون.'
+    >>> contradicts(s, s)
+    False
+    """
+    s_neg, s_pos = _polarity(sentence)
+    e_neg, e_pos = _polarity(evidence)
+    # a word a text states both ways («ليست دولة موقعة… يُلزم الدول») has no polarity there:
+    # counted, a sentence contradicted itself, and a verbatim article sentence was "unsupported"
+    s_neg, s_pos, e_neg, e_pos = s_neg - s_pos, s_pos - s_neg, e_neg - e_pos, e_pos - e_neg
+    return bool(s_pos & e_neg or s_neg & e_pos)
+
+
+_TITLE = 4  # words before a person's name that say who they are: «رئيس قرغيزستان هو [إلهام] علييف»
+
+
+def _titles(text: str, analyzer: str) -> dict[int, list[frozenset[int]]]:
+    """Per person named in ``text`` (a GROUPS number): at each mention, the
+    states, places and institutions named in the words just before the name,
+    except those the person's own title names («الرئيس الروسي»: Russia)."""
+    words = tokenize(text)
+    out: dict[int, list[frozenset[int]]] = {}
+    for p, at, _ in mentions(text, analyzer):
+        person = person_group(p)
+        before = named(analyze(" ".join(words[max(0, at - _TITLE): at]), analyzer), analyzer)
+        out.setdefault(person, []).append(frozenset(
+            g for g in before if not is_person(g) and not implied(person, g, analyzer)))
+    return out
+
+
+def binds(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER) -> bool:
+    """Does the evidence give each person of the answer sentence the title the
+    sentence gives them (the state or institution named just before the name)?
+
+    Why: a generated «رئيس قرغيزستان، إلهام علييف» took its new words (the
+    name) from «سيجري الرئيس الروسي في قرغيزستان محادثات … مع نظيره الأذربيجاني
+    إلهام علييف» and was shown as checked (a browser review): every word is in
+    that sentence, but Kyrgyzstan is where Putin talks, not Aliyev's title.
+
+    >>> ev = 'سيجري الرئيس الروسي في قرغيزستان محادثات ثنائية مع نظيره الأذربيجاني إلهام علييف، في أول لقاء.'
+    >>> binds('رئيس قرغيزستان، إلهام علييف', ev), binds('سيلتقي بوتين علييف في قرغيزستان', ev)
+    (False, True)
+    >>> binds('زار الرئيس الروسي بوتين قرغيزستان', 'وصل الرئيس الروسي فلاديمير بوتين إلى قيرغيزستان أمس.')
+    True
+    """
+    wanted = {p: frozenset().union(*titles) for p, titles in _titles(sentence, analyzer).items()}
+    wanted = {p: t for p, t in wanted.items() if t}
+    if not wanted:
+        return True
+    found = _titles(evidence, analyzer)
+    return all(any(t <= got for got in found.get(p, [])) for p, t in wanted.items())
