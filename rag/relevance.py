@@ -153,18 +153,38 @@ _EN_COUNTED = re.compile(r"how many ((?:[a-z-]+ ){0,3}?)([a-z-]+)(?= (?:did|do|d
                          r"will|would|can|could)\b|\s*\?|$)|\b(population)\b")
 
 
+# "Which lake…", "what agreement…": Arabic names such things with the class noun at their head
+# («بحيرة إيسيك كول», «اتفاقية الدفاع الجوي»), so an answer names it.  Only such nouns: an occasion,
+# an official, a country or a month is named without its class word.
+_EN_WHICH = re.compile(r"\b(?:which|what) ([a-z]{3,})\b")
+_EN_HEADS = frozenset("lake lakes sea river island mountain base bases airport port agreement agreements treaty "
+                      "deal summit court company companies bank banks university forum council organization "
+                      "organisation alliance party region province".split())
+
+
 def english_slot(text: str, analyzer: str = DEFAULT_ANALYZER) -> tuple[str, ...]:
-    """Arabic analysed forms of the thing an English how-many question counts.
+    """Arabic analysed forms of the thing an English how-many question counts,
+    or of the class a which-question asks for.
 
     >>> english_slot('How many Kyrgyz companies did the US sanction?')
     ('شرك',)
     >>> 'سكان' in english_slot('What is the population of Kyrgyzstan?'), english_slot('How many days?')
     (True, ())
+    >>> english_slot('Which lake did Putin visit?'), english_slot('Which countries has Putin visited?')
+    (('بحير',), ())
     """
-    m = _EN_COUNTED.search(text.lower())
+    low = text.lower()
+    m = _EN_COUNTED.search(low)
+    w = None if m else _EN_WHICH.search(low)
+    if w and w.group(1) in _EN_HEADS:  # the class noun itself, not its loose skeleton («بحيرة» is not «بحرية»)
+        return tuple(t for t in _arabic_names(w.group(1), analyzer) if not t.startswith("~"))
     if not m:
         return ()
-    noun = m.group(2) or m.group(3)
+    return _arabic_names(m.group(2) or m.group(3), analyzer)
+
+
+def _arabic_names(noun: str, analyzer: str) -> tuple[str, ...]:
+    """The Arabic analysed forms rag/synonyms.py gives an English noun."""
     out = [t for _, others in alternatives(analyze(noun, analyzer), analyzer).pairs for o in others for t in sorted(o)
            if not t.lstrip("~").isascii()]
     return tuple(dict.fromkeys(out))
@@ -264,7 +284,7 @@ def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, 
         kind_ok = names_city(bag, analyzer)
     else:
         kind_ok = True
-    slot_ok = not query.slot or any(f in bag for f in query.slot) or query.language != "ar"
+    slot_ok = not query.slot or any(f in bag for f in query.slot)
     return Relevance(focus=round(focus, 4), kind_ok=kind_ok, slot_ok=slot_ok, heading=is_heading(sentence, titles))
 
 

@@ -67,3 +67,18 @@ def test_an_english_count_needs_a_number_counting_its_thing():
     side = cand("وستتوج زيارة بوتين إلى بيشكيك، التي تستغرق يومين، بحضوره قمة رابطة الدول المستقلة")
     side = N(**{**vars(side), "terms": q.alts.augment(side.terms)})
     assert usable(q, [side], set(), {t: 1.0 for t in q.terms}) == ([], NO_TYPED_SENTENCE)
+
+
+def test_an_english_which_question_needs_the_kind_of_thing_named():
+    # "Which lake did Putin visit?" was answered with sentences about an air base: Arabic names a lake
+    # «بحيرة …», so a sentence naming none is no answer; nouns that head no name (occasion, country) do not count
+    from rag.abstain import NO_SLOT
+    from rag.relevance import relevance
+
+    q = analyse_query("Which lake did Putin visit?")
+    assert q.slot and english_slot("Which occasion did Putin attend?") == () == english_slot("Which countries?")
+    base = "وذكرت وسائل إعلام أن بوتين سيزور قاعدة جوية روسية في مدينة كانت شرقي العاصمة بيشكيك"
+    lake = "وتقيم روسيا قاعدة عسكرية هناك تتكون من مطار ومنشأة بحرية على بحيرة إيسيك كول"
+    cands = [N(**{**vars(cand(t)), "rel": relevance(q, t)}) for t in (base, lake)]
+    assert [c.text for c in usable(q, cands, set(), {t: 1.0 for t in q.terms})[0]] == [lake]
+    assert usable(q, cands[:1], set(), {t: 1.0 for t in q.terms}) == ([], NO_SLOT)
