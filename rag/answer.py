@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Generator as Generator_, Iterator
 
 from index.errors import ModelError, RagError
@@ -32,11 +32,9 @@ from .settings import Settings
 from .stores import open_store
 from .synonyms import entity_terms, unmentioned
 from .textio import clean_question
+from .records import (MODES, WHY_BASE, WHY_CHOSEN, WHY_INSTRUCT, WHY_NO_LLM, WHY_SERVER, Answer,  # noqa: F401
+                      Checking, Passage, passages_of)
 
-MODES = ("auto", "generative", "extractive")
-# Why this mode answered (Answer.why_mode; the CLI and UI translate the code).
-WHY_CHOSEN, WHY_BASE, WHY_INSTRUCT, WHY_SERVER, WHY_NO_LLM = (
-    "chosen", "base_model", "instruct_model", "llm_server", "llm_unavailable")
 # A generative answer keeps at most this many checked sentences, and stops
 # the model after this many rejected ones with none kept (a base model that
 # has gone off track rarely comes back; each sentence costs ~0.5 s).
@@ -50,65 +48,6 @@ MAX_KEPT, MAX_REJECTED = 3, 2
 EVIDENCE_RATIO = 0.75
 COMMON_IDF = 1.0
 MIN_CONTENT_WORDS = 3
-
-
-@dataclass(frozen=True)
-class Checking:
-    """Stream event: the model is writing a sentence that is not shown until checked."""
-
-    kept: int  # sentences shown so far
-
-
-@dataclass(frozen=True)
-class Passage:
-    n: int
-    chunk_id: str
-    article_id: str
-    title: str
-    source: str
-    start: int
-    end: int
-    text: str
-    score: float
-    dense: float | None
-    bm25: float | None
-    cited: bool
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    query: str  # the standalone query retrieval used (rewritten follow-ups)
-    text: str
-    language: str
-    mode: str  # the mode that produced the text (a failed LLM falls back to extractive)
-    abstained: bool
-    citations: list[Citation]
-    sentences: list[SentenceCheck]
-    passages: list[Passage]
-    confidence: float
-    notices: list[Notice] = field(default_factory=list)
-    timings: dict = field(default_factory=dict)
-    model: str = ""
-    raw: str = ""  # the model's own text before checking
-    why_mode: str = WHY_CHOSEN  # why this mode answered (WHY_* codes)
-    why_abstained: str = ""  # abstain.* code when abstained
-    rejected: int = 0  # generated sentences the check kept from the user
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["answer"] = d.pop("text")
-        d["notices"] = [{**asdict(n), "message": n.english()} for n in self.notices]
-        return d
-
-
-def _passages(hits: list[Hit], cited: set[int]) -> list[Passage]:
-    return [
-        Passage(n=n, chunk_id=h.chunk.id, article_id=h.chunk.article_id, title=h.chunk.title, source=h.chunk.source,
-                start=h.chunk.start, end=h.chunk.end, text=h.chunk.text, score=round(h.score, 6), dense=h.dense,
-                bm25=h.lexical, cited=n in cited)
-        for n, h in enumerate(hits, 1)
-    ]
 
 
 def _said_no(text: str) -> bool:
@@ -311,7 +250,7 @@ class Assistant:
         t.timings["total"] = time.perf_counter() - t.t_start
         return Answer(
             question=t.question, query=t.query, text=text, language=t.lang, mode=mode, abstained=abstained,
-            citations=list(cites or []), sentences=list(checks or []), passages=_passages(t.hits, {c.n for c in cites or []}),
+            citations=list(cites or []), sentences=list(checks or []), passages=passages_of(t.hits, {c.n for c in cites or []}),
             confidence=t.confidence, notices=t.notices, timings=dict(t.timings),
             model=(t.gen.name if t.gen and mode == "generative" else "extractive"), raw=raw, why_mode=t.why_mode,
             why_abstained=why_abstained if abstained else "", rejected=rejected,
