@@ -10,7 +10,7 @@ from index.arabic import normalize, split_sentences
 from index.lexical import DEFAULT_ANALYZER, analyze
 
 from .retrieve import Hit
-from .claims import binds, contradicts
+from .claims import contradicts, gives, titles_given
 
 _DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9"
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
@@ -178,6 +178,7 @@ def check_sentence(
     pool = nums or (sorted(allowed) if allowed is not None else list(range(1, len(hits) + 1)))
     best, best_score, best_ev = None, 0.0, ""
     q_terms = frozenset(analyze(question, analyzer)) if question else frozenset()
+    titled = titles_given(plain, analyzer)  # once per sentence, not per passage sentence
     for n in pool:
         if allowed is not None:
             units = allowed.get(n, [])
@@ -186,8 +187,8 @@ def check_sentence(
             units = [p[a:b] for a, b in split_sentences(p)]
             units = units + [p] if len(units) != 1 else units  # or draw on two sentences of it
         for unit in units:
-            if contradicts(plain, unit) or not binds(plain, unit, analyzer):
-                continue  # a passage that says the opposite, or names the people with others, is no support
+            if contradicts(plain, unit) or not gives(titled, unit, analyzer):
+                continue  # a passage that says the opposite, or gives a person another title, is no support
             sc = support_score(plain, unit, q_terms, analyzer)
             if sc > best_score:
                 best, best_score, best_ev = n, sc, unit

@@ -129,6 +129,21 @@ def _titles(text: str, analyzer: str) -> dict[int, list[frozenset[int]]]:
     return out
 
 
+def titles_given(sentence: str, analyzer: str = DEFAULT_ANALYZER) -> dict[int, frozenset[int]]:
+    """Per person of an answer sentence, the states and institutions it names
+    just before that person's name (what ``gives`` looks for in the evidence)."""
+    wanted = {p: frozenset().union(*titles) for p, titles in _titles(sentence, analyzer).items()}
+    return {p: t for p, t in wanted.items() if t}
+
+
+def gives(wanted: dict[int, frozenset[int]], evidence: str, analyzer: str = DEFAULT_ANALYZER) -> bool:
+    """Does the evidence name each person beside the titles ``wanted`` gives them?"""
+    if not wanted:
+        return True
+    found = _titles(evidence, analyzer)
+    return all(any(t <= got for got in found.get(p, [])) for p, t in wanted.items())
+
+
 def binds(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER) -> bool:
     """Does the evidence give each person of the answer sentence the title the
     sentence gives them (the state or institution named just before the name)?
@@ -144,9 +159,4 @@ def binds(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER) -> boo
     >>> binds('زار الرئيس الروسي بوتين قرغيزستان', 'وصل الرئيس الروسي فلاديمير بوتين إلى قيرغيزستان أمس.')
     True
     """
-    wanted = {p: frozenset().union(*titles) for p, titles in _titles(sentence, analyzer).items()}
-    wanted = {p: t for p, t in wanted.items() if t}
-    if not wanted:
-        return True
-    found = _titles(evidence, analyzer)
-    return all(any(t <= got for got in found.get(p, [])) for p, t in wanted.items())
+    return gives(titles_given(sentence, analyzer), evidence, analyzer)

@@ -56,6 +56,7 @@ def _mutual_forms(analyzer: str) -> frozenset[str]:
     return frozenset(f for w in _MUTUAL for f in analyze(w, analyzer))
 
 
+@lru_cache(maxsize=256)
 def mutual(question: str, analyzer: str = "stem+skeleton") -> bool:
     """Does the question ask about a meeting (an action of both parties)?
 
@@ -75,7 +76,8 @@ def _word_forms(words: list[str], analyzer: str) -> list[tuple[frozenset[str], f
     return out
 
 
-def mentions(text: str, analyzer: str = "stem+skeleton") -> list[tuple[int, int, bool]]:
+@lru_cache(maxsize=1024)  # the question's mentions are asked for once per candidate sentence
+def mentions(text: str, analyzer: str = "stem+skeleton") -> tuple[tuple[int, int, bool], ...]:
     """The people named in ``text``, in order: (person, word position, as the
     other party?).  A name must appear word for word, in order.
 
@@ -98,7 +100,7 @@ def mentions(text: str, analyzer: str = "stem+skeleton") -> list[tuple[int, int,
                 if own or clitic:
                     before = words[max(0, i - _BEFORE): i]
                     found[(i, person)] = clitic or any(w in _COMPANION for w in before)
-    return sorted(((p, i, other) for (i, p), other in found.items()), key=lambda m: m[1])
+    return tuple(sorted(((p, i, other) for (i, p), other in found.items()), key=lambda m: m[1]))
 
 
 def agent(question: str, kind: str | None, analyzer: str = "stem+skeleton") -> int | None:
