@@ -172,11 +172,11 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
     # question's agent is the other party there (rag/roles.py; eval/README.md, measured).
     # «ماذا قال بوتين…» is not answered by «وقال أوشاكوف… إن بوتين يعتزم…»: saying is the action,
     # and another person does it (rag/roles.py unspoken; eval/README.md, browser review).
-    ok = [c for c in ok if not swapped(query.text, query.kind, c.text, analyzer)
-          and not unspoken(query.text, query.kind, c.text, analyzer)]
+    roles = query.roles  # the question's people, found once
+    ok = [c for c in ok if not swapped(roles, c.text, analyzer) and not unspoken(roles, c.text, analyzer)]
     if not ok:
         return [], ROLES_SWAPPED
-    ok = [c for c in ok if not unnamed(query.text, c.text, analyzer)]
+    ok = [c for c in ok if not unnamed(roles, c.text, analyzer)]
     if not ok:
         return [], NO_NAME
     if query.kind == "reason":

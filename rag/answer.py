@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Generator as Generator_, Iterator
 
 from index.errors import ModelError, RagError
-from index.lexical import analyze
+from index.lexical import LexicalIndex, analyze
 from index.store import IndexStore
 
 from .abstain import LOW_CONFIDENCE, answerability, usable
@@ -95,6 +95,7 @@ class _Turn:
     mode: str
     why_mode: str
     q: Query
+    lex: LexicalIndex  # the index ``q`` was analysed with and retrieved from
     ret: Retrieval
     hits: list[Hit]
     evidence: list[Candidate]  # candidate sentences allowed to answer (ranked)
@@ -178,7 +179,7 @@ class Assistant:
         if self.resolve_mode()[0] != "generative":
             return
         gen = self.generator()
-        prompt = build_prompt("?", [], language, gen.count_tokens, gen.context_size, s.max_tokens, gen.chat)
+        prompt = build_prompt(analyse_query("?", self.retriever.store.lexical.analyzer), [], language, gen.count_tokens, gen.context_size, s.max_tokens, gen.chat)
         for _ in gen.stream(prompt.messages, 1, 0.0, STOP):
             pass
 
@@ -222,7 +223,7 @@ class Assistant:
             ret = retriever.search(qa, k or s.k)
         timings.update({f"retrieve_{key}": v for key, v in ret.timings.items()})
         with timings("candidates"):
-            scored = candidates(qa, ret.hits, retriever.embedder, lex.idf, lex.analyzer)
+            scored = candidates(qa, ret.hits, retriever.embedder, lex.idf)
             idf = lex.idf(list(qa.terms))
             # Words a rewrite carried over from earlier turns are context, not
             # the user's own words: one the articles lack says nothing here.
@@ -237,7 +238,7 @@ class Assistant:
         disagree = disagreement(evidence)
         if disagree:  # said in any mode: a model's answer may take one side
             notices.append(Notice(Code.ARTICLES_DISAGREE, disagree[0].n, disagree[1].n))
-        return _Turn(q.text, query, lang, mode, why_mode, qa, ret, ret.hits, evidence, why, gen, t_start, timings,
+        return _Turn(q.text, query, lang, mode, why_mode, qa, lex, ret, ret.hits, evidence, why, gen, t_start, timings,
                      notices, confidence, disagree)
 
     def _finish(self, t: _Turn, text: str, mode: str, abstained: bool, shown: list[Hit],
@@ -245,8 +246,7 @@ class Assistant:
                 raw: str = "", rejected: int = 0, why_abstained: str = "") -> Answer:
         if checks is None and not abstained:
             with t.timings("check"):
-                _, cites, checks, _ = check_answer(text, shown, self.settings.support_threshold, t.question,
-                                                   analyzer=t.q.analyzer)
+                _, cites, checks, _ = check_answer(text, shown, self.settings.support_threshold, t.q)
         t.timings["total"] = time.perf_counter() - t.t_start
         return Answer(
             question=t.question, query=t.query, text=text, language=t.lang, mode=mode, abstained=abstained,
@@ -270,7 +270,7 @@ class Assistant:
         for c in t.evidence:
             per_passage.setdefault(c.n, []).append((c.text, c.score))
         with t.timings("prompt"):
-            prompt = build_prompt(t.q.text, t.hits, t.lang, gen.count_tokens, gen.context_size, s.max_tokens,
+            prompt = build_prompt(t.q, t.hits, t.lang, gen.count_tokens, gen.context_size, s.max_tokens,
                                   gen.chat, s.passage_tokens, per_passage)
         if prompt.notice:
             t.notices.append(prompt.notice)
@@ -278,14 +278,14 @@ class Assistant:
         # The passages' sentences that may answer (the best ones, as for the
         # evidence answer), renumbered as the prompt shows them.
         order = {id(h): n for n, h in enumerate(prompt.hits, 1)}
-        allowed: dict[int, list[str]] = {}
+        allowed: dict[int, list[tuple[int, int]]] = {}
         top = t.evidence[0].score if t.evidence else 0.0
         for c in t.evidence:
             if c.score < EVIDENCE_RATIO * top:
                 break
             n = order.get(id(t.hits[c.n - 1]))
             if n is not None:
-                allowed.setdefault(n, []).append(c.text)
+                allowed.setdefault(n, []).append(c.span)
         raw, kept, rejected = "", [], 0
         t0 = time.perf_counter()
         n_pieces, first = 0, None
@@ -329,14 +329,13 @@ class Assistant:
         t.timings["tokens"] = n_pieces
         return kept, raw, rejected, prompt.hits
 
-    def _check_generated(self, t: _Turn, sentence: str, hits: list[Hit], allowed: dict[int, list[str]]):
+    def _check_generated(self, t: _Turn, sentence: str, hits: list[Hit], allowed: dict[int, list[tuple[int, int]]]):
         """(text to show, citations, check) for a generated sentence that passes, else None."""
         with t.timings("check"):
-            shown, cites, check = check_sentence(sentence, hits, self.settings.support_threshold, t.question,
-                                                 allowed=allowed, analyzer=t.q.analyzer)
+            shown, cites, check = check_sentence(sentence, hits, self.settings.support_threshold, t.q, allowed)
             if not check.supported or not shown:
                 return None
-            lex = self.retriever.store.lexical
+            lex = t.lex  # the index the query was analysed and retrieved with
             terms = set(analyze(check.text, lex.analyzer))
             if len({x for x in terms if not x.startswith("~")}) < MIN_CONTENT_WORDS:
                 return None  # a fragment ("فلاديمير بوتين") answers nothing

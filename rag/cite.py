@@ -11,6 +11,7 @@ from index.lexical import DEFAULT_ANALYZER, analyze
 
 from .retrieve import Hit
 from .claims import contradicts, gives, titles_given
+from .relevance import Query
 
 _DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9"
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
@@ -42,6 +43,9 @@ class SentenceCheck:
     supported: bool
     support: float  # best overlap with a cited passage, 0..1
     evidence: str = ""  # the passage sentence the check accepted as support
+    # Where that evidence is: (passage number, start, end) in the passage's text, numbered as
+    # the passages the sentence was checked against (what the UI highlights).
+    spans: tuple[tuple[int, int, int], ...] = ()
 
 
 def _to_int(digits: str) -> int:
@@ -150,24 +154,37 @@ def _clean_markers(answer: str, n_hits: int) -> tuple[str, int]:
     return re.sub(r" +([.،,؛؟?!])", r"\1", text), dropped
 
 
+def _units(n: int, hits: list[Hit], allowed: dict[int, list[tuple[int, int]]] | None) -> list[tuple[str, int, int]]:
+    """The pieces of passage ``n`` that may support a sentence, with where they are:
+    the allowed sentences (as the extractive ranker saw them, markers stripped),
+    else every sentence and the passage as a whole (to draw on two of its sentences)."""
+    p = hits[n - 1].chunk.text
+    if allowed is not None:
+        return [(strip_markers(p[a:b]), a, b) for a, b in allowed.get(n, [])]
+    units = [(p[a:b], a, b) for a, b in split_sentences(p)]
+    return units + [(p, 0, len(p))] if len(units) != 1 else units
+
+
 def check_sentence(
-    sentence: str, hits: list[Hit], threshold: float = 0.3, question: str = "",
-    allowed: dict[int, list[str]] | None = None, analyzer: str = DEFAULT_ANALYZER,
+    sentence: str, hits: list[Hit], threshold: float = 0.3, query: Query | None = None,
+    allowed: dict[int, list[tuple[int, int]]] | None = None,
 ) -> tuple[str, list[Citation], SentenceCheck]:
     """Check one answer sentence against the passages.
 
     Returns (the sentence with valid markers, its citations, the check).  With
-    ``allowed`` (passage number -> the passage sentences that may answer), a
-    sentence is supported only by one of those sentences, not by the passage
-    as a whole: a title or a neighbouring fact copied from a passage is then
-    not support.  A sentence with no valid marker gets the passage that
-    supports it best when that reaches the threshold (marked ``inferred``).
+    ``allowed`` (passage number -> spans of the passage sentences that may
+    answer), a sentence is supported only by one of those sentences, not by
+    the passage as a whole: a title or a neighbouring fact copied from a
+    passage is then not support.  A sentence with no valid marker gets the
+    passage that supports it best when that reaches the threshold (marked
+    ``inferred``).  Words it only repeats from ``query`` (analysed once, with
+    the index's analyzer) are no evidence.
 
     >>> from index.chunk import Chunk
     >>> hit = Hit(Chunk('c', 'a', 'T', 'a.txt', 0, 9, 'لم يحضر بوتين قمة بريكس في جنوب أفريقيا.'), 1.0)
     >>> text, cites, check = check_sentence('غاب بوتين عن قمة بريكس [1].', [hit])
-    >>> text, [c.n for c in cites], check.supported, check.evidence
-    ('غاب بوتين عن قمة بريكس [1].', [1], True, 'لم يحضر بوتين قمة بريكس في جنوب أفريقيا.')
+    >>> text, [c.n for c in cites], check.supported, check.evidence, check.spans
+    ('غاب بوتين عن قمة بريكس [1].', [1], True, 'لم يحضر بوتين قمة بريكس في جنوب أفريقيا.', ((1, 0, 40),))
     """
     text, _ = _clean_markers(sentence, len(hits))
     plain = strip_markers(text)
@@ -176,22 +193,17 @@ def check_sentence(
     nums = list(dict.fromkeys(n for _, _, ns in parse_markers(text) for n in ns))
     inferred = not nums
     pool = nums or (sorted(allowed) if allowed is not None else list(range(1, len(hits) + 1)))
-    best, best_score, best_ev = None, 0.0, ""
-    q_terms = frozenset(analyze(question, analyzer)) if question else frozenset()
+    best, best_score, best_ev, best_span = None, 0.0, "", (0, 0)
+    analyzer = query.analyzer if query else DEFAULT_ANALYZER
+    q_terms = frozenset(query.own_tokens) if query else frozenset()
     titled = titles_given(plain, analyzer)  # once per sentence, not per passage sentence
     for n in pool:
-        if allowed is not None:
-            units = allowed.get(n, [])
-        else:
-            p = hits[n - 1].chunk.text
-            units = [p[a:b] for a, b in split_sentences(p)]
-            units = units + [p] if len(units) != 1 else units  # or draw on two sentences of it
-        for unit in units:
+        for unit, a, b in _units(n, hits, allowed):
             if contradicts(plain, unit) or not gives(titled, unit, analyzer):
                 continue  # a passage that says the opposite, or gives a person another title, is no support
             sc = support_score(plain, unit, q_terms, analyzer)
             if sc > best_score:
-                best, best_score, best_ev = n, sc, unit
+                best, best_score, best_ev, best_span = n, sc, unit, (a, b)
     # A question, or the prompt's "السؤال:" line echoed back, answers nothing.
     echo = plain.rstrip(" .").endswith(("؟", "?")) or plain.lstrip().startswith(("السؤال", "Question:"))
     supported = best is not None and best_score >= threshold and not echo
@@ -199,9 +211,9 @@ def check_sentence(
     cites = [citation_for(n, hits[n - 1], inferred=inferred) for n in cited]
     if inferred and cited:
         text = re.sub(r"([.!?؟…]*)$", lambda m: f" [{cited[0]}]{m.group(1)}", text, count=1)
-    ev = best_ev if supported else ""
+    ev, spans = (best_ev, ((best, *best_span),)) if supported else ("", ())
     return text, cites, SentenceCheck(text=plain, cited=cited, supported=supported, support=round(best_score, 3),
-                                      evidence=ev)
+                                      evidence=ev, spans=spans)
 
 
 _DONE = re.compile(r"[.!?؟…](?=\s)|\n")
@@ -238,7 +250,7 @@ def split_streamed(buf: str) -> tuple[list[str], str]:
 
 
 def check_answer(
-    answer: str, hits: list[Hit], threshold: float = 0.3, question: str = "", analyzer: str = DEFAULT_ANALYZER,
+    answer: str, hits: list[Hit], threshold: float = 0.3, query: Query | None = None,
 ) -> tuple[str, list[Citation], list[SentenceCheck], int]:
     """Clean the markers of a whole answer and check each sentence.
 
@@ -250,7 +262,7 @@ def check_answer(
     used: dict[int, Citation] = {}
     pieces: list[str] = []
     for s, e in split_sentences(text):
-        shown, cites, check = check_sentence(text[s:e], hits, threshold, question, analyzer=analyzer)
+        shown, cites, check = check_sentence(text[s:e], hits, threshold, query)
         if not shown:
             continue  # list numbering, stray punctuation
         for c in cites:

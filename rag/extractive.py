@@ -76,16 +76,19 @@ class Candidate:
     terms: frozenset[str] = frozenset()  # the sentence's analysed terms
     article: str = ""  # the article it comes from
     named_date: bool = False  # for a when-question: names a day, month or year next to its subject
+    span: tuple[int, int] = (0, 0)  # where it is in its passage's text
 
 
 def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
-               idf: Callable[[list[str]], dict[str, float]] | None = None,
-               analyzer: str = "stem+skeleton") -> list[Candidate]:
+               idf: Callable[[list[str]], dict[str, float]] | None = None) -> list[Candidate]:
     """Every sentence of the passages, scored by IDF-weighted overlap with the
     question's stems plus (when an embedder is given) dense similarity, with a
     small bonus for passages ranked higher by retrieval, for a stated cause
-    when the question asks why, and for naming the thing asked about."""
+    when the question asks why, and for naming the thing asked about.  Terms
+    are analysed with the query's analyzer (the index's)."""
+    analyzer = query.analyzer
     sents: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
     titles = tuple(dict.fromkeys(h.chunk.title for h in hits))
     for n, h in enumerate(hits, 1):
         text = h.chunk.text
@@ -93,11 +96,10 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
             sent = strip_markers(text[s:e])  # a "[1]" in an article is not one of our citations
             if len(sent.split()) >= MIN_WORDS:  # headings and captions rarely answer
                 sents.append((n, sent))
+                spans.append((s, e))
     if not sents:
         return []
-    q_terms = set(query.tokens) if query.analyzer == analyzer else set(analyze(query.text, analyzer))
-    # Words side by side in the user's own question, not in the words a rewrite carried over.
-    q_stems = [skeleton(light_stem(w)) for w in _content_words(query.asked or query.text)]
+    q_terms = set(query.tokens)
     # A sentence naming a thing another way («بوتين» for «سيد الكرملين») names it.
     bags = [set(query.alts.augment(analyze(s, analyzer))) for _, s in sents]
     if idf is not None:  # corpus-wide weights: a term no article uses weighs most
@@ -118,7 +120,7 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
     rank_bonus = np.array([0.05 / n for n, _ in sents], dtype=np.float32)
     score = 0.6 * lex + 0.4 * dense + rank_bonus
     out = []
-    for (n, s), bag, sc, lx, dn in zip(sents, bags, score, lex, dense):
+    for (n, s), span, bag, sc, lx, dn in zip(sents, spans, bags, score, lex, dense):
         rel = relevance(query, s, idf, analyzer, titles, bag)
         if rel.heading or is_instruction(s):
             continue  # a title is no statement; orders to the assistant are data, never an answer
@@ -131,10 +133,11 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
         if named:
             sc += DATE_BONUS
         if query.language == "ar":
-            share = phrase_share(q_stems, [skeleton(light_stem(w)) for w in _content_words(s)])
+            # Words side by side in the user's own question (Query.phrase), not the words a rewrite carried.
+            share = phrase_share(list(query.phrase), [skeleton(light_stem(w)) for w in _content_words(s)])
             sc += PHRASE_BONUS * min(1.0, 3 * share)  # one shared pair of five is already telling
         out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel, terms=frozenset(bag),
-                             article=hits[n - 1].chunk.article_id, named_date=named))
+                             article=hits[n - 1].chunk.article_id, named_date=named, span=span))
     return out
 
 

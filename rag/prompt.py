@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from index.lexical import analyze
+from index.lexical import DEFAULT_ANALYZER, analyze
 
+from .relevance import Query
 from .retrieve import Hit
 from .notices import Code, Notice
 
@@ -83,7 +84,8 @@ def _grouped(picked: list[tuple[Hit, str]]) -> tuple[list[Hit], str]:
     return hits, "\n".join(lines)
 
 
-def clip_clauses(sentence: str, budget: int, count_tokens: Callable[[str], int], terms: set[str]) -> str:
+def clip_clauses(sentence: str, budget: int, count_tokens: Callable[[str], int], terms: set[str],
+                 analyzer: str = DEFAULT_ANALYZER) -> str:
     """The run of consecutive clauses (split at commas) that fits ``budget``
     and shares most terms with the question; '…' marks what was cut.
 
@@ -93,7 +95,7 @@ def clip_clauses(sentence: str, budget: int, count_tokens: Callable[[str], int],
     parts = re.split(r"(?<=[،,؛])\s+", sentence)
     if len(parts) < 2:
         return sentence
-    bags = [set(analyze(p)) | set(p.split()) for p in parts]
+    bags = [set(analyze(p, analyzer)) | set(p.split()) for p in parts]
     best, best_key = (0, 1), None
     for i in range(len(parts)):
         used, got = 0, set()
@@ -112,7 +114,7 @@ def clip_clauses(sentence: str, budget: int, count_tokens: Callable[[str], int],
 
 
 def condense(text: str, ranked: list[tuple[str, float]], budget: int, count_tokens: Callable[[str], int],
-             terms: set[str] | None = None) -> str:
+             terms: set[str] | None = None, analyzer: str = DEFAULT_ANALYZER) -> str:
     """The passage's best sentences (by score) that fit ``budget`` tokens, in
     their original order, joined with ' … ' where text was left out.
 
@@ -132,7 +134,7 @@ def condense(text: str, ranked: list[tuple[str, float]], budget: int, count_toke
     if len(keep) == 1 and terms is not None and used > 1.5 * budget:
         # One run-on sentence (news Arabic chains clauses with commas) would
         # cost several passages' worth of prompt: keep its relevant clauses.
-        return clip_clauses(keep[0], budget, count_tokens, terms)
+        return clip_clauses(keep[0], budget, count_tokens, terms, analyzer)
     keep.sort(key=lambda x: text.find(x))
     out = keep[0]
     for prev, cur in zip(keep, keep[1:]):
@@ -142,7 +144,7 @@ def condense(text: str, ranked: list[tuple[str, float]], budget: int, count_toke
 
 
 def build_prompt(
-    question: str,
+    query: Query,
     hits: list[Hit],
     language: str,
     count_tokens: Callable[[str], int],
@@ -164,7 +166,7 @@ def build_prompt(
     if not chat:
         system += "\n\n" + EXAMPLE
     cue = ANSWER_CUE[lang]
-    tail = f"\nالسؤال: {question}\n{cue}"
+    tail = f"\nالسؤال: {query.text}\n{cue}"
     budget = context_size - max_tokens - count_tokens(system) - count_tokens(tail) - 16
     if budget < 64:
         from .generate import GenerationError
@@ -178,11 +180,11 @@ def build_prompt(
     picked: list[tuple[Hit, str]] = []
     titled: set[str] = set()
     share = passage_tokens // max(1, len(hits)) if passage_tokens else 0
-    terms = set(analyze(question)) | set(question.split())
+    terms = set(query.tokens) | set(query.text.split())  # analysed once, with the index's analyzer
     for n, hit in enumerate(hits, 1):
         text = hit.chunk.text
         if share and sentences and sentences.get(n):
-            text = condense(text, sentences[n], share, count_tokens, terms)
+            text = condense(text, sentences[n], share, count_tokens, terms, query.analyzer)
         cost = count_tokens(_passage(n, text)) + 1
         if hit.chunk.article_id not in titled:
             cost += count_tokens(_header(hit)) + 1

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
-from index.arabic import detect_language, normalize, tokenize
+from index.arabic import detect_language, light_stem, normalize, skeleton, tokenize
 from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .kinds import asks_duration, has_duration, has_type
+from .roles import Asked, asked_of
 from .synonyms import Alternatives, alternatives, names_city
 
 KINDS = ("reason", "date", "number", "person", "place")
@@ -84,6 +86,17 @@ class Query:
     carried: frozenset[str] = frozenset()  # terms the rewrite carried over from earlier turns
     analyzer: str = DEFAULT_ANALYZER  # the index's analyzer, which made terms and tokens
     tokens: tuple[str, ...] = ()  # every analysed term of the text, question words too (BM25 sees these)
+    # The user's own words analysed (``tokens`` of ``asked`` for a rewritten follow-up): a
+    # sentence that only repeats them supports nothing (rag/cite.py support_score).
+    own_tokens: tuple[str, ...] = ()
+    # The user's own content words in order as light-stem skeletons, for the phrase bonus
+    # (rag/extractive.py): it compares words side by side, whatever terms the index uses.
+    phrase: tuple[str, ...] = ()
+
+    @cached_property
+    def roles(self) -> Asked:
+        """The people the question names and what it asks of them (rag/roles.py), found once."""
+        return asked_of(self.text, self.kind, self.analyzer)
 
     def scale(self, weights: dict[str, float]) -> dict[str, float]:
         """Term weights with the carried-over terms down-weighted: they say
@@ -134,15 +147,17 @@ def analyse_query(text: str, analyzer: str = "stem+skeleton", asked: str = "") -
     slot = _forms(m.group(1), analyzer) if m and not is_stopword(m.group(1)) else ()
     if not slot and detect_language(text) == "en":
         slot = english_slot(text, analyzer)
-    carried: frozenset[str] = frozenset()
-    if asked and asked != text:
-        carried = frozenset(terms) - frozenset(analyze(asked, analyzer))
+    tokens = tuple(analyze(text, analyzer))
+    own = tuple(analyze(asked, analyzer)) if asked and asked != text else tokens
+    carried = frozenset(terms) - frozenset(own) if asked and asked != text else frozenset()
     kind = question_kind(asked or text)
     city = kind == "place" and bool(_CITY_ASKED.search(normalize(asked or text).lower()))
     return Query(text=text, language=detect_language(text), kind=kind, terms=terms, slot=slot,
                  alts=alternatives(terms, analyzer), city=city, duration=kind == "number" and asks_duration(asked or text),
                  asked=asked if carried else "", carried=carried, analyzer=analyzer,
-                 tokens=tuple(analyze(text, analyzer)))
+                 tokens=tokens, own_tokens=own,
+                 phrase=tuple(skeleton(light_stem(w)) for w in tokenize(asked if carried else text)
+                              if not is_stopword(w)))
 
 
 # The counted thing of an English question: "how many Kyrgyz companies did…" counts companies,

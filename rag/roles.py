@@ -27,6 +27,7 @@ A "who" question is not checked: its agent is what it asks for («من يراف�
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from index.arabic import normalize, tokenize
@@ -56,7 +57,6 @@ def _mutual_forms(analyzer: str) -> frozenset[str]:
     return frozenset(f for w in _MUTUAL for f in analyze(w, analyzer))
 
 
-@lru_cache(maxsize=256)
 def mutual(question: str, analyzer: str = "stem+skeleton") -> bool:
     """Does the question ask about a meeting (an action of both parties)?
 
@@ -76,7 +76,6 @@ def _word_forms(words: list[str], analyzer: str) -> list[tuple[frozenset[str], f
     return out
 
 
-@lru_cache(maxsize=1024)  # the question's mentions are asked for once per candidate sentence
 def mentions(text: str, analyzer: str = "stem+skeleton") -> tuple[tuple[int, int, bool], ...]:
     """The people named in ``text``, in order: (person, word position, as the
     other party?).  A name must appear word for word, in order.
@@ -103,42 +102,54 @@ def mentions(text: str, analyzer: str = "stem+skeleton") -> tuple[tuple[int, int
     return tuple(sorted(((p, i, other) for (i, p), other in found.items()), key=lambda m: m[1]))
 
 
-def agent(question: str, kind: str | None, analyzer: str = "stem+skeleton") -> int | None:
-    """The person the question says acts: the first one it names, unless it
-    asks "who" (then the agent is what is asked).
+@dataclass(frozen=True)
+class Asked:
+    """The people a question names and what it asks of them, found once per
+    question (rag/relevance.py Query.roles) and compared with every candidate."""
 
-    >>> agent('متى سيزور شي جين بينغ موسكو؟', 'date'), agent('من يرافق بوتين؟', 'person')
+    agent: int | None  # the person who acts (None for a "who" question, or none named)
+    people: frozenset[int]  # every person it names
+    mutual: bool  # it asks about a meeting
+    speech: bool  # it asks what someone said
+    name: int | None  # the person whose name it asks for, naming them by a title only
+
+
+def asked_of(question: str, kind: str | None, analyzer: str = "stem+skeleton") -> Asked:
+    """The question's people: its agent (the first one it names, unless it
+    asks "who": then the agent is what is asked), all it names, and what it asks.
+
+    >>> asked_of('متى سيزور شي جين بينغ موسكو؟', 'date').agent, asked_of('من يرافق بوتين؟', 'person').agent
     (1, None)
     """
-    if kind == "person":
-        return None
-    named = [p for p, _, other in mentions(question, analyzer) if not other]
-    return named[0] if named else None
+    found = mentions(question, analyzer)
+    named = [p for p, _, other in found if not other]
+    return Asked(agent=named[0] if named and kind != "person" else None, people=frozenset(p for p, _, _ in found),
+                 mutual=mutual(question, analyzer), speech=bool(_speech_at(tokenize(question))),
+                 name=name_asked(question, analyzer))
 
 
-def swapped(question: str, kind: str | None, sentence: str, analyzer: str = "stem+skeleton") -> bool:
+def swapped(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> bool:
     """Does the sentence give the question's action to someone else?  True
     when the question's agent is named only as the other party, or not named
     while another person (not in the question) acts.
 
-    >>> q = 'متى سيزور شي جين بينغ موسكو؟'
-    >>> swapped(q, 'date', 'يلتقي الرئيس الروسي فلاديمير بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
+    >>> q = asked_of('متى سيزور شي جين بينغ موسكو؟', 'date')
+    >>> swapped(q, 'يلتقي الرئيس الروسي فلاديمير بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
     True
-    >>> swapped(q, 'date', 'قال أوشاكوف إن بوتين يعتزم زيارة الصين في أكتوبر')
+    >>> swapped(q, 'قال أوشاكوف إن بوتين يعتزم زيارة الصين في أكتوبر')
     True
-    >>> swapped(q, 'date', 'يزور شي جين بينغ موسكو في مايو'), swapped(q, 'date', 'تبدأ الزيارة في مايو المقبل')
+    >>> swapped(q, 'يزور شي جين بينغ موسكو في مايو'), swapped(q, 'تبدأ الزيارة في مايو المقبل')
     (False, False)
-    >>> swapped('متى يلتقي شي جين بينغ مع بوتين؟', 'date', 'يلتقي بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
+    >>> swapped(asked_of('متى يلتقي شي جين بينغ مع بوتين؟', 'date'), 'يلتقي بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
     False
     """
-    who = agent(question, kind, analyzer)
+    who = asked.agent
     if who is None:
         return False
-    asked = {p for p, _, _ in mentions(question, analyzer)}
     named = mentions(sentence, analyzer)
     if any(p == who for p, _, _ in named):
-        return all(other for p, _, other in named if p == who) and not mutual(question, analyzer)
-    return any(p not in asked and not other for p, _, other in named)
+        return all(other for p, _, other in named if p == who) and not asked.mutual
+    return any(p not in asked.people and not other for p, _, other in named)
 
 
 # ---------------------------------------------------------------- who said it
@@ -162,20 +173,20 @@ def _speech_at(words: list[str]) -> list[int]:
             if w in _SPEECH or (w[:1] in ("و", "ف") and w[1:] in _SPEECH)]
 
 
-def unspoken(question: str, kind: str | None, sentence: str, analyzer: str = "stem+skeleton") -> bool:
+def unspoken(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> bool:
     """The question asks what a named person said, and in the sentence that
     person is not the subject of a speech verb.
 
-    >>> q = 'ماذا قال بوتين عن الزيارة؟'
-    >>> unspoken(q, None, 'وقال يوري أوشاكوف، مساعد الكرملين، إن بوتين يعتزم زيارة الصين')
+    >>> q = asked_of('ماذا قال بوتين عن الزيارة؟', None)
+    >>> unspoken(q, 'وقال يوري أوشاكوف، مساعد الكرملين، إن بوتين يعتزم زيارة الصين')
     True
-    >>> unspoken(q, None, 'وقال بوتين: إن هذه الزيارة طال انتظارها'), unspoken(q, None, 'أكد الرئيس الروسي أهمية الزيارة')
+    >>> unspoken(q, 'وقال بوتين: إن هذه الزيارة طال انتظارها'), unspoken(q, 'أكد الرئيس الروسي أهمية الزيارة')
     (False, False)
-    >>> unspoken('متى زار بوتين الصين؟', 'date', 'قال أوشاكوف إن بوتين زار الصين')
+    >>> unspoken(asked_of('متى زار بوتين الصين؟', 'date'), 'قال أوشاكوف إن بوتين زار الصين')
     False
     """
-    who = agent(question, kind, analyzer)
-    if who is None or not _speech_at(tokenize(question)):
+    who = asked.agent
+    if who is None or not asked.speech:
         return False
     verbs = _speech_at(tokenize(sentence))
     return not any(p == who and not other and any(0 < i - v <= _AFTER_VERB or 0 < v - i <= _BEFORE_VERB
@@ -226,14 +237,14 @@ def name_asked(question: str, analyzer: str = "stem+skeleton") -> int | None:
     return None
 
 
-def unnamed(question: str, sentence: str, analyzer: str = "stem+skeleton") -> bool:
+def unnamed(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> bool:
     """The question asks for a person's name and the sentence does not give it.
 
-    >>> q = 'ما اسم الزعيم الكوري الشمالي؟'
+    >>> q = asked_of('ما اسم الزعيم الكوري الشمالي؟', None)
     >>> unnamed(q, 'بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى')
     True
-    >>> unnamed(q, 'استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون'), unnamed('متى زار بوتين الصين؟', 'زار الصين')
+    >>> unnamed(q, 'استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون'), unnamed(asked_of('متى زار بوتين الصين؟', 'date'), 'زار الصين')
     (False, False)
     """
-    person = name_asked(question, analyzer)
+    person = asked.name
     return person is not None and not _names_by(sentence, person, analyzer, titles=False)

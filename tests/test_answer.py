@@ -189,10 +189,10 @@ def test_model_saying_no_is_an_abstention(store):
 
 def test_small_context_keeps_fewer_passages(store):
     hits = make(store).retriever.search(BRICS, 5).hits
-    p = build_prompt(BRICS, hits, "ar", lambda t: len(t) // 3 + 1, context_size=900, max_tokens=128, chat=True)
+    p = build_prompt(analyse_query(BRICS), hits, "ar", lambda t: len(t) // 3 + 1, context_size=900, max_tokens=128, chat=True)
     assert 1 <= len(p.hits) < 5 and p.notice == Notice(Code.PASSAGES_TRIMMED, len(p.hits), 5)
     with pytest.raises(GenerationError, match="too small"):
-        build_prompt(BRICS, hits, "ar", lambda t: len(t) // 3 + 1, context_size=300, max_tokens=128, chat=True)
+        build_prompt(analyse_query(BRICS), hits, "ar", lambda t: len(t) // 3 + 1, context_size=300, max_tokens=128, chat=True)
     ans = make(store, gen=FakeGen("غاب بوتين عن قمة بريكس [1].", context_size=300)).ask(BRICS)
     assert ans.mode == "extractive" and any(n.code == Code.LLM_FAILED and "too small" in n.detail for n in ans.notices)
 
@@ -239,8 +239,8 @@ def test_passage_budget_condenses_to_the_best_sentences(store):
     for c in candidates(analyse_query(BRICS), hits, r.embedder):
         per.setdefault(c.n, []).append((c.text, c.score))
     count = lambda t: len(t) // 3 + 1  # noqa: E731
-    full = build_prompt(BRICS, hits, "ar", count, 4096, 128, True)
-    short = build_prompt(BRICS, hits, "ar", count, 4096, 128, True, passage_tokens=300, sentences=per)
+    full = build_prompt(analyse_query(BRICS), hits, "ar", count, 4096, 128, True)
+    short = build_prompt(analyse_query(BRICS), hits, "ar", count, 4096, 128, True, passage_tokens=300, sentences=per)
     assert len(short.hits) == len(full.hits) == 5
     assert count(short.messages[1]["content"]) < 0.7 * count(full.messages[1]["content"])
     assert "جنوب أفريقيا" in short.messages[1]["content"]  # the answering sentence survives
@@ -248,7 +248,7 @@ def test_passage_budget_condenses_to_the_best_sentences(store):
 
 def test_passages_are_grouped_under_one_title_per_article(store):
     hits = make(store).retriever.search(BRICS, 5).hits
-    p = build_prompt(BRICS, hits, "ar", lambda t: len(t) // 3 + 1, 4096, 128, True)
+    p = build_prompt(analyse_query(BRICS), hits, "ar", lambda t: len(t) // 3 + 1, 4096, 128, True)
     user = p.messages[1]["content"]
     titles = [line for line in user.splitlines() if line.startswith("المقال: ")]
     assert len(titles) == len({h.chunk.article_id for h in p.hits}) < len(p.hits)

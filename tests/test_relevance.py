@@ -65,7 +65,7 @@ def test_answerability_is_measured_on_the_best_sentence(store):
     r = Retriever(store)
     ret = r.search(q)
     qa = analyse_query(q, store.lexical.analyzer)
-    cands = candidates(qa, ret.hits, r.embedder, store.lexical.idf, store.lexical.analyzer)
+    cands = candidates(qa, ret.hits, r.embedder, store.lexical.idf)
     assert answerability(qa, cands, ret.hits) == ans.confidence
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace as N
 from index.lexical import analyze
 from rag.abstain import NO_NAME, NO_TYPED_SENTENCE, ROLES_SWAPPED, usable
 from rag.relevance import analyse_query, clitic_pairs, english_slot, with_clitic_names, with_clitics, without_clitic
-from rag.roles import is_title, name_asked, unnamed, unspoken
+from rag.roles import asked_of, is_title, name_asked, unnamed, unspoken
 from rag.synonyms import PEOPLE
 
 
@@ -38,10 +38,10 @@ def test_words_whose_first_letter_is_a_preposition_keep_it():
 def test_what_a_person_said_needs_that_person_speaking():
     q = "ماذا قال بوتين عن الزيارة؟"
     for other in ("وقال يوري أوشاكوف إن بوتين يعتزم زيارة الصين", "قالت المتحدثة إن زيارة بوتين ستستغرق يومين"):
-        assert unspoken(q, None, other), other
+        assert unspoken(asked_of(q, None), other), other
     for own in ("وقال بوتين: إن هذه الزيارة طال انتظارها", "بوتين قال إن الزيارة مهمة", "أكد الرئيس الروسي أهمية الزيارة"):
-        assert not unspoken(q, None, own), own
-    assert not unspoken("متى زار بوتين الصين؟", "date", "قال أوشاكوف إن بوتين زار الصين")  # not a speech question
+        assert not unspoken(asked_of(q, None), own), own
+    assert not unspoken(asked_of("متى زار بوتين الصين؟", "date"), "قال أوشاكوف إن بوتين زار الصين")  # not a speech question
     qa = analyse_query(q)
     assert usable(qa, [cand("وقال يوري أوشاكوف إن بوتين يعتزم زيارة الصين")], set(qa.terms), {t: 1.0 for t in qa.terms}) \
         == ([], ROLES_SWAPPED)
@@ -51,9 +51,9 @@ def test_a_name_asked_behind_a_title_needs_the_name():
     assert all(is_title(name) for group in PEOPLE for name in group if name.startswith(("الرئيس", "رئيس", "الزعيم")))
     q = "ما اسم الزعيم الكوري الشمالي؟"
     assert name_asked(q) is not None and name_asked("من هو كيم جونغ أون؟") is None
-    assert unnamed(q, "بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى الروسي")
-    assert not unnamed(q, "استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون في الشرق الأقصى")
-    assert not unnamed("من هو رئيس وزراء أرمينيا؟", "وسيغيب رئيس الوزراء الأرميني نيكول باشينيان عن القمة")
+    assert unnamed(asked_of(q, None), "بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى الروسي")
+    assert not unnamed(asked_of(q, None), "استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون في الشرق الأقصى")
+    assert not unnamed(asked_of("من هو رئيس وزراء أرمينيا؟", None), "وسيغيب رئيس الوزراء الأرميني نيكول باشينيان عن القمة")
     qa = analyse_query(q)
     only_title = cand("وتأتي الزيارة بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى")
     assert usable(qa, [only_title], set(qa.terms) | set(with_clitics(qa.slot)), {t: 1.0 for t in qa.terms}) \

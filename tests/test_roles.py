@@ -12,7 +12,7 @@ from rag.abstain import NO_REASON, ROLES_SWAPPED, usable
 from rag.answer import Assistant
 from rag.relevance import analyse_query, with_clitics
 from rag.statements import restates
-from rag.roles import agent, mentions, swapped
+from rag.roles import asked_of, mentions, swapped
 from rag.settings import load_settings
 
 XI_VISITS = "متى سيزور شي جين بينغ موسكو؟"
@@ -30,30 +30,30 @@ def test_a_meeting_is_mutual():
     # «شي يلتقي بوتين» and «بوتين يلتقي شي» state the same meeting: who is named first does not matter
     sentence = "من المتوقع أن يلتقي الرئيس الروسي بوتين مع نظيره الصيني شي جين بينج في أكتوبر."
     for q in ("متى يلتقي شي جين بينغ مع بوتين؟", "متى اجتمع شي جين بينغ وبوتين؟", "When will Xi Jinping meet Putin?"):
-        assert not swapped(q, "date", sentence), q
-    assert swapped(XI_VISITS, "date", sentence)  # a visit is not mutual
+        assert not swapped(asked_of(q, "date"), sentence), q
+    assert swapped(asked_of(XI_VISITS, "date"), sentence)  # a visit is not mutual
 
 
 def test_the_other_party_is_not_the_agent():
     for other in ("يلتقي بوتين مع شي جين بينغ", "التقى بوتين نظيره الصيني شي جين بينغ", "التقى بوتين بشي جين بينغ"):
-        assert [o for p, _, o in mentions(other) if p == agent(XI_VISITS, "date")] == [True], other
+        assert [o for p, _, o in mentions(other) if p == asked_of(XI_VISITS, "date").agent] == [True], other
 
 
 def test_swapped_roles_whichever_language_or_spelling():
     sentence = "من المتوقع أن يلتقي الرئيس الروسي بوتين مع نظيره الصيني شي جين بينج في أكتوبر."
-    assert swapped(XI_VISITS, "date", sentence)
-    assert swapped("When will Xi Jinping visit Moscow?", "date", sentence)
+    assert swapped(asked_of(XI_VISITS, "date"), sentence)
+    assert swapped(asked_of("When will Xi Jinping visit Moscow?", "date"), sentence)
     # the question's own agent acting, or nobody named: not swapped
-    assert not swapped(XI_VISITS, "date", "ويزور الرئيس الصيني موسكو في مايو.")
-    assert not swapped("متى سيلتقي بوتين شي جين بينغ؟", "date", sentence)
-    assert not swapped(XI_VISITS, "date", "تبدأ الزيارة الرسمية إلى موسكو في مايو المقبل.")
+    assert not swapped(asked_of(XI_VISITS, "date"), "ويزور الرئيس الصيني موسكو في مايو.")
+    assert not swapped(asked_of("متى سيلتقي بوتين شي جين بينغ؟", "date"), sentence)
+    assert not swapped(asked_of(XI_VISITS, "date"), "تبدأ الزيارة الرسمية إلى موسكو في مايو المقبل.")
 
 
 def test_who_questions_are_never_checked():
     """«من يرافق بوتين؟»: the one asked for is the agent, Putin is not."""
     q = "من يرافق بوتين في زيارته؟"
-    assert agent(q, "person") is None
-    assert not swapped(q, "person", "وسيرافق وزير الخارجية لافروف بوتين مع وزير الدفاع.")
+    assert asked_of(q, "person").agent is None
+    assert not swapped(asked_of(q, "person"), "وسيرافق وزير الخارجية لافروف بوتين مع وزير الدفاع.")
 
 
 def test_only_swapped_sentences_abstain_with_their_own_reason():
@@ -115,6 +115,6 @@ def test_a_name_under_another_title_is_not_supported():
             "في أول لقاء بين الرئيسين منذ استعادت باكو السيطرة على قره باغ.")
     hit = Hit(Chunk("c", "a", "T", "a.txt", 0, len(text), text), 1.0)
     for wrong in ("رئيس قرغيزستان، إلهام علييف [1].", "رئيس قرغيزستان هو إلهام علييف [1]."):
-        assert not check_sentence(wrong, [hit], question="من هو رئيس قرغيزستان؟")[2].supported, wrong
+        assert not check_sentence(wrong, [hit], query=analyse_query("من هو رئيس قرغيزستان؟"))[2].supported, wrong
     for right in ("سيلتقي بوتين علييف في قرغيزستان [1].", "سيجري بوتين محادثات مع الرئيس الأذربيجاني إلهام علييف [1]."):
-        assert check_sentence(right, [hit], question="ماذا سيفعل بوتين في قرغيزستان؟")[2].supported, right
+        assert check_sentence(right, [hit], query=analyse_query("ماذا سيفعل بوتين في قرغيزستان؟"))[2].supported, right
