@@ -248,9 +248,12 @@ class Assistant:
             with t.timings("check"):
                 _, cites, checks, _ = check_answer(text, shown, self.settings.support_threshold, t.q)
         t.timings["total"] = time.perf_counter() - t.t_start
+        # Numbered as the checked text cites them: a prompt groups passages by article and
+        # renumbers them (rag/prompt.py), and citation [3] must be the third passage shown.
+        ordered = shown + [h for h in t.hits if all(h is not x for x in shown)]
         return Answer(
             question=t.question, query=t.query, text=text, language=t.lang, mode=mode, abstained=abstained,
-            citations=list(cites or []), sentences=list(checks or []), passages=passages_of(t.hits, {c.n for c in cites or []}),
+            citations=list(cites or []), sentences=list(checks or []), passages=passages_of(ordered, {c.n for c in cites or []}),
             confidence=t.confidence, notices=t.notices, timings=dict(t.timings),
             model=(t.gen.name if t.gen and mode == "generative" else "extractive"), raw=raw, why_mode=t.why_mode,
             why_abstained=why_abstained if abstained else "", rejected=rejected,

@@ -261,17 +261,17 @@ def test_generative_answer_streams(server, browser):
     text = answer.inner_text()
     assert page.evaluate("window.__checking") >= 1, "no 'checking' state while the model wrote"
     assert "rag-error" not in answer.get_attribute("class"), text
-    # a checked answer: cited sentences (the model's, or the evidence when none of its passed), or an abstention
-    assert MARKER.search(text) or answer.get_attribute("class").count("rag-abstain"), text
-    foot = answer.locator(".rag-foot").inner_text()
-    # the model ran: no "LLM failed/unavailable" notice; either its checked sentences are shown
-    # (generative) or the notice says none passed the check
-    assert answer.locator(".rag-notice-llm_failed, .rag-notice-llm_unavailable").count() == 0, text
-    replaced = answer.locator(".rag-notice-model_unsupported, .rag-notice-model_empty")
+    # The real model's greedy text differs between machines: what it must do anywhere is write
+    # something (no "empty" notice), and show only checked sentences (cited), or say none passed.
+    # That its checked sentences are shown is tested with a fixed answer (test_generated_sentences_are_shown).
+    assert MARKER.search(text) or "rag-abstain" in answer.get_attribute("class"), text
+    assert answer.locator(".rag-notice-llm_failed, .rag-notice-llm_unavailable, .rag-notice-model_empty").count() == 0, text
     if answer.locator(".rag-notices li").count():  # the notice marker is drawn, not a glyph the fonts lack
         marker = answer.locator(".rag-notices li").first.evaluate("e => getComputedStyle(e, '::before').content")
         assert marker == '"i"', marker
-    assert "توليدي" in foot or replaced.count() == 1 or "rag-abstain" in answer.get_attribute("class"), text
+    foot = answer.locator(".rag-foot").inner_text()
+    kept = "توليدي" in foot
+    assert kept != (answer.locator(".rag-notice-model_unsupported").count() == 1) or "rag-abstain" in answer.get_attribute("class"), text
     _wait_answers(other, 1, timeout_s=120)  # the second user's turn came after the first
     assert other.locator("#rag-queue .rag-queue").count() == 0
     other.close()
@@ -281,6 +281,29 @@ def test_generative_answer_streams(server, browser):
     print(f"\ngenerative answer {elapsed:.1f}s ({foot})")
     page.close()
 
+
+
+def test_generated_sentences_are_shown(tmp_path_factory, browser):
+    """A model whose answer is known (the stand-in server with a grounded answer in its own
+    words): the chat shows that answer as generated, cited, with the evidence the checker
+    accepted highlighted in the sources; a chat that dropped or replaced it fails here."""
+    from eval.bench.standin_llm import standin_llm
+    from test_generative import GROUNDED
+
+    with standin_llm(0.5, GROUNDED) as llm, running_chat(tmp_path_factory, "gen", {"RAG_LLM_URL": llm.url}) as srv:
+        page, external = _open(browser, srv)
+        page.fill("#rag-question textarea", BRICS)
+        page.click("#rag-send")
+        _wait_answers(page, 1, timeout_s=180)
+        answer = page.locator("#rag-chat .rag-ans").last
+        body = answer.locator(".rag-body").inner_text()
+        assert "لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية" in body and MARKER.search(body), body
+        assert "توليدي" in answer.locator(".rag-foot").inner_text()
+        assert answer.locator(".rag-notices li").count() == 0, answer.inner_text()  # nothing replaced, nothing failed
+        marks = page.locator("#rag-sources .rag-src-cited mark.rag-hl").all_inner_texts()
+        assert marks == ["ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا، العضو في المحكمة الجنائية الدولية، في يوليو/تموز."], marks
+        assert external == []
+        page.close()
 
 def _outside(root: Path, corpus: Path) -> set[Path]:
     return {p for p in root.rglob("*") if p != corpus and corpus not in p.parents}

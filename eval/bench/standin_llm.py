@@ -2,11 +2,14 @@
 it takes ``delay`` seconds per answer however many it is asked for at once, and
 counts how many answers were in flight together.  What it measures is the chat
 around the model (does it ask for several answers at once?), not the model.
+Tests give it a fixed ``reply`` (a grounded answer, an unsupported one) to see
+what the chat does with it, deterministically.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -18,9 +21,10 @@ REPLY = "لا تذكر المقالات ذلك."  # an honest refusal: the chat'
 class StandInLLM(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, delay: float):
+    def __init__(self, delay: float, reply: str = REPLY):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.delay = delay
+        self.reply = reply
         self.in_flight = self.most = self.answered = 0
         self.lock = threading.Lock()
 
@@ -58,8 +62,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            piece = {"choices": [{"delta": {"content": REPLY}}]}
-            self.wfile.write(f"data: {json.dumps(piece, ensure_ascii=False)}\n\ndata: [DONE]\n\n".encode())
+            for word in re.findall(r"\S+\s*", srv.reply):  # streamed word by word, as a server does
+                piece = {"choices": [{"delta": {"content": word}}]}
+                self.wfile.write(f"data: {json.dumps(piece, ensure_ascii=False)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
         finally:
             with srv.lock:
                 srv.in_flight -= 1
@@ -67,9 +73,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def standin_llm(delay: float):
+def standin_llm(delay: float, reply: str = REPLY):
     """A running stand-in server, shut down afterwards."""
-    srv = StandInLLM(delay)
+    srv = StandInLLM(delay, reply)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         yield srv
