@@ -9,53 +9,28 @@ the question), and the evidence answer is computed before any of it is shown.
 from __future__ import annotations
 
 import threading
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Generator as Generator_, Iterator
+from typing import Iterator
 
 from index.errors import ModelError, RagError
-from index.lexical import LexicalIndex, analyze
 from index.store import IndexStore
 
 from .abstain import LOW_CONFIDENCE, answerability, usable
-from .cite import Citation, SentenceCheck, check_answer, check_sentence, parse_markers, split_streamed
-from .extractive import Candidate, candidates, disagreement, extract_answer
-from .generate import Generator, get_generator, with_deadline
+from .cite import Citation, SentenceCheck, check_answer, parse_markers
+from .extractive import candidates, disagreement, extract_answer
+from .generate import Generator, get_generator
+from .generative import Generated, generate, said_no
 from .notices import Code, Notice
 from .prompt import ABSTAIN, STOP, build_prompt
-from .relevance import LINKS, Query, analyse_query, relevance, with_clitic_names, with_clitics
-from .statements import has_reason
-from .retrieve import Hit, Retrieval, Retriever, make_retriever
+from .relevance import analyse_query, with_clitic_names, with_clitics
+from .retrieve import Hit, Retriever, make_retriever
 from .rewrite import rewrite
 from .settings import Settings
 from .stores import open_store
 from .synonyms import entity_terms, unmentioned
 from .textio import clean_question
+from .turn import Timer, Turn
 from .records import (MODES, WHY_BASE, WHY_CHOSEN, WHY_INSTRUCT, WHY_NO_LLM, WHY_SERVER, Answer,  # noqa: F401
                       Checking, Passage, passages_of)
-
-# A generative answer keeps at most this many checked sentences, and stops
-# the model after this many rejected ones with none kept (a base model that
-# has gone off track rarely comes back; each sentence costs ~0.5 s).
-MAX_KEPT, MAX_REJECTED = 3, 2
-# A generated sentence stands on the best evidence sentences only (those
-# within this share of the best score), and says nothing they do not: every
-# word it adds must be a common one (IDF below COMMON_IDF, a word in more than
-# half the chunks).  With looser rules (any supported passage, 30 % overlap)
-# 11 of the 22 answers the bundled model kept on the eval set were wrong,
-# mostly with one invented name or a swapped word (eval/README.md).
-EVIDENCE_RATIO = 0.75
-COMMON_IDF = 1.0
-MIN_CONTENT_WORDS = 3
-
-
-def _said_no(text: str) -> bool:
-    from index.arabic import normalize
-
-    t = normalize(text)
-    return any(normalize(p) in t for p in ("لا تذكر المقالات", "the articles do not say", "not in the articles"))
-
 
 MAX_TURNS = 6  # earlier turns a rewrite looks at
 
@@ -73,39 +48,6 @@ def _bounded(history, max_chars: int) -> list[tuple[str, str]]:
         q, a = (list(turn) + ["", ""])[:2] if isinstance(turn, (list, tuple)) else (str(turn), "")
         out.append((str(q or "")[:max_chars], str(a or "")[: 2 * max_chars]))
     return out
-
-
-class _Timer(dict):
-    @contextmanager
-    def __call__(self, name: str):
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self[name] = self.get(name, 0.0) + time.perf_counter() - t0
-
-
-@dataclass
-class _Turn:
-    """One question's state while it is answered."""
-
-    question: str
-    query: str
-    lang: str
-    mode: str
-    why_mode: str
-    q: Query
-    lex: LexicalIndex  # the index ``q`` was analysed with and retrieved from
-    ret: Retrieval
-    hits: list[Hit]
-    evidence: list[Candidate]  # candidate sentences allowed to answer (ranked)
-    why_abstain: str | None
-    gen: Generator | None
-    t_start: float
-    timings: _Timer
-    notices: list[Notice]
-    confidence: float  # answerability (rag/abstain.py), compared with the answerable threshold
-    disagree: tuple[Candidate, Candidate] | None = None  # two articles saying opposite things about it
 
 
 class Assistant:
@@ -190,12 +132,11 @@ class Assistant:
         raise RagError("no answer produced")  # unreachable: stream always ends with an Answer
 
     # ------------------------------------------------------------------ steps
-    def _prepare(self, question: str, history, mode: str | None, k: int | None) -> _Turn:
+    def _prepare(self, question: str, history, mode: str | None, k: int | None) -> Turn:
         """Clean the question, pick the mode, rewrite, retrieve, and find the
         sentences that may answer (or why none may)."""
         s = self.settings
-        t_start = time.perf_counter()
-        timings, notices = _Timer(), []
+        timings, notices = Timer(), []
         mode, why_mode = self.resolve_mode(mode)
         q = clean_question(question, s.max_question_chars)
         notices.extend(q.notices)
@@ -238,16 +179,16 @@ class Assistant:
         disagree = disagreement(evidence)
         if disagree:  # said in any mode: a model's answer may take one side
             notices.append(Notice(Code.ARTICLES_DISAGREE, disagree[0].n, disagree[1].n))
-        return _Turn(q.text, query, lang, mode, why_mode, qa, lex, ret, ret.hits, evidence, why, gen, t_start, timings,
-                     notices, confidence, disagree)
+        return Turn(q.text, query, lang, mode, why_mode, qa, lex, ret, ret.hits, evidence, why, gen, timings,
+                    notices, confidence, disagree)
 
-    def _finish(self, t: _Turn, text: str, mode: str, abstained: bool, shown: list[Hit],
+    def _finish(self, t: Turn, text: str, mode: str, abstained: bool, shown: list[Hit],
                 checks: list[SentenceCheck] | None = None, cites: list[Citation] | None = None,
                 raw: str = "", rejected: int = 0, why_abstained: str = "") -> Answer:
         if checks is None and not abstained:
             with t.timings("check"):
                 _, cites, checks, _ = check_answer(text, shown, self.settings.support_threshold, t.q)
-        t.timings["total"] = time.perf_counter() - t.t_start
+        t.timings["total"] = t.timings.elapsed()
         # Numbered as the checked text cites them: a prompt groups passages by article and
         # renumbers them (rag/prompt.py), and citation [3] must be the third passage shown.
         ordered = shown + [h for h in t.hits if all(h is not x for x in shown)]
@@ -259,98 +200,10 @@ class Assistant:
             why_abstained=why_abstained if abstained else "", rejected=rejected,
         )
 
-    def _abstain(self, t: _Turn, why: str, raw: str = "", mode: str | None = None) -> Iterator[str | Answer]:
+    def _abstain(self, t: Turn, why: str, raw: str = "", mode: str | None = None) -> Iterator[str | Answer]:
         text = ABSTAIN[t.lang]
         yield text
         yield self._finish(t, text, mode or t.mode, True, t.hits, raw=raw, why_abstained=why)
-
-    def _generate(self, t: _Turn) -> Generator_[str | Checking, None, tuple]:
-        """Stream the model's answer sentence by sentence; yield only the
-        sentences that pass the check (and ``Checking`` while one is written).
-        Returns (kept, raw text, rejected count, the passages shown)."""
-        s, gen = self.settings, t.gen
-        per_passage: dict[int, list[tuple[str, float]]] = {}
-        for c in t.evidence:
-            per_passage.setdefault(c.n, []).append((c.text, c.score))
-        with t.timings("prompt"):
-            prompt = build_prompt(t.q, t.hits, t.lang, gen.count_tokens, gen.context_size, s.max_tokens,
-                                  gen.chat, s.passage_tokens, per_passage)
-        if prompt.notice:
-            t.notices.append(prompt.notice)
-        t.timings["prompt_tokens"] = sum(gen.count_tokens(m["content"]) for m in prompt.messages)
-        # The passages' sentences that may answer (the best ones, as for the
-        # evidence answer), renumbered as the prompt shows them.
-        order = {id(h): n for n, h in enumerate(prompt.hits, 1)}
-        allowed: dict[int, list[tuple[int, int]]] = {}
-        top = t.evidence[0].score if t.evidence else 0.0
-        for c in t.evidence:
-            if c.score < EVIDENCE_RATIO * top:
-                break
-            n = order.get(id(t.hits[c.n - 1]))
-            if n is not None:
-                allowed.setdefault(n, []).append(c.span)
-        raw, kept, rejected = "", [], 0
-        t0 = time.perf_counter()
-        n_pieces, first = 0, None
-
-        def sentences(pieces) -> Iterator[str]:
-            """The model's complete sentences as they finish, then what is left."""
-            nonlocal raw, n_pieces, first
-            buf = ""
-            for piece in pieces:
-                if first is None:
-                    first = time.perf_counter()
-                    t.timings["ttft"] = first - t0
-                raw, buf, n_pieces = raw + piece, buf + piece, n_pieces + 1
-                done, buf = split_streamed(buf)
-                yield from done
-            if any(ch.isalpha() for ch in buf):
-                yield buf
-
-        yield Checking(0)
-        end = time.monotonic() + s.llm_timeout  # the model itself stops past it, even mid-prompt
-        pieces = with_deadline(gen.stream(prompt.messages, s.max_tokens, s.temperature, STOP, deadline=end),
-                               s.llm_timeout, end)
-        try:
-            for sentence in sentences(pieces):
-                verdict = self._check_generated(t, sentence, prompt.hits, allowed)
-                if verdict is None:
-                    rejected += 1
-                else:
-                    t.timings.setdefault("first_checked", time.perf_counter() - t.t_start)
-                    kept.append(verdict)
-                    yield verdict[0]
-                if len(kept) >= MAX_KEPT or (rejected >= MAX_REJECTED and not kept):
-                    break
-                yield Checking(len(kept))
-        finally:
-            pieces.close()
-        end = time.perf_counter()
-        t.timings["generate"] = end - t0
-        if first is not None and n_pieces > 1:
-            t.timings["tokens_per_s"] = (n_pieces - 1) / max(end - first, 1e-6)
-        t.timings["tokens"] = n_pieces
-        return kept, raw, rejected, prompt.hits
-
-    def _check_generated(self, t: _Turn, sentence: str, hits: list[Hit], allowed: dict[int, list[tuple[int, int]]]):
-        """(text to show, citations, check) for a generated sentence that passes, else None."""
-        with t.timings("check"):
-            shown, cites, check = check_sentence(sentence, hits, self.settings.support_threshold, t.q, allowed)
-            if not check.supported or not shown:
-                return None
-            lex = t.lex  # the index the query was analysed and retrieved with
-            terms = set(analyze(check.text, lex.analyzer))
-            if len({x for x in terms if not x.startswith("~")}) < MIN_CONTENT_WORDS:
-                return None  # a fragment ("فلاديمير بوتين") answers nothing
-            added = sorted(terms - set(analyze(check.evidence, lex.analyzer)) - set(t.q.terms) - LINKS)
-            known = lex.known(added)
-            weights = lex.idf(added) if added else {}
-            if any(x not in known or weights[x] >= COMMON_IDF for x in added):
-                return None  # a name, number or fact its evidence does not state
-            rel = relevance(t.q, check.text, lex.idf, lex.analyzer, tuple(h.chunk.title for h in hits))
-            if not rel.ok or (t.q.kind == "reason" and not has_reason(check.text)):
-                return None
-        return " " + shown, cites, check
 
     # ------------------------------------------------------------------ the stream
     def stream(
@@ -363,34 +216,33 @@ class Assistant:
         if not t.evidence:
             yield from self._abstain(t, t.why_abstain or LOW_CONFIDENCE)
             return
-        raw, rejected = "", 0
+        out = Generated(t.hits)
         if t.mode == "generative":
-            kept, shown_hits = [], t.hits
             try:
-                kept, raw, rejected, shown_hits = yield from self._generate(t)
+                out = yield from generate(t, self.settings)
             except RagError as e:
                 t.notices.append(Notice(Code.LLM_FAILED, detail=str(e)))
-            dropped = sum(n > len(shown_hits) or n < 1 for _, _, ns in parse_markers(raw) for n in ns)
+            dropped = sum(n > len(out.hits) or n < 1 for _, _, ns in parse_markers(out.raw) for n in ns)
             if dropped:
                 t.notices.append(Notice(Code.CITATIONS_DROPPED, dropped))
-            if kept:
-                if rejected:
-                    t.notices.append(Notice(Code.SENTENCES_REJECTED, rejected))
-                text = "".join(piece for piece, _, _ in kept).strip()
+            if out.kept:
+                if out.rejected:
+                    t.notices.append(Notice(Code.SENTENCES_REJECTED, out.rejected))
+                text = "".join(piece for piece, _, _ in out.kept).strip()
                 cites: list[Citation] = []
-                for _, c_cites, _ in kept:
+                for _, c_cites, _ in out.kept:
                     cites.extend(c for c in c_cites if c.n not in {x.n for x in cites})
-                yield self._finish(t, text, "generative", False, shown_hits, [c for _, _, c in kept], cites, raw,
-                                   rejected)
+                yield self._finish(t, text, "generative", False, out.hits, [c for _, _, c in out.kept], cites,
+                                   out.raw, out.rejected)
                 return
             failed = any(n.code == Code.LLM_FAILED for n in t.notices)
-            if raw and _said_no(raw) and not failed:
-                yield from self._abstain(t, "model_said_no", raw, "generative")
+            if out.raw and said_no(out.raw) and not failed:
+                yield from self._abstain(t, "model_said_no", out.raw, "generative")
                 return
             if not failed:
-                t.notices.append(Notice(Code.MODEL_UNSUPPORTED if raw.strip() else Code.MODEL_EMPTY))
+                t.notices.append(Notice(Code.MODEL_UNSUPPORTED if out.raw.strip() else Code.MODEL_EMPTY))
         with t.timings("extract"):
             text = extract_answer(t.evidence, t.lang, disagree=t.disagree)
-        t.timings.setdefault("first_checked", time.perf_counter() - t.t_start)
+        t.timings.once("first_checked")
         yield text
-        yield self._finish(t, text, "extractive", False, t.hits, raw=raw, rejected=rejected)
+        yield self._finish(t, text, "extractive", False, t.hits, raw=out.raw, rejected=out.rejected)

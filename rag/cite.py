@@ -44,8 +44,10 @@ class SentenceCheck:
     support: float  # best overlap with a cited passage, 0..1
     evidence: str = ""  # the passage sentence the check accepted as support
     # Where that evidence is: (passage number, start, end) in the passage's text, numbered as
-    # the passages the sentence was checked against (what the UI highlights).
-    spans: tuple[tuple[int, int, int], ...] = ()
+    # the passages the sentence was checked against (what the UI highlights); () when nothing
+    # supports it.  None when not known: a check not made here, an answer stored before spans were
+    # recorded (rag/transcript.py).
+    spans: tuple[tuple[int, int, int], ...] | None = None
 
 
 def _to_int(digits: str) -> int:
@@ -189,7 +191,7 @@ def check_sentence(
     text, _ = _clean_markers(sentence, len(hits))
     plain = strip_markers(text)
     if not plain or not any(ch.isalpha() for ch in plain):
-        return "", [], SentenceCheck(text=plain, cited=(), supported=False, support=0.0)
+        return "", [], SentenceCheck(text=plain, cited=(), supported=False, support=0.0, spans=())
     nums = list(dict.fromkeys(n for _, _, ns in parse_markers(text) for n in ns))
     inferred = not nums
     pool = nums or (sorted(allowed) if allowed is not None else list(range(1, len(hits) + 1)))

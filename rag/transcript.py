@@ -43,6 +43,16 @@ def _build(cls, d: Any, **fixed):
     return cls(**{k: v for k, v in d.items() if k in names}, **fixed)
 
 
+def _spans(sentence: dict) -> tuple[tuple[int, int, int], ...] | None:
+    """A stored sentence's evidence spans; None when it was stored before they were recorded.
+
+    >>> _spans({'spans': [[1, 0, 9]]}), _spans({'text': 'old'})
+    (((1, 0, 9),), None)
+    """
+    spans = sentence.get("spans")
+    return None if spans is None else tuple(tuple(x) for x in spans)
+
+
 def answer_from_record(d: dict) -> Answer:
     """Rebuild a stored answer.  A notice whose code this version does not
     know (written by a newer one) is left out of the rebuilt answer; the
@@ -62,7 +72,8 @@ def answer_from_record(d: dict) -> Answer:
     return _build(
         Answer, {k: v for k, v in d.items() if k not in ("citations", "sentences", "passages", "notices")},
         citations=[_build(Citation, c) for c in d.get("citations") or []],
-        sentences=[_build(SentenceCheck, {**s, "cited": tuple(s.get("cited") or ())}) for s in d.get("sentences") or []],
+        sentences=[_build(SentenceCheck, {**s, "cited": tuple(s.get("cited") or ()), "spans": _spans(s)})
+                   for s in d.get("sentences") or []],
         passages=[_build(Passage, p) for p in d.get("passages") or []],
         notices=notices,
     )

@@ -208,7 +208,9 @@ def footer(ans, lang: str = "ar") -> str:
 
 # ---------------------------------------------------------------- sources panel
 def cited_spans(passage_text: str, answer_sentences: Iterable[str]) -> set[tuple[int, int]]:
-    """Sentences of the passage that the answer sentences overlap with most.
+    """Sentences of the passage that the answer sentences overlap with most:
+    for answers stored before the checker recorded its evidence spans
+    (rag/cite.py SentenceCheck.spans) and without its evidence text.
 
     >>> p = 'زار بوتين قرغيزستان. وغاب عن قمة بريكس في جنوب أفريقيا. الطقس حار.'
     >>> [p[s:e] for s, e in sorted(cited_spans(p, ['غاب بوتين عن قمة بريكس']))]
@@ -227,9 +229,8 @@ def cited_spans(passage_text: str, answer_sentences: Iterable[str]) -> set[tuple
 
 
 def evidence_spans(passage_text: str, evidence: Iterable[str]) -> set[tuple[int, int]]:
-    """Where in the passage the checker's accepted evidence sentences are: the
-    highlight shows what the check accepted, not a second scoring of its own
-    (which, without the question, sometimes marked a neighbouring sentence).
+    """Where in the passage the checker's accepted evidence sentences are, found
+    by their text: for answers stored before the checker recorded the spans.
 
     >>> p = 'زار بوتين قرغيزستان. وغاب عن قمة بريكس في جنوب أفريقيا. الطقس حار.'
     >>> [p[s:e] for s, e in sorted(evidence_spans(p, ['وغاب عن قمة بريكس في جنوب أفريقيا.', 'ليس هنا']))]
@@ -242,6 +243,31 @@ def evidence_spans(passage_text: str, evidence: Iterable[str]) -> set[tuple[int,
         if i >= 0:
             spans.add((i, i + len(ev)))
     return spans
+
+
+def highlights(ans) -> dict[int, set[tuple[int, int]]]:
+    """Per passage number, the spans of its text to highlight: exactly the
+    evidence the checker accepted (``SentenceCheck.spans``).  An answer stored
+    before the spans were recorded (``spans`` None) is highlighted as it was
+    then: its evidence text found in the passage, else the passage sentences
+    its sentences overlap with most, else the whole passage.
+
+    >>> from types import SimpleNamespace as N
+    >>> highlights(N(sentences=[N(spans=((2, 5, 9),)), N(spans=())]))
+    {2: {(5, 9)}}
+    """
+    out: dict[int, set[tuple[int, int]]] = {}
+    if all(c.spans is not None for c in ans.sentences):
+        for c in ans.sentences:
+            for n, a, b in c.spans:
+                out.setdefault(n, set()).add((a, b))
+        return out
+    by_n = {p.n: p for p in ans.passages}
+    for n in {n for c in ans.sentences for n in c.cited if n in by_n}:
+        text = by_n[n].text
+        out[n] = (evidence_spans(text, [c.evidence for c in ans.sentences if n in c.cited and c.evidence])
+                  or cited_spans(text, [c.text for c in ans.sentences if n in c.cited]) or {(0, len(text))})
+    return out
 
 
 def _highlighted(text: str, spans: set[tuple[int, int]]) -> str:
@@ -277,11 +303,8 @@ def context_html(article_text: str, start: int, end: int, chars: int = CONTEXT_C
 ArticleText = Callable[[object], "str | None"]  # passage -> full article text (or None)
 
 
-def _card(p, answer_sents: list[str], article_text: ArticleText | None, cited: bool, inferred: bool,
-          evidence: list[str] = (), lang: str = "ar") -> str:
-    spans = (evidence_spans(p.text, evidence) or cited_spans(p.text, answer_sents)) if cited else set()
-    if cited and not spans:
-        spans = {(0, len(p.text))}
+def _card(p, article_text: ArticleText | None, cited: bool, inferred: bool,
+          spans: set[tuple[int, int]] = frozenset(), lang: str = "ar") -> str:
     # the tooltip is read by screen readers too: in the reader's language
     tip = t(lang, "score_dense", s=p.dense) if p.dense is not None else ""
     if p.bm25 is not None:
@@ -312,26 +335,19 @@ def sources_html(ans, article_text: ArticleText | None = None, lang: str = "ar")
         return f'<div class="rag-sources">{head}<div class="rag-empty">{t(lang, "no_passages")}</div></div>'
     by_n = {p.n: p for p in ans.passages}
     if ans.abstained:
-        cards = "".join(_card(p, [], article_text, False, False, lang=lang) for p in ans.passages)
+        cards = "".join(_card(p, article_text, False, False, lang=lang) for p in ans.passages)
         return (f'<div class="rag-sources">{head}<div class="rag-sources-note rag-abstain-note">'
                 f'{t(lang, "closest", label=t(lang, "abstain"))}</div>{cards}</div>')
-    sents: dict[int, list[str]] = {}
-    evidence: dict[int, list[str]] = {}
-    for c in ans.sentences:
-        for n in c.cited:
-            sents.setdefault(n, []).append(c.text)
-            if c.evidence:
-                evidence.setdefault(n, []).append(c.evidence)
+    marks = highlights(ans)
     order = [c.n for c in ans.citations if c.n in by_n]
     inferred = {c.n for c in ans.citations if c.inferred}
-    cited = "".join(_card(by_n[n], sents.get(n, []), article_text, True, n in inferred, evidence.get(n, []), lang)
-                    for n in order)
+    cited = "".join(_card(by_n[n], article_text, True, n in inferred, marks.get(n, set()), lang) for n in order)
     rest = [p for p in ans.passages if p.n not in set(order)]
     note = f'<div class="rag-sources-note">{t(lang, "cited_of", n=len(order), total=len(ans.passages))}</div>'
     more = ""
     if rest:
         more = (f'<details class="rag-uncited"><summary>{t(lang, "uncited", n=len(rest))}</summary>'
-                + "".join(_card(p, [], article_text, False, False, lang=lang) for p in rest) + "</details>")
+                + "".join(_card(p, article_text, False, False, lang=lang) for p in rest) + "</details>")
     return f'<div class="rag-sources">{head}{note}{cited}{more}</div>'
 
 
