@@ -27,7 +27,13 @@ class ModelError(RagError):
 
 
 class QuestionError(RagError):
-    """The question is empty or cannot be used."""
+    """The question is empty or cannot be used; ``code`` says which, for a UI's own words."""
+
+    EMPTY, NOT_TEXT = "empty", "not_text"
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code
 
 
 class DatasetError(RagError):

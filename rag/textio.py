@@ -44,9 +44,10 @@ def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
     text = _TAG.sub(" ", text)
     text = " ".join(_CONTROL.sub(" ", text).split())
     if bad and not any(ch.isalnum() for ch in text):
-        raise QuestionError("The question is not valid UTF-8 text. Type it again, or set your terminal to UTF-8.")
+        raise QuestionError("The question is not valid UTF-8 text. Type it again, or set your terminal to UTF-8.",
+                            QuestionError.NOT_TEXT)
     if not text or not any(ch.isalnum() for ch in text):
-        raise QuestionError("The question is empty. Type a question about the articles.")
+        raise QuestionError("The question is empty. Type a question about the articles.", QuestionError.EMPTY)
     notices = [Notice(Code.QUESTION_BAD_CHARS, bad)] if bad else []
     if len(text) > max_chars:
         cut = text[:max_chars]

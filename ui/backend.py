@@ -46,7 +46,7 @@ def user_message(e: Exception, lang: str = "ar") -> str:
     """A RagError's own message (it says what to do), with the UI's way to fix it."""
     if isinstance(e, ModelNotOffered):  # never echo the client's path: it would probe the server's files
         return t(lang, "model_not_offered")
-    if isinstance(e, QuestionError) and "empty" in str(e):
+    if isinstance(e, QuestionError) and e.code == QuestionError.EMPTY:
         return t(lang, "empty_q")
     msg = str(e)
     if isinstance(e, IndexMissingError):
@@ -123,16 +123,16 @@ class Backend:
         return self._offered_cache
 
     def model_choices(self) -> list[tuple[str, str]]:
-        from rag.models import list_models
+        from rag.models import LOCAL, list_models
 
         choices = [(BUNDLED, BUNDLED)]
         try:
             rows = list_models()
         except Exception:  # listing must never break the page
             rows = []
-        for name, kind, status, _note in rows:
-            if kind == "llm" and name != BUNDLED and status.startswith("local"):
-                choices.append((Path(name).name if "/" in name else name, name))
+        for r in rows:
+            if r.kind == "llm" and r.name != BUNDLED and r.state == LOCAL:
+                choices.append((Path(r.name).name if "/" in r.name else r.name, r.name))
         if self.default_model not in [v for _, v in choices]:
             choices.append((Path(self.default_model).name, self.default_model))
         return choices

@@ -426,9 +426,7 @@ def lang_of(request) -> str:
 def notice_text(lang: str, notice) -> str:
     """A library notice in the reader's language (English is the library's own)."""
     if lang == "en":
-        text = notice.english()
-        # the detail is shown beside the notice, not inside it
-        return text.replace(f" ({notice.detail})", "") if notice.detail else text
+        return notice.english(with_detail=False)  # the detail is shown beside the notice, not inside it
     return _NOTICE_AR[notice.code].format(n=notice.count, total=notice.total)
 
 
