@@ -193,8 +193,8 @@ def index_status(corpus: Path, manifest: dict | None) -> dict:
         st = corpus_status(Path(corpus), manifest)
     except RagError as e:
         return {"corpus_ok": False, "corpus_error": str(e), "new": [], "changed": [], "missing": [],
-                "skipped": [], "articles": []}
-    return {"corpus_ok": True, "new": st.new, "changed": st.changed, "missing": st.missing,
+                "stale": 0, "skipped": [], "articles": []}
+    return {"corpus_ok": True, "new": st.new, "changed": st.changed, "missing": st.missing, "stale": st.stale,
             "skipped": [(s.source, s.code) for s in st.skipped],
             "articles": [(a.id, a.title, st.state(a.id)) for a in st.articles]}
 
@@ -212,7 +212,7 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str 
                 ("st_built", str(manifest.get("built_at", "?")).replace("T", " ")[:16]),
                 ("st_embedder", f"{emb.get('id', '?')} ({emb.get('dim', '?')}-d)"),
                 ("st_index_type", manifest.get("index_type", "?"))]
-    stale = len(st["new"]) + len(st["changed"]) + len(st["missing"])
+    stale = st["stale"]  # index/status.py CorpusStatus.stale
     if error:
         state = f'<div class="rag-status-bad">{esc(error)}</div>'
     elif not manifest:
