@@ -22,7 +22,7 @@ from rag.rewrite import rewrite_rule
 from rag.settings import Settings
 from rag.stores import open_store
 
-from . import metrics as M
+from . import metrics
 from .dataset import DEFAULT_DATASET, EvalItem, load_dataset, missing_evidence
 from .report import write_report
 
@@ -63,7 +63,7 @@ def _conversation_metrics(rows, items, k, relevant_rows) -> dict | None:
     found = [it for it in follow if it.answerable and relevant_rows.get(it.id)]
     return {
         "followups": len(follow), "followups_rewritten": sum(rows[it.id]["rewritten"] for it in follow),
-        "followup_recall_at_k": (sum(M.recall_at(rows[it.id]["rel"], k) for it in found) / len(found)) if found else None,
+        "followup_recall_at_k": (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in found) / len(found)) if found else None,
         "three_turn": sum(len(it.history) >= 2 for it in follow),
         "standalone_mid_conversation": len(alone),
         "standalone_rewritten": sum(rows[it.id]["rewritten"] for it in alone),
@@ -76,10 +76,10 @@ def _retrieval_metrics(rows, items, k, relevant_rows) -> dict:
         return {}
     rel = {it.id: rows[it.id]["rel"] for it in scored}
     return {
-        "recall_at_k": sum(M.recall_at(rel[i.id], k) for i in scored) / len(scored),
-        "mrr": sum(M.reciprocal_rank(rel[i.id][:k]) for i in scored) / len(scored),
-        "ndcg_at_k": sum(M.ndcg_at(rel[i.id], k, len(relevant_rows[i.id])) for i in scored) / len(scored),
-        "curve": [sum(M.recall_at(rel[i.id], j) for i in scored) / len(scored) for j in range(1, CURVE_K + 1)],
+        "recall_at_k": sum(metrics.recall_at(rel[i.id], k) for i in scored) / len(scored),
+        "mrr": sum(metrics.reciprocal_rank(rel[i.id][:k]) for i in scored) / len(scored),
+        "ndcg_at_k": sum(metrics.ndcg_at(rel[i.id], k, len(relevant_rows[i.id])) for i in scored) / len(scored),
+        "curve": [sum(metrics.recall_at(rel[i.id], j) for i in scored) / len(scored) for j in range(1, CURVE_K + 1)],
         "n": len(scored),
     }
 
@@ -88,13 +88,13 @@ def _answer_row(ans, it: EvalItem) -> dict:
     shown = len(ans.passages)
     raw_markers = [n for _, _, ns in parse_markers(ans.raw or ans.text) for n in ns]
     final_markers = [n for _, _, ns in parse_markers(ans.text) for n in ns]
-    cited_ok = [M.contains_any(c.text, it.evidence + it.answers) for c in ans.citations]
+    cited_ok = [metrics.contains_any(c.text, it.evidence + it.answers) for c in ans.citations]
     return {
         "answer": ans.text, "raw": ans.raw, "mode_used": ans.mode, "model": ans.model, "abstained": ans.abstained,
         "query": ans.query, "notices": [n.code.value for n in ans.notices], "confidence": ans.confidence,
-        "contains": (not ans.abstained) and M.contains_any(ans.text, it.answers) if it.answerable else None,
-        "raw_contains": bool(ans.raw) and M.contains_any(ans.raw, it.answers) if it.answerable else None,
-        "f1": M.token_f1(ans.text, it.answers) if it.answerable and not ans.abstained else (0.0 if it.answerable else None),
+        "contains": (not ans.abstained) and metrics.contains_any(ans.text, it.answers) if it.answerable else None,
+        "raw_contains": bool(ans.raw) and metrics.contains_any(ans.raw, it.answers) if it.answerable else None,
+        "f1": metrics.token_f1(ans.text, it.answers) if it.answerable and not ans.abstained else (0.0 if it.answerable else None),
         "citations": [{"n": c.n, "chunk_id": c.chunk_id, "supports": ok, "inferred": c.inferred}
                       for c, ok in zip(ans.citations, cited_ok)],
         "markers_valid": sum(1 <= n <= shown for n in final_markers), "markers": len(final_markers),
@@ -111,7 +111,7 @@ def _answer_metrics(rows: dict, items: list[EvalItem]) -> dict:
     markers = sum(r["markers"] for r in rows.values())
     raw_markers = sum(r["raw_markers"] for r in rows.values())
     cites = [c for r in rows.values() for c in r["citations"]]
-    prec, rec = M.precision_recall([rows[i.id]["abstained"] for i in items], [not i.answerable for i in items])
+    prec, rec = metrics.precision_recall([rows[i.id]["abstained"] for i in items], [not i.answerable for i in items])
     shown = [i for i in ans_items if not rows[i.id]["abstained"]]
     kept_gen = [i for i in ans_items if rows[i.id]["mode_used"] == "generative" and not rows[i.id]["abstained"]]
     by_cat: dict[str, dict] = {}
@@ -143,7 +143,7 @@ def _answer_metrics(rows: dict, items: list[EvalItem]) -> dict:
         "fallbacks": sum(r["mode_used"] != "generative" and not r["abstained"] for r in rows.values()),
         "unsupported_sentences": sum(r["unsupported_sentences"] for r in rows.values()),
         "n": len(items), "n_unanswerable": len(un_items),
-        "latency": {key: M.percentiles(r["timings"].get(key) for r in rows.values())
+        "latency": {key: metrics.percentiles(r["timings"].get(key) for r in rows.values())
                     for key in ("retrieve", "ttft", "first_checked", "generate", "extract", "check", "total")},
     }
 
@@ -194,14 +194,14 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
     conf = [hybrid[i.id]["res"].confidence for i in items]
     truth = [i.answerable for i in items]
     abst_pred = [not hybrid[i.id]["res"].answerable for i in items]
-    a_prec, a_rec = M.precision_recall(abst_pred, [not t for t in truth])
+    a_prec, a_rec = metrics.precision_recall(abst_pred, [not t for t in truth])
     by_category: dict[str, dict] = {}
     for it in items:
         cat = by_category.setdefault(it.category, {"n": 0, "hits": 0, "scored": 0})
         cat["n"] += 1
         if it.id in relevant and relevant[it.id]:
             cat["scored"] += 1
-            cat["hits"] += M.recall_at(hybrid[it.id]["rel"], k)
+            cat["hits"] += metrics.recall_at(hybrid[it.id]["rel"], k)
     for cat in by_category.values():
         cat["recall_at_k"] = cat["hits"] / cat["scored"] if cat["scored"] else None
 
@@ -228,10 +228,10 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
         "retrieval": {**{key: retrieval["hybrid"].get(key) for key in ("recall_at_k", "mrr", "ndcg_at_k")},
                       "by_retriever": retrieval, "by_category": by_category, "analyzers": analyzers},
         "abstention_retrieval": {"threshold": settings.answerable_threshold, "precision": a_prec, "recall": a_rec,
-                                 "calibrated": M.calibrate_threshold(conf, truth)},
-        "latency": {"retrieval_" + key: M.percentiles(hybrid[i.id]["res"].timings.get(key) for i in items)
+                                 "calibrated": metrics.calibrate_threshold(conf, truth)},
+        "latency": {"retrieval_" + key: metrics.percentiles(hybrid[i.id]["res"].timings.get(key) for i in items)
                     for key in ("embed", "dense", "bm25", "fusion")}
-                   | {"retrieval_total": M.percentiles(hybrid[i.id]["total"] for i in items)},
+                   | {"retrieval_total": metrics.percentiles(hybrid[i.id]["total"] for i in items)},
     }
     if answers:
         from .checker import check_labelled
@@ -270,7 +270,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
                 "evidence_missing": missing.get(it.id, []),
                 "retrieved": [{"chunk_id": x.chunk.id, "score": round(x.score, 6), "relevant": r}
                               for x, r in zip(h["res"].hits, h["rel"])],
-                "first_relevant_rank": {m: M.first_relevant_rank(rows_by[m][it.id]["rel"]) for m in RETRIEVERS},
+                "first_relevant_rank": {m: metrics.first_relevant_rank(rows_by[m][it.id]["rel"]) for m in RETRIEVERS},
                 "confidence": round(h["res"].confidence, 4), "retrieval_answerable": h["res"].answerable,
                 "answers": {m: rows[it.id] for m, rows in answer_rows.items()},
             }

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLES, ROOT
 
-from eval import metrics as M
+from eval import metrics
 from eval.dataset import DEFAULT_DATASET, load_dataset, missing_evidence
 from index.errors import DatasetError
 from index.load import load_corpus
@@ -58,13 +58,13 @@ def test_bad_datasets_name_the_line(tmp_path, lines, raw, msg):
 
 def test_metrics():
     rel = [False, True, False, True]
-    assert M.recall_at(rel, 1) == 0.0 and M.recall_at(rel, 2) == 1.0
-    assert M.reciprocal_rank(rel) == 0.5 and M.first_relevant_rank([False]) is None
-    assert 0 < M.ndcg_at(rel, 4, 2) < 1 and M.ndcg_at([True, True], 2, 2) == pytest.approx(1.0)
-    assert M.token_f1("", ["x"]) == 0.0 and M.token_f1("جنوب أفريقيا", ["جنوب إفريقيا"]) == 1.0
-    assert M.precision_recall([True, False], [True, True]) == (1.0, 0.5)
-    assert M.precision_recall([False], [False]) == (None, None)
-    cal = M.calibrate_threshold([0.1, 0.2, 0.8, 0.9], [False, False, True, True])
+    assert metrics.recall_at(rel, 1) == 0.0 and metrics.recall_at(rel, 2) == 1.0
+    assert metrics.reciprocal_rank(rel) == 0.5 and metrics.first_relevant_rank([False]) is None
+    assert 0 < metrics.ndcg_at(rel, 4, 2) < 1 and metrics.ndcg_at([True, True], 2, 2) == pytest.approx(1.0)
+    assert metrics.token_f1("", ["x"]) == 0.0 and metrics.token_f1("جنوب أفريقيا", ["جنوب إفريقيا"]) == 1.0
+    assert metrics.precision_recall([True, False], [True, True]) == (1.0, 0.5)
+    assert metrics.precision_recall([False], [False]) == (None, None)
+    cal = metrics.calibrate_threshold([0.1, 0.2, 0.8, 0.9], [False, False, True, True])
     assert cal["recall"] == 1.0 and cal["false_abstention"] == 0.0 and 0.2 < cal["threshold"] <= 0.8
 
 

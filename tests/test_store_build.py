@@ -235,9 +235,9 @@ def test_sentence_transformers_index_end_to_end(corpus, tmp_path):
 
 
 def test_progress_moves_during_embedding(corpus, tmp_path, monkeypatch):
-    import index.build as B
+    from index import build
 
-    monkeypatch.setattr(B, "EMBED_STEP", 8)
+    monkeypatch.setattr(build, "EMBED_STEP", 8)
     seen = []
     build_index(corpus, tmp_path / "idx", progress=lambda stage, done, total: seen.append((stage, done, total)))
     steps = [(d, t) for st, d, t in seen if st == Stage.EMBED and d]
