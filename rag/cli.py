@@ -10,6 +10,7 @@ from pathlib import Path
 
 from index.errors import QuestionError, RagError
 
+from .cli_print import print_answer, print_hits, print_index_status, print_models
 from .history_cli import add_parser as add_history_parser
 from .settings import Settings, load_settings
 
@@ -60,24 +61,7 @@ def cmd_index_status(args, s: Settings) -> int:
     from index.status import corpus_status
 
     store = _load_store(s)
-    m = store.manifest
-    print(f"index:     {store.describe()}")
-    print(f"built:     {m.get('built_at')}")
-    print(f"embedder:  {m['embedder']['id']} ({m['embedder']['dim']}-d)")
-    print(f"articles:  {m['counts']['articles']}   chunks: {m['counts']['chunks']}")
-    stale = 0
-    if s.corpus.is_dir():
-        st = corpus_status(s.corpus, m)
-        for label, items in (("new, not indexed", st.new), ("changed since build", st.changed),
-                             ("missing", st.missing)):
-            for a in items:
-                print(f"  {label}: {a}")
-        for sk in st.skipped:
-            print(f"  skipped: {sk.source}: {sk.reason}")
-        stale = st.stale
-        print("status:    " + ("up to date" if not stale else f"{stale} article(s) stale; run: rag index build"))
-    else:
-        print(f"corpus:    {s.corpus} not found")
+    print_index_status(store, corpus_status(s.corpus, store.manifest) if s.corpus.is_dir() else None, s.corpus)
     return 0
 
 
@@ -89,61 +73,8 @@ def cmd_search(args, s: Settings) -> int:
     store = _load_store(s)
     r = make_retriever(store, s)
     res = r.search(question.text, k=s.k)
-    if args.json:
-        out = [
-            {"chunk_id": h.chunk.id, "score": round(h.score, 6), "dense": h.dense, "bm25": h.lexical,
-             "title": h.chunk.title, "source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end,
-             "text": h.chunk.text}
-            for h in res.hits
-        ]
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-        return 0
-    for note in question.notices:
-        print(f"note: {note.english()}", file=sys.stderr)
-    print(f"answerable: {'yes' if res.answerable else 'no'} (confidence {res.confidence:.2f})\n")
-    for i, h in enumerate(res.hits, 1):
-        dense = f"{h.dense:.3f}" if h.dense is not None else "-"
-        bm25 = f"{h.lexical:.2f}" if h.lexical is not None else "-"
-        print(f"[{i}] {h.chunk.title}  ({h.chunk.source})  score {h.score:.4f}  cos {dense}  bm25 {bm25}")
-        print("    " + h.chunk.text.replace("\n", "\n    ") + "\n")
+    print_hits(res, question.notices, args.json)
     return 0
-
-
-WHY_MODE = {"base_model": " (the bundled model is a base model: answers are the checked evidence sentences)",
-            "llm_unavailable": " (the LLM could not be used)"}
-
-
-def _print_answer(ans, streamed: str) -> None:
-    if ans.text.strip() != streamed.strip():
-        if streamed.strip():
-            print("\n--- checked answer:")
-        print(ans.text)
-    else:
-        print()
-    for c in ans.sentences:
-        if not c.supported:
-            print(f"  (unsupported by the passages: {c.text[:80]})")
-    if ans.abstained:
-        print("\nClosest passages:")
-        for p in ans.passages[:3]:
-            print(f"  [{p.n}] {p.title} ({p.source}): {p.text[:160]}…")
-    else:
-        print("\nSources:")
-        for c in ans.citations:
-            tag = " (attached by the checker)" if c.inferred else ""
-            print(f"  [{c.n}] {c.title} — {c.source}{tag}\n      {' '.join(c.text.split())[:300]}")
-    if ans.query != ans.question:
-        print(f"\n(searched for: {ans.query})")
-    for note in ans.notices:
-        print(f"note: {note.english()}", file=sys.stderr)
-    if ans.rejected:
-        print(f"note: the check kept {ans.rejected} generated sentence(s) from the answer", file=sys.stderr)
-    t = ans.timings
-    extra = f", first token {t['ttft']:.2f}s, {t.get('tokens_per_s', 0):.1f} tok/s" if "ttft" in t else ""
-    if "first_checked" in t:
-        extra += f", first checked sentence {t['first_checked']:.2f}s"
-    why = WHY_MODE.get(ans.why_mode, "")
-    print(f"[{ans.mode}{why}, {ans.model}, {t.get('total', 0):.2f}s{extra}]", file=sys.stderr)
 
 
 def read_history(path: str | None) -> list[tuple[str, str]]:
@@ -186,14 +117,14 @@ def cmd_ask(args, s: Settings) -> int:
         if args.json:
             print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
         else:
-            _print_answer(ans, "")
+            print_answer(ans, "")
         return _ask_status(ans)
     streamed = ""
     ans = None
     for event in assistant.stream(args.question, history=history):
         if isinstance(event, Answer):
             ans = event
-            _print_answer(event, streamed)
+            print_answer(event, streamed)
         elif isinstance(event, str):  # checked text; Checking events just mean "wait"
             streamed += event
             print(event, end="", flush=True)
@@ -254,10 +185,7 @@ def cmd_models(args, s: Settings) -> int:
         path = models.pull(args.name)
         print(f"downloaded {args.name} -> {path}")
         return 0
-    rows = models.list_models()
-    w = max(len(r.name) for r in rows)
-    for r in rows:
-        print(f"{r.name:<{w}}  {r.kind:<8}  {r.status}  — {r.note}")
+    print_models(models.list_models())
     return 0
 
 
