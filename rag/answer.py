@@ -121,7 +121,8 @@ class Assistant:
         if self.resolve_mode()[0] != "generative":
             return
         gen = self.generator()
-        prompt = build_prompt(analyse_query("?", self.retriever.store.lexical.analyzer), [], language, gen.count_tokens, gen.context_size, s.max_tokens, gen.chat)
+        query = analyse_query("?", self.retriever.store.lexical.analyzer)
+        prompt = build_prompt(query, [], language, gen.count_tokens, gen.context_size, s.max_tokens, gen.chat)
         for _ in gen.stream(prompt.messages, 1, 0.0, STOP):
             pass
 
@@ -194,7 +195,8 @@ class Assistant:
         ordered = shown + [h for h in t.hits if all(h is not x for x in shown)]
         return Answer(
             question=t.question, query=t.query, text=text, language=t.lang, mode=mode, abstained=abstained,
-            citations=list(cites or []), sentences=list(checks or []), passages=passages_of(ordered, {c.n for c in cites or []}),
+            citations=list(cites or []), sentences=list(checks or []),
+            passages=passages_of(ordered, {c.n for c in cites or []}),
             confidence=t.confidence, notices=t.notices, timings=dict(t.timings),
             model=(t.gen.name if t.gen and mode == "generative" else "extractive"), raw=raw, why_mode=t.why_mode,
             why_abstained=why_abstained if abstained else "", rejected=rejected,
