@@ -11,6 +11,7 @@ from index.lexical import DEFAULT_ANALYZER, analyze
 
 from .retrieve import Hit
 from .claims import contradicts, gives, titles_given
+from .statements import is_instruction
 
 _DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9"
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
@@ -187,8 +188,8 @@ def check_sentence(
             units = [p[a:b] for a, b in split_sentences(p)]
             units = units + [p] if len(units) != 1 else units  # or draw on two sentences of it
         for unit in units:
-            if contradicts(plain, unit) or not gives(titled, unit, analyzer):
-                continue  # a passage that says the opposite, or gives a person another title, is no support
+            if contradicts(plain, unit) or not gives(titled, unit, analyzer) or is_instruction(unit):
+                continue  # a passage that says the opposite, gives a person another title, or gives orders is no support
             sc = support_score(plain, unit, q_terms, analyzer)
             if sc > best_score:
                 best, best_score, best_ev = n, sc, unit

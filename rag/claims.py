@@ -11,6 +11,7 @@ from index.arabic import normalize, tokenize
 from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .roles import mentions
+from .stances import content, months, stance_of, stances, window
 from .synonyms import implied, is_person, named, person_group
 
 
@@ -45,7 +46,7 @@ def _polarity(text: str) -> tuple[set[str], set[str]]:
     words, negator = _negated_words(text)
     neg, pos = set(), set()
     for i, w in enumerate(words):
-        if negator[i]:
+        if negator[i] or stance_of(w):  # antonym-class words: ``_against``, where «لم يستطع حضور» is a denial
             continue
         core = _core(w)
         if len(core) >= 3:
@@ -61,7 +62,7 @@ def _polar_pairs(text: str) -> set[tuple[str, str, str, bool]]:
     content = [bool(c) and len(c) >= 3 and not is_stopword(words[i]) for i, c in enumerate(cores)]
     out = set()
     for i, core in enumerate(cores):
-        if not content[i]:
+        if not content[i] or stance_of(words[i]):  # antonym-class verbs: ``opposed`` compares their arguments
             continue
         nxt = [cores[j] for j in range(i + 1, len(words)) if content[j]][:2]
         if len(nxt) == 2:
@@ -85,9 +86,111 @@ def opposite(a: str, b: str) -> bool:
     False
     >>> opposite('لم يستطع حضور قمة بريكس.', 'أبلغ أنه لن يحضر قمة مجموعة العشرين.')
     False
+
+    In any word order, with an antonym or a negation that does not sit right
+    before the verb (``opposed``), or another month for the same event (``other_month``):
+
+    >>> opposite('ولم يحضر بوتين قمة بريكس في جنوب أفريقيا.', 'بوتين حضر قمة بريكس في جنوب أفريقيا.')
+    True
+    >>> opposite('ولم يحضر بوتين قمة بريكس في جنوب أفريقيا.', 'وشارك بوتين شخصياً في قمة بريكس في جنوب أفريقيا.')
+    True
     """
     pa, pb = _polar_pairs(a), _polar_pairs(b)
-    return any((w, n1, n2, not neg) in pb for w, n1, n2, neg in pa)
+    return any((w, n1, n2, not neg) in pb for w, n1, n2, neg in pa) or opposed(a, b) or other_month(a, b)
+
+
+_SHARED_ARGS = 2  # content words the two stances share around them (subject, object)
+# … and the words around one stance are nearly all in the other sentence:
+# «لم يحضر بوتين قمة بريكس» against «حضوره قمة رابطة الدول» shares «بوتين، قمة», not the event.
+_COVERED = 0.75
+# … or each stance has three of its words in the other sentence (a long subject: «الرئيس الروسي فلاديمير بوتين»).
+_SHARED_CLAIM = 3
+
+
+def _polar(text: str) -> dict[str, tuple[int, int]]:
+    """Per stance stated one way only in the text: (polarity, position)."""
+    seen: dict[str, set[int]] = {}
+    at: dict[str, int] = {}
+    for key, pol, i in stances(text):
+        seen.setdefault(key, set()).add(pol)
+        at.setdefault(key, i)
+    return {k: (next(iter(p)), at[k]) for k, p in seen.items() if len(p) == 1}
+
+
+def opposed(a: str, b: str) -> bool:
+    """Do two sentences take opposite stances (an antonym, or a negation) on
+    the same thing, whatever the word order: the content words around each
+    stance word (its subject and object) are largely the same?
+
+    >>> opposed('غاب بوتين عن قمة بريكس في جوهانسبرغ.', 'بوتين حضر قمة بريكس في جوهانسبرغ.')
+    True
+    >>> opposed('لم يحضر بوتين قمة بريكس.', 'وشهدت زيارة بوتين إلى بيشكيك حضوره قمة رابطة الدول المستقلة.')
+    False
+    >>> opposed('Putin skipped the BRICS summit in South Africa.', 'Putin attended the BRICS summit in South Africa.')
+    True
+    """
+    pa, pb = _polar(a), _polar(b)
+    for key, (pol, i) in pa.items():
+        if key in pb and pb[key][0] == -pol:
+            wa, wb = window(a, i), window(b, pb[key][1])
+            ca, cb = content(a), content(b)
+            covered = max(len(wa & cb) / max(1, len(wa)), len(wb & ca) / max(1, len(wb)))
+            if len(wa & wb) >= _SHARED_ARGS and covered >= _COVERED:
+                return True
+            if min(len(wa & cb), len(wb & ca)) >= _SHARED_CLAIM:  # «لم يغب الرئيس الروسي فلاديمير بوتين عن…»
+                return True
+    return False
+
+
+_EVENTS = frozenset(("قمه", "منتدي", "مؤتمر", "summit", "forum", "conference"))
+_EVENT_REACH = 12  # words from an event's name to the month it is dated by
+
+
+def _dated_events(text: str) -> list[tuple[frozenset[str], set[int]]]:
+    """(the words naming an event, the months named after it) for each
+    one-off event of the text (a summit, a forum, a conference).  The name
+    runs to the first particle or punctuation: «قمة مجموعة العشرين، التي…»
+    is {مجموعة، العشرين}.
+
+    >>> [(sorted(n), m) for n, m in _dated_events('لم يحضر قمة مجموعة البريكس في يوليو.')]
+    [(['بركس', 'مجمع'], {7})]
+    """
+    from index.arabic import light_stem, skeleton
+
+    toks = re.findall(r"[\w']+|[^\w\s\"'«»“”]", normalize(text).lower())  # quotes do not end a name
+    stems = [skeleton(light_stem(w)) for w in toks]
+    events = {skeleton(light_stem(normalize(e))) for e in _EVENTS}
+    at = [i for i, st in enumerate(stems) if st in events]
+    out = []
+    for k, i in enumerate(at):
+        reach = [j for j in range(i + 1, len(toks)) if toks[j][0].isalnum()][:_EVENT_REACH]
+        end = min(reach[-1] + 1 if reach else i + 1, at[k + 1] if k + 1 < len(at) else len(toks))
+        name = []
+        for j in range(i + 1, min(end, i + 4)):
+            if not toks[j][0].isalnum() or is_stopword(toks[j]) or months(toks[j]):
+                break
+            name.append(stems[j])
+        when = months(" ".join(toks[i + 1:end]))
+        if name and when:
+            out.append((frozenset(name), when))
+    return out
+
+
+def other_month(a: str, b: str) -> bool:
+    """Do two sentences date the same one-off event (a summit, a forum) by
+    different months?  Trips and visits recur (a visit in October and one
+    in December are two visits), so only named events count.
+
+    >>> other_month('لم يحضر بوتين قمة مجموعة البريكس في يوليو.', 'أرسلت روسيا لافروف إلى قمة البريكس في أغسطس.')
+    True
+    >>> other_month('زار بوتين قرغيزستان في ديسمبر.', 'يزور بوتين قرغيزستان في 12 أكتوبر.')
+    False
+    >>> other_month('قمة بريكس في يوليو/تموز.', 'قمة بريكس في يوليو.')
+    False
+    >>> other_month('لم يحضر قمة مجموعة البريكس في يوليو.', 'لن يحضر قمة مجموعة العشرين في سبتمبر.')
+    False
+    """
+    return any((na <= nb or nb <= na) and not ma & mb for na, ma in _dated_events(a) for nb, mb in _dated_events(b))
 
 
 def contradicts(sentence: str, evidence: str) -> bool:
@@ -103,13 +206,33 @@ def contradicts(sentence: str, evidence: str) -> bool:
     >>> s = 'وهي ليست دولة موقعة على نظام روما الذي يلزم الدول بالتعاون.'
     >>> contradicts(s, s)
     False
+
+    An antonym, a negation further from its verb, another month:
+
+    >>> contradicts('غاب بوتين عن قمة بريكس.', 'حضر بوتين قمة بريكس.'), contradicts('Putin attended the summit.', 'Putin did not attend the summit.')
+    (True, True)
+    >>> contradicts('لم يحضر بوتين قمة بريكس في أغسطس.', 'لم يحضر بوتين قمة بريكس في يوليو.')
+    True
     """
+    if _against(sentence, evidence):
+        return True
     s_neg, s_pos = _polarity(sentence)
     e_neg, e_pos = _polarity(evidence)
     # a word a text states both ways («ليست دولة موقعة… يُلزم الدول») has no polarity there:
     # counted, a sentence contradicted itself, and a verbatim article sentence was "unsupported"
     s_neg, s_pos, e_neg, e_pos = s_neg - s_pos, s_pos - s_neg, e_neg - e_pos, e_pos - e_neg
     return bool(s_pos & e_neg or s_neg & e_pos)
+
+
+def _against(sentence: str, evidence: str) -> bool:
+    """An antonym stance, or other months, on shared content (two words or more)."""
+    if len(content(sentence) & content(evidence)) < _SHARED_ARGS:
+        return False
+    ps, pe = _polar(sentence), _polar(evidence)
+    if any(k in pe and pe[k][0] == -p for k, (p, _) in ps.items()):
+        return True
+    ms, me = months(sentence), months(evidence)
+    return bool(ms and me and not ms & me)
 
 
 _TITLE = 4  # words before a person's name that say who they are: «رئيس قرغيزستان هو [إلهام] علييف»
