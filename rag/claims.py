@@ -11,7 +11,7 @@ from index.arabic import normalize, tokenize
 from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .roles import mentions
-from .stances import content, months, stance_of, stances, window
+from .stances import content, months, stance_of, stances, window, window_text
 from .synonyms import implied, is_person, named, person_group
 
 
@@ -128,6 +128,8 @@ def opposed(a: str, b: str) -> bool:
     False
     >>> opposed('Putin skipped the BRICS summit in South Africa.', 'Putin attended the BRICS summit in South Africa.')
     True
+    >>> opposed('Putin attended the BRICS summit in South Africa.', 'ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا.')
+    True
     """
     pa, pb = _polar(a), _polar(b)
     for key, (pol, i) in pa.items():
@@ -139,7 +141,22 @@ def opposed(a: str, b: str) -> bool:
                 return True
             if min(len(wa & cb), len(wb & ca)) >= _SHARED_CLAIM:  # «لم يغب الرئيس الروسي فلاديمير بوتين عن…»
                 return True
+            if _same_names(a, i, b, pb[key][1]):  # an English article against an Arabic one
+                return True
     return False
+
+
+def _same_names(a: str, i: int, b: str, j: int) -> bool:
+    """Do the two stances name the same two or more people, states and
+    institutions (under any of their names, Arabic or English) around them?
+
+    >>> _same_names('Putin attended the BRICS summit in South Africa.', 2, 'لم يستطع بوتين حضور قمة بريكس.', 3)
+    True
+    """
+    na = named(analyze(window_text(a, i), DEFAULT_ANALYZER), DEFAULT_ANALYZER)
+    nb = named(analyze(window_text(b, j), DEFAULT_ANALYZER), DEFAULT_ANALYZER)
+    small, big = sorted((na, nb), key=len)
+    return len(small) >= 2 and small <= big
 
 
 _EVENTS = frozenset(("قمه", "منتدي", "مؤتمر", "summit", "forum", "conference"))

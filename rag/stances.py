@@ -178,6 +178,17 @@ def window(text: str, at: int, left: int = 2, right: int = 6) -> set[str]:
     return set(before) | set(after)
 
 
+def window_text(text: str, at: int, left: int = 2, right: int = 6) -> str:
+    """The words around position ``at`` (as ``window``, unstemmed), for naming
+    what the stance is about in any language.
+
+    >>> window_text('Vladimir Putin attended the BRICS summit hosted by South Africa', 2)
+    'vladimir putin the brics summit hosted by south'
+    """
+    ws = words(text)
+    return " ".join(ws[max(0, at - left): at] + ws[at + 1: at + 1 + right])
+
+
 # Month names (Gregorian, Levantine, English) to their number.
 _MONTHS = {}
 for _n, _names in enumerate((
