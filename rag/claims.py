@@ -1,7 +1,9 @@
-"""Does a piece of evidence say what an answer sentence says?  Two checks the
+"""Does a piece of evidence say what an answer sentence says?  Checks the
 citation checker (rag/cite.py) runs on top of word overlap: the same statement
-with the opposite polarity (``contradicts``, ``opposite``: «لم يحضر» against
-«حضر»), and a person given another's title (``binds``)."""
+with the opposite polarity (``contradicts``: «لم يحضر» against «حضر», an
+antonym «غاب», "did not attend", another month — rag/stances.py), two articles
+that disagree (``opposite``, ``opposed``: in any word order), and a person
+given another's title (``binds``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from index.arabic import normalize, tokenize
 from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .roles import mentions
-from .stances import content, months, stance_of, stances, window, window_text
+from .stances import content, months, other_month, stance_of, stances, window, window_text
 from .synonyms import implied, is_person, named, person_group
 
 
@@ -157,57 +159,6 @@ def _same_names(a: str, i: int, b: str, j: int) -> bool:
     nb = named(analyze(window_text(b, j), DEFAULT_ANALYZER), DEFAULT_ANALYZER)
     small, big = sorted((na, nb), key=len)
     return len(small) >= 2 and small <= big
-
-
-_EVENTS = frozenset(("قمه", "منتدي", "مؤتمر", "summit", "forum", "conference"))
-_EVENT_REACH = 12  # words from an event's name to the month it is dated by
-
-
-def _dated_events(text: str) -> list[tuple[frozenset[str], set[int]]]:
-    """(the words naming an event, the months named after it) for each
-    one-off event of the text (a summit, a forum, a conference).  The name
-    runs to the first particle or punctuation: «قمة مجموعة العشرين، التي…»
-    is {مجموعة، العشرين}.
-
-    >>> [(sorted(n), m) for n, m in _dated_events('لم يحضر قمة مجموعة البريكس في يوليو.')]
-    [(['بركس', 'مجمع'], {7})]
-    """
-    from index.arabic import light_stem, skeleton
-
-    toks = re.findall(r"[\w']+|[^\w\s\"'«»“”]", normalize(text).lower())  # quotes do not end a name
-    stems = [skeleton(light_stem(w)) for w in toks]
-    events = {skeleton(light_stem(normalize(e))) for e in _EVENTS}
-    at = [i for i, st in enumerate(stems) if st in events]
-    out = []
-    for k, i in enumerate(at):
-        reach = [j for j in range(i + 1, len(toks)) if toks[j][0].isalnum()][:_EVENT_REACH]
-        end = min(reach[-1] + 1 if reach else i + 1, at[k + 1] if k + 1 < len(at) else len(toks))
-        name = []
-        for j in range(i + 1, min(end, i + 4)):
-            if not toks[j][0].isalnum() or is_stopword(toks[j]) or months(toks[j]):
-                break
-            name.append(stems[j])
-        when = months(" ".join(toks[i + 1:end]))
-        if name and when:
-            out.append((frozenset(name), when))
-    return out
-
-
-def other_month(a: str, b: str) -> bool:
-    """Do two sentences date the same one-off event (a summit, a forum) by
-    different months?  Trips and visits recur (a visit in October and one
-    in December are two visits), so only named events count.
-
-    >>> other_month('لم يحضر بوتين قمة مجموعة البريكس في يوليو.', 'أرسلت روسيا لافروف إلى قمة البريكس في أغسطس.')
-    True
-    >>> other_month('زار بوتين قرغيزستان في ديسمبر.', 'يزور بوتين قرغيزستان في 12 أكتوبر.')
-    False
-    >>> other_month('قمة بريكس في يوليو/تموز.', 'قمة بريكس في يوليو.')
-    False
-    >>> other_month('لم يحضر قمة مجموعة البريكس في يوليو.', 'لن يحضر قمة مجموعة العشرين في سبتمبر.')
-    False
-    """
-    return any((na <= nb or nb <= na) and not ma & mb for na, ma in _dated_events(a) for nb, mb in _dated_events(b))
 
 
 def contradicts(sentence: str, evidence: str) -> bool:
