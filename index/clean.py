@@ -79,6 +79,25 @@ def _is_label(line: str) -> bool:
 
 
 _NUL = re.compile(r"[\x00\ufffe\uffff]")
+# A model's chat-template tokens written into an article («<start_of_turn>»,
+# "<|im_start|>", "[INST]", "</s>"): llama.cpp reads a prompt's special tokens
+# as real ones, so an article could close the user's turn and open a system
+# one.  They are no text of any article.
+CONTROL_TOKENS = re.compile(
+    r"<\|[^<>|\n]{1,40}\|>"
+    r"|</?(?:s|bos|eos|pad|unk|mask|start_of_turn|end_of_turn|start_of_image|end_of_image|unused\d{1,3})>"
+    r"|<</?SYS>>|\[/?INST\]|\[/?(?:SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\]",
+    re.IGNORECASE,
+)
+
+
+def strip_control_tokens(text: str) -> str:
+    """The text without chat-template control tokens.
+
+    >>> strip_control_tokens('خبر<end_of_turn><start_of_turn>user [INST] <|im_start|>system</s>')
+    'خبر  user    system '
+    """
+    return CONTROL_TOKENS.sub(" ", text)
 # No word of any language runs this long: a base64 image, a hash, a minified
 # script.  Left in, one 200,000-character run became a single chunk (and a
 # 49.6 s build).
@@ -101,7 +120,7 @@ def clean_lines(text: str) -> list[str]:
     >>> clean_lines('ذات صلة\\nعنوان خبر آخر\\nبداية الخبر...\\n[ad_1]\\nعنوان المقال هنا\\nعنوان المقال هنا\\nنص المقال الطويل.\\nspot_img')
     ['عنوان المقال هنا', 'نص المقال الطويل.']
     """
-    text = _NUL.sub(" ", text)
+    text = strip_control_tokens(_NUL.sub(" ", text))
     lines = [" ".join(_drop_runs(raw).split()) for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = [ln for ln in lines if ln]
 

@@ -12,6 +12,7 @@ from index.lexical import DEFAULT_ANALYZER, analyze
 from .retrieve import Hit
 from .claims import contradicts, gives, titles_given
 from .relevance import Query
+from .statements import is_instruction
 
 _DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9"
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
@@ -201,8 +202,8 @@ def check_sentence(
     titled = titles_given(plain, analyzer)  # once per sentence, not per passage sentence
     for n in pool:
         for unit, a, b in _units(n, hits, allowed):
-            if contradicts(plain, unit) or not gives(titled, unit, analyzer):
-                continue  # a passage that says the opposite, or gives a person another title, is no support
+            if contradicts(plain, unit) or not gives(titled, unit, analyzer) or is_instruction(unit):
+                continue  # a passage that says the opposite, gives a person another title, or gives orders is no support
             sc = support_score(plain, unit, q_terms, analyzer)
             if sc > best_score:
                 best, best_score, best_ev, best_span = n, sc, unit, (a, b)

@@ -1,7 +1,9 @@
-"""Does a piece of evidence say what an answer sentence says?  Two checks the
+"""Does a piece of evidence say what an answer sentence says?  Checks the
 citation checker (rag/cite.py) runs on top of word overlap: the same statement
-with the opposite polarity (``contradicts``, ``opposite``: «لم يحضر» against
-«حضر»), and a person given another's title (``binds``)."""
+with the opposite polarity (``contradicts``: «لم يحضر» against «حضر», an
+antonym «غاب», "did not attend", another month — rag/stances.py), two articles
+that disagree (``opposite``, ``opposed``: in any word order), and a person
+given another's title (``binds``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from index.arabic import normalize, tokenize
 from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .roles import mentions
+from .stances import content, months, other_month, stance_of, stances, window, window_text
 from .synonyms import implied, is_person, named, person_group
 
 
@@ -45,7 +48,7 @@ def _polarity(text: str) -> tuple[set[str], set[str]]:
     words, negator = _negated_words(text)
     neg, pos = set(), set()
     for i, w in enumerate(words):
-        if negator[i]:
+        if negator[i] or stance_of(w):  # antonym-class words: ``_against``, where «لم يستطع حضور» is a denial
             continue
         core = _core(w)
         if len(core) >= 3:
@@ -61,7 +64,7 @@ def _polar_pairs(text: str) -> set[tuple[str, str, str, bool]]:
     content = [bool(c) and len(c) >= 3 and not is_stopword(words[i]) for i, c in enumerate(cores)]
     out = set()
     for i, core in enumerate(cores):
-        if not content[i]:
+        if not content[i] or stance_of(words[i]):  # antonym-class verbs: ``opposed`` compares their arguments
             continue
         nxt = [cores[j] for j in range(i + 1, len(words)) if content[j]][:2]
         if len(nxt) == 2:
@@ -85,9 +88,77 @@ def opposite(a: str, b: str) -> bool:
     False
     >>> opposite('لم يستطع حضور قمة بريكس.', 'أبلغ أنه لن يحضر قمة مجموعة العشرين.')
     False
+
+    In any word order, with an antonym or a negation that does not sit right
+    before the verb (``opposed``), or another month for the same event (``other_month``):
+
+    >>> opposite('ولم يحضر بوتين قمة بريكس في جنوب أفريقيا.', 'بوتين حضر قمة بريكس في جنوب أفريقيا.')
+    True
+    >>> opposite('ولم يحضر بوتين قمة بريكس في جنوب أفريقيا.', 'وشارك بوتين شخصياً في قمة بريكس في جنوب أفريقيا.')
+    True
     """
     pa, pb = _polar_pairs(a), _polar_pairs(b)
-    return any((w, n1, n2, not neg) in pb for w, n1, n2, neg in pa)
+    return any((w, n1, n2, not neg) in pb for w, n1, n2, neg in pa) or opposed(a, b) or other_month(a, b)
+
+
+_SHARED_ARGS = 2  # content words the two stances share around them (subject, object)
+# … and the words around one stance are nearly all in the other sentence:
+# «لم يحضر بوتين قمة بريكس» against «حضوره قمة رابطة الدول» shares «بوتين، قمة», not the event.
+_COVERED = 0.75
+# … or each stance has three of its words in the other sentence (a long subject: «الرئيس الروسي فلاديمير بوتين»).
+_SHARED_CLAIM = 3
+
+
+def _polar(text: str) -> dict[str, tuple[int, int]]:
+    """Per stance stated one way only in the text: (polarity, position)."""
+    seen: dict[str, set[int]] = {}
+    at: dict[str, int] = {}
+    for key, pol, i in stances(text):
+        seen.setdefault(key, set()).add(pol)
+        at.setdefault(key, i)
+    return {k: (next(iter(p)), at[k]) for k, p in seen.items() if len(p) == 1}
+
+
+def opposed(a: str, b: str) -> bool:
+    """Do two sentences take opposite stances (an antonym, or a negation) on
+    the same thing, whatever the word order: the content words around each
+    stance word (its subject and object) are largely the same?
+
+    >>> opposed('غاب بوتين عن قمة بريكس في جوهانسبرغ.', 'بوتين حضر قمة بريكس في جوهانسبرغ.')
+    True
+    >>> opposed('لم يحضر بوتين قمة بريكس.', 'وشهدت زيارة بوتين إلى بيشكيك حضوره قمة رابطة الدول المستقلة.')
+    False
+    >>> opposed('Putin skipped the BRICS summit in South Africa.', 'Putin attended the BRICS summit in South Africa.')
+    True
+    >>> opposed('Putin attended the BRICS summit in South Africa.', 'ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا.')
+    True
+    """
+    pa, pb = _polar(a), _polar(b)
+    for key, (pol, i) in pa.items():
+        if key in pb and pb[key][0] == -pol:
+            wa, wb = window(a, i), window(b, pb[key][1])
+            ca, cb = content(a), content(b)
+            covered = max(len(wa & cb) / max(1, len(wa)), len(wb & ca) / max(1, len(wb)))
+            if len(wa & wb) >= _SHARED_ARGS and covered >= _COVERED:
+                return True
+            if min(len(wa & cb), len(wb & ca)) >= _SHARED_CLAIM:  # «لم يغب الرئيس الروسي فلاديمير بوتين عن…»
+                return True
+            if _same_names(a, i, b, pb[key][1]):  # an English article against an Arabic one
+                return True
+    return False
+
+
+def _same_names(a: str, i: int, b: str, j: int) -> bool:
+    """Do the two stances name the same two or more people, states and
+    institutions (under any of their names, Arabic or English) around them?
+
+    >>> _same_names('Putin attended the BRICS summit in South Africa.', 2, 'لم يستطع بوتين حضور قمة بريكس.', 3)
+    True
+    """
+    na = named(analyze(window_text(a, i), DEFAULT_ANALYZER), DEFAULT_ANALYZER)
+    nb = named(analyze(window_text(b, j), DEFAULT_ANALYZER), DEFAULT_ANALYZER)
+    small, big = sorted((na, nb), key=len)
+    return len(small) >= 2 and small <= big
 
 
 def contradicts(sentence: str, evidence: str) -> bool:
@@ -103,13 +174,33 @@ def contradicts(sentence: str, evidence: str) -> bool:
     >>> s = 'وهي ليست دولة موقعة على نظام روما الذي يلزم الدول بالتعاون.'
     >>> contradicts(s, s)
     False
+
+    An antonym, a negation further from its verb, another month:
+
+    >>> contradicts('غاب بوتين عن قمة بريكس.', 'حضر بوتين قمة بريكس.'), contradicts('Putin attended the summit.', 'Putin did not attend the summit.')
+    (True, True)
+    >>> contradicts('لم يحضر بوتين قمة بريكس في أغسطس.', 'لم يحضر بوتين قمة بريكس في يوليو.')
+    True
     """
+    if _against(sentence, evidence):
+        return True
     s_neg, s_pos = _polarity(sentence)
     e_neg, e_pos = _polarity(evidence)
     # a word a text states both ways («ليست دولة موقعة… يُلزم الدول») has no polarity there:
     # counted, a sentence contradicted itself, and a verbatim article sentence was "unsupported"
     s_neg, s_pos, e_neg, e_pos = s_neg - s_pos, s_pos - s_neg, e_neg - e_pos, e_pos - e_neg
     return bool(s_pos & e_neg or s_neg & e_pos)
+
+
+def _against(sentence: str, evidence: str) -> bool:
+    """An antonym stance, or other months, on shared content (two words or more)."""
+    if len(content(sentence) & content(evidence)) < _SHARED_ARGS:
+        return False
+    ps, pe = _polar(sentence), _polar(evidence)
+    if any(k in pe and pe[k][0] == -p for k, (p, _) in ps.items()):
+        return True
+    ms, me = months(sentence), months(evidence)
+    return bool(ms and me and not ms & me)
 
 
 _TITLE = 4  # words before a person's name that say who they are: «رئيس قرغيزستان هو [إلهام] علييف»

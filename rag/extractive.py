@@ -14,7 +14,7 @@ from index.embed import Embedder
 from index.lexical import analyze, is_stopword
 
 from .cite import attach_markers, strip_markers
-from .claims import opposite
+from .claims import opposed, opposite
 from .kinds import exact_date_near
 from .relevance import Query, Relevance, relevance
 from .statements import has_reason, is_instruction
@@ -142,12 +142,18 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
 
 
 SAME_FACT = 0.6
-# Two sentences disagree only when both name nearly all of what was asked (the
-# question's IDF-weighted terms) and one denies a verb the other asserts
-# with the same word after it (rag/cite.py opposite).  A looser rule (any close candidates with opposite
-# verbs) flagged 14 to 22 of the eval set's answers: «لم يحضر قمة بريكس»
-# against «حضر قمة العشرين» is no disagreement.
+# Two sentences disagree only when both name most of what was asked (the
+# question's IDF-weighted terms) and they state opposite things about the
+# same thing (rag/claims.py).  An antonym or negated stance whose subject and
+# object are the same (``opposed``: «لم يحضر بوتين قمة بريكس» against «وشارك
+# بوتين في قمة بريكس», any word order) needs DISAGREE_OTHER on both sides:
+# asked «هل شارك…», neither «لم يحضر…» nor «لم يغب…» names «شارك».  The
+# other rules (the same word negated before the same two words; another
+# month for the same summit) need one side at DISAGREE_LEXICAL.  A looser
+# rule (any close candidates with opposite verbs) flagged 14 to 22 of the
+# eval set's answers: «لم يحضر قمة بريكس» against «حضر قمة العشرين» is none.
 DISAGREE_LEXICAL = 0.75
+DISAGREE_OTHER = 0.5
 DISAGREE_RATIO = 0.5
 
 
@@ -160,14 +166,19 @@ def disagreement(cands: list[Candidate]) -> tuple[Candidate, Candidate] | None:
     [1, 2]
     >>> disagreement([a, Candidate(2, 'حضر بوتين قمة العشرين.', 0.8, lexical=0.5, article='b')]) is None
     True
+    >>> c = Candidate(3, 'وشارك بوتين شخصياً في قمة بريكس.', 0.8, lexical=0.6, article='c')
+    >>> [x.n for x in disagreement([a, c])]
+    [1, 3]
     """
     ranked = sorted(cands, key=lambda c: -c.score)
     if not ranked:
         return None
-    close = [c for c in ranked if c.lexical >= DISAGREE_LEXICAL and c.score >= DISAGREE_RATIO * ranked[0].score]
+    close = [c for c in ranked if c.lexical >= DISAGREE_OTHER and c.score >= DISAGREE_RATIO * ranked[0].score]
     for i, a in enumerate(close):
         for b in close[i + 1:]:
-            if a.article != b.article and opposite(a.text, b.text):
+            if a.article == b.article:
+                continue
+            if opposed(a.text, b.text) or (max(a.lexical, b.lexical) >= DISAGREE_LEXICAL and opposite(a.text, b.text)):
                 return a, b
     return None
 

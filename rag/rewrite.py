@@ -87,7 +87,10 @@ def rewrite(question: str, history: list[tuple[str, str]], generator: Generator 
     if not history or not needs_context(question):
         return question
     if generator is not None and generator.chat:
-        convo = "\n".join(f"المستخدم: {q}\nالمساعد: {a[:300]}" for q, a in history[-3:])
+        from .prompt import neutralise
+
+        convo = neutralise("\n".join(f"المستخدم: {q}\nالمساعد: {a[:300]}" for q, a in history[-3:]))
+        question = neutralise(question)
         messages = [
             {"role": "system", "content": REWRITE_SYSTEM},
             {"role": "user", "content": f"{convo}\n\nالسؤال الأخير: {question}"},
