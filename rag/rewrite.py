@@ -98,6 +98,8 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     ['بوتين', 'وزير الخارجية الروسي']
     >>> conversation_entities('Which base will he see?', [('متى زار بوتين قرغيزستان؟', '')])
     ["Putin's visit", 'Kyrgyzstan']
+    >>> conversation_entities('ومتى زار قرغيزستان؟', [('لماذا تغيب بوتين عن قمة بريكس؟', '')])
+    ['بوتين', 'قمة بريكس']
     >>> conversation_entities('وماذا قدمت روسيا في المقابل؟', [('What did the Pentagon accuse Moscow of?', 'اتهم البنتاغون موسكو')])
     ['البنتاغون']
     """
@@ -122,10 +124,12 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     if not out:
         out.update(dict(answered[:2]))
     # What happened, from the latest question that says it, unless the follow-up names its own event
-    # with a noun («ومتى كانت الزيارة؟», «وأي قمة أخرى…»); a verb does not count: «وما القاعدة التي
-    # سيزورها هناك؟» is about the visit.
-    own = any(re.sub(r"^(و?ال|و)", "", t) in EVENT_NOUNS for t in tokenize(question))
-    event = None if own else next((e[0] for q, _ in chain if (e := events(q))), None)
+    # with a noun («ومتى كانت الزيارة؟», «وأي قمة أخرى…»); the same event as a verb does not count:
+    # «وما القاعدة التي سيزورها هناك؟» is about the visit.
+    event = next((e[0] for q, _ in chain if (e := events(q))), None)
+    said = events(question)  # and not after a follow-up about another event («ومتى زار قرغيزستان؟» after the absence)
+    if any(re.sub(r"^(و?ال|و)", "", t) in EVENT_NOUNS for t in tokenize(question)) or (said and event not in said):
+        event = None
     if event:
         ar, en = event
         person = next((g for g in out if g >= 0 and is_person(g)), None)
