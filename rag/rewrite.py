@@ -34,6 +34,7 @@ _REFERRING = set(
         "same other another"
     )
 )
+_PERSON_REF = set(tokenize("هو هي معه معها به بها له لها عنه عنها منه منها اليه اليها he him his she her"))
 _ASKING = set(tokenize("ما من ماذا وما ومن what who"))
 _COPULA = set(tokenize("هو هي هم هما is are was were"))
 # English words that say nothing about the topic (auxiliaries the lexical stop list lacks).
@@ -94,8 +95,9 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     ['بوتين', 'كوريا الشمالية']
     >>> conversation_entities('And when was the visit?', [('من سيرافق بوتين في زيارته إلى كوريا الشمالية؟', '')])
     ['Putin', 'North Korea']
-    >>> conversation_entities('متى التقى به؟', [('من سيرافق بوتين؟', 'سيرافقه وزير الخارجية الروسي سيرغي لافروف [1].')])
-    ['بوتين', 'وزير الخارجية الروسي']
+    >>> lavrov = [('من سيرافق بوتين؟', 'سيرافقه وزير الخارجية الروسي سيرغي لافروف [1].')]
+    >>> conversation_entities('ومتى التقى به؟', lavrov), conversation_entities('ومتى الموعد؟', lavrov)
+    (['بوتين', 'وزير الخارجية الروسي'], ['بوتين'])
     >>> conversation_entities('Which base will he see?', [('متى زار بوتين قرغيزستان؟', '')])
     ["Putin's visit", 'Kyrgyzstan']
     >>> conversation_entities('ومتى زار قرغيزستان؟', [('لماذا تغيب بوتين عن قمة بريكس؟', '')])
@@ -119,7 +121,9 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
             if g not in have:
                 out.setdefault(g, phrase)
     answered = [(g, p) for g, p in phrases(last_a, lang) if g not in have and g not in out]
-    if question_kind(last_q) == "person":  # "who…?": the answer names the one the follow-up means
+    if question_kind(last_q) == "person" and _PERSON_REF & set(tokenize(question)):
+        # "Who will accompany Putin?" / "When did he arrive?": the answer names the one "he" means
+        # (without a "he" the answer's people were noise: «ومتى كانت الزيارة؟ — …، وزير الخارجية الروسي»)
         out.update(dict([(g, p) for g, p in answered if is_person(g)][:1]))
     if not out:
         out.update(dict(answered[:2]))

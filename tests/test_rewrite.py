@@ -70,7 +70,10 @@ def test_a_rewrite_is_not_carried_to_the_next_turn():
 
 def test_the_answer_names_who_a_who_question_asked_for():
     lavrov = "سيرافقه وزير الخارجية الروسي سيرغي لافروف [1]."
-    assert conversation_entities("ومتى سيصل؟", [("من سيرافق بوتين؟", lavrov)]) == ["بوتين", "وزير الخارجية الروسي"]
+    assert conversation_entities("When will he arrive?", [("Who will accompany Putin?", lavrov)]) == ["Putin", "Lavrov"]
+    assert conversation_entities("ومتى سيصل هو؟", [("من سيرافق بوتين؟", lavrov)]) == ["بوتين", "وزير الخارجية الروسي"]
+    # no "he": the answer's people are not what the follow-up asks about
+    assert conversation_entities("ومتى الموعد؟", [("من سيرافق بوتين؟", lavrov)]) == ["بوتين"]
     # the answer's spelling of a name the table lists first under another («البنتاغون»)
     assert "البنتاغون" in added("وماذا قدمت روسيا في المقابل؟",
                                  [("What did the Pentagon accuse Moscow of using?", "اتهم البنتاغون موسكو [1].")])
