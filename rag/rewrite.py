@@ -40,6 +40,7 @@ _COPULA = set(tokenize("هو هي هم هما is are was were"))
 # English words that say nothing about the topic (auxiliaries the lexical stop list lacks).
 _EN_AUX = set("will would can could shall should may might must has have had be been being and but so "
               "about".split())
+_ELLIPTIC = re.compile(r"\s*(and|what about|how about|و?ماذا عن|و?ما?اذا بشان)\b")
 _PRONOUN_SUFFIX = re.compile(r"(ه|ها|هم|هما)$")
 MAX_ENTITIES = 4  # a short phrase, not a keyword dump
 
@@ -47,6 +48,14 @@ REWRITE_SYSTEM = (
     "أعد كتابة السؤال الأخير ليكون مفهوما وحده دون المحادثة، بنفس لغته. "
     "أخرج السؤال المعاد كتابته فقط."
 )
+
+
+def _elliptic(question: str) -> bool:
+    """"What about Kazakhstan?", «وكازاخستان؟», «ماذا عن الصين؟»: the last question
+    asked again of another name."""
+    words = re.findall(r"\w+", question)
+    return bool(_ELLIPTIC.match(normalize(question))) or bool(
+        words and words[0].startswith("و") and mentions(words[0][1:]))
 
 
 def needs_context(question: str) -> bool:
@@ -65,6 +74,8 @@ def needs_context(question: str) -> bool:
     (True, True, False)
     >>> needs_context('Who will accompany Putin on his trip to North Korea?')
     False
+    >>> needs_context('What about Kazakhstan?'), needs_context('وكازاخستان؟'), needs_context('ماذا عن الصين؟')
+    (True, True, True)
     """
     toks = tokenize(question)
     if len(toks) > 1 and toks[0] in _ASKING and toks[1] in _COPULA:
@@ -74,7 +85,7 @@ def needs_context(question: str) -> bool:
     # normalisation turns ة into ه)
     suffixed = any(len(w) > 3 and _PRONOUN_SUFFIX.search(w) and not w.endswith("ه")
                    for w in re.findall(r"\w+", question))
-    refers = suffixed or any(t in _REFERRING for t in toks)
+    refers = suffixed or _elliptic(question) or any(t in _REFERRING for t in toks)
     if not refers and mentions(question):
         return False
     # «الزيارة», "the summit": a definite event that the question does not name points back
@@ -104,6 +115,8 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     ['بوتين', 'قمة بريكس']
     >>> conversation_entities('وماذا قدمت روسيا في المقابل؟', [('What did the Pentagon accuse Moscow of?', 'اتهم البنتاغون موسكو')])
     ['البنتاغون']
+    >>> conversation_entities('What about Kazakhstan?', [('متى زار بوتين قرغيزستان؟', '')])
+    ["Putin's visit"]
     """
     lang = detect_language(question)
     have = {g for *_, g, _ in mentions(question)}
@@ -115,10 +128,12 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     last_q, last_a = history[-1] if history else ("", "")
     spelled = {g: name for text in [last_a] + [q for q, _ in chain] for *_, g, name in mentions(text)
                if detect_language(name) == lang}
+    # "What about Kazakhstan?" after "When did Putin visit Kyrgyzstan?": Kazakhstan takes Kyrgyzstan's place
+    replaced = {is_person(g) for g in have} if _elliptic(question) else set()
     out: dict[int, str] = {}
     for q, _ in chain:
         for g, phrase in phrases(q, lang, spelled):
-            if g not in have:
+            if g not in have and not (g >= 0 and is_person(g) in replaced):
                 out.setdefault(g, phrase)
     answered = [(g, p) for g, p in phrases(last_a, lang) if g not in have and g not in out]
     if question_kind(last_q) == "person" and _PERSON_REF & set(tokenize(question)):

@@ -138,3 +138,12 @@ def test_the_runner_reports_mixed_language_follow_ups_apart():
     m = _conversation_metrics(rows, items, 5, {"a": {"r"}, "b": {"r"}})
     assert (m["followups"], m["followup_recall_at_k"], m["standalone_rewritten"]) == (2, 0.5, 0)
     assert (m["followups_mixed_language"], m["followup_recall_at_k_mixed_language"]) == (1, 0.0)
+
+
+def test_a_name_alone_asks_the_last_question_again_of_that_name():
+    """"What about Kazakhstan?" is a follow-up although it names a state, and
+    Kazakhstan takes Kyrgyzstan's place in it."""
+    history = [("متى زار بوتين قرغيزستان؟", "")]
+    for q in ("What about Kazakhstan?", "وكازاخستان؟", "وماذا عن كازاخستان؟"):
+        extra = added(q, history)
+        assert ("Putin" in extra or "بوتين" in extra) and "قرغيزستان" not in extra and "Kyrgyzstan" not in extra, q
