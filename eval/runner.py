@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from index.arabic import normalize
+from index.arabic import detect_language, normalize
 from index.embed import get_embedder
 from index.lexical import ANALYZERS, LexicalIndex
 from index.load import load_corpus
@@ -37,18 +37,39 @@ def _bar(iterable, total: int, desc: str, show: bool):
     return tqdm(iterable, total=total, desc=desc, unit="q", file=sys.stderr)
 
 
-def _retrieval_rows(retriever: Retriever, items: list[EvalItem], relevant_rows, k: int, show: bool, desc: str):
+def _retrieval_rows(retriever: Retriever, items: list[EvalItem], relevant_rows, k: int, show: bool, desc: str,
+                    turns: dict[str, list[tuple[str, str]]] | None = None):
     rows = {}
     for it in _bar(items, len(items), desc, show):
         t0 = time.perf_counter()
-        # A follow-up is searched as the chat searches it: rewritten from the earlier questions.
-        query = rewrite_rule(it.question, [(h, "") for h in it.history]) if it.history else it.question
+        # A follow-up is searched as the chat searches it: rewritten from the earlier questions
+        # (and, with ``turns``, the answers the system gave them).
+        history = (turns or {}).get(it.id) or [(h, "") for h in it.history]
+        query = rewrite_rule(it.question, history) if it.history else it.question
         res = retriever.search(query, k=max(k, CURVE_K))
         total = time.perf_counter() - t0
         rel_rows = relevant_rows.get(it.id, set())
         rel = [h.chunk.id in rel_rows for h in res.hits]
         rows[it.id] = {"res": res, "rel": rel, "total": total, "rewritten": query != it.question}
     return rows
+
+
+def _chat_turns(settings: Settings, store, items: list[EvalItem]) -> dict[str, list[tuple[str, str]]]:
+    """Each follow-up's earlier turns as the chat holds them: every earlier
+    question with the answer the system gave it, asked after the turns before
+    it (extractive answers: the same on every machine)."""
+    assistant = Assistant(settings.replace(mode="extractive"), store=store)
+    said: dict[tuple[str, ...], str] = {}
+    out = {}
+    for it in items:
+        turns: list[tuple[str, str]] = []
+        for i, q in enumerate(it.history):
+            if it.history[: i + 1] not in said:
+                said[it.history[: i + 1]] = assistant.ask(q, history=list(turns), mode="extractive").text
+            turns.append((q, said[it.history[: i + 1]]))
+        if turns:
+            out[it.id] = turns
+    return out
 
 
 def _conversation_metrics(rows, items, k, relevant_rows) -> dict | None:
@@ -61,7 +82,12 @@ def _conversation_metrics(rows, items, k, relevant_rows) -> dict | None:
     follow = [it for it in turns if it.category == "followup"]
     alone = [it for it in turns if it.category != "followup"]
     found = [it for it in follow if it.answerable and relevant_rows.get(it.id)]
+    # asked in another language than the turn before it («ومتى كانت الزيارة؟» after an English question)
+    mixed = [it for it in found if detect_language(it.question) != detect_language(it.history[-1])]
     return {
+        "followups_mixed_language": len(mixed),
+        "followup_recall_at_k_mixed_language": (sum(M.recall_at(rows[it.id]["rel"], k) for it in mixed) / len(mixed))
+        if mixed else None,
         "followups": len(follow), "followups_rewritten": sum(rows[it.id]["rewritten"] for it in follow),
         "followup_recall_at_k": (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in found) / len(found)) if found else None,
         "three_turn": sum(len(it.history) >= 2 for it in follow),
@@ -191,6 +217,12 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
                                                  items, k, relevant).get("recall_at_k") for m in ("bm25", "hybrid")}
 
     hybrid = rows_by["hybrid"]
+    conversations = _conversation_metrics(hybrid, items, k, relevant)
+    if conversations:  # the same follow-ups with the earlier answers in the history, as in the chat
+        multi = [it for it in items if it.history]
+        chat = _retrieval_rows(retriever("hybrid"), multi, relevant, k, False, "",
+                               _chat_turns(settings, store, multi))
+        conversations["with_answers"] = _conversation_metrics(chat, multi, k, relevant)
     conf = [hybrid[i.id]["res"].confidence for i in items]
     truth = [i.answerable for i in items]
     abst_pred = [not hybrid[i.id]["res"].answerable for i in items]
@@ -224,7 +256,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
         "index": {"store": settings.store, "embedder": store.embedder_id, "chunks": len(store.chunks), "analyzer": store.lexical.analyzer,
                   "chunker": store.manifest.get("chunker")},
         "evidence_missing": missing,
-        "conversations": _conversation_metrics(hybrid, items, k, relevant),
+        "conversations": conversations,
         "retrieval": {**{key: retrieval["hybrid"].get(key) for key in ("recall_at_k", "mrr", "ndcg_at_k")},
                       "by_retriever": retrieval, "by_category": by_category, "analyzers": analyzers},
         "abstention_retrieval": {"threshold": settings.answerable_threshold, "precision": a_prec, "recall": a_rec,
