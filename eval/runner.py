@@ -86,7 +86,7 @@ def _conversation_metrics(rows, items, k, relevant_rows) -> dict | None:
     mixed = [it for it in found if detect_language(it.question) != detect_language(it.history[-1])]
     return {
         "followups_mixed_language": len(mixed),
-        "followup_recall_at_k_mixed_language": (sum(M.recall_at(rows[it.id]["rel"], k) for it in mixed) / len(mixed))
+        "followup_recall_at_k_mixed_language": (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in mixed) / len(mixed))
         if mixed else None,
         "followups": len(follow), "followups_rewritten": sum(rows[it.id]["rewritten"] for it in follow),
         "followup_recall_at_k": (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in found) / len(found)) if found else None,
