@@ -206,3 +206,16 @@ def test_delete_takes_a_second_click_on_the_same_conversation(setup):
     done = convs.delete(state, first[8], "", req(""))
     assert done[0] == [] and done[3] == {"id": "", "user": ""} and done[8] is None
     assert [c.id for c in store.list("")] == [other["id"]]
+
+
+def test_a_question_with_markup_titles_its_conversation_without_the_tags(setup):
+    """«<b>لماذا…</b>» was saved, and listed, as the title with its tags."""
+    be, store, convs = setup
+    outs = _turn(be, convs, f"<b>{BRICS}</b>", [], [], {"id": "", "user": ""}, "alice")
+    cid = outs[-1][4]["id"]
+    assert store.get("alice", cid, turns=False).title == BRICS
+    assert outs[0][6] == BRICS  # the title box says it so too
+    # a conversation created untitled takes its title from the first stored question, cleaned the same way
+    blank = store.create("alice")
+    store.append("alice", blank.id, make_answer(), f'<div class="x">{BRICS}</div>')
+    assert store.get("alice", blank.id, turns=False).title == BRICS

@@ -20,7 +20,7 @@ from pathlib import Path
 import gradio as gr
 
 from index.errors import ConversationNotFound, HistoryError
-from rag.history import ConversationStore, Conversation
+from rag.history import ConversationStore, Conversation, question_title
 from rag.transcript import to_json, to_markdown
 
 from .inflight import InFlight, detached
@@ -33,6 +33,16 @@ from .render import empty_sources_html, esc
 # 340 px of minimum widths, plus gaps), the list goes below the chat: on a
 # 390 px phone it came first and pushed the chat 810 px down, off the screen.
 LAYOUT_CSS = "@media (max-width: 1100px) { #rag-convs-col { order: 9; } }"
+# There, 1,500 px down a 390 px phone's page, the list was out of reach: a button at the top
+# (beside the title) scrolls to it, one at the list's top back to the question box.
+LAYOUT_CSS += """
+#rag-convs-jump, #rag-convs-back { display: none; }
+@media (max-width: 1100px) {
+  .rag-header { position: relative; }
+  #rag-convs-jump { display: inline-flex; position: absolute; top: 4px; inset-inline-end: 4px; width: auto !important;
+    min-width: 0 !important; flex: none !important; z-index: 5; }
+  #rag-convs-back { display: inline-flex; width: auto !important; align-self: flex-start; }
+}"""
 
 
 def user_of(request: gr.Request | None) -> str:
@@ -52,6 +62,9 @@ class Conversations:
     """The panel's components and handlers; ``render`` inside the chat's row,
     ``wire`` once the chat's own components exist."""
 
+    JUMP_JS = "() => document.querySelector('#rag-convs-col').scrollIntoView({block: 'start'})"
+    BACK_JS = "() => document.querySelector('#rag-question').scrollIntoView({block: 'center'})"
+
     def __init__(self, store: ConversationStore, articles=None, wait_s: float = 120.0):
         self.store = store
         self.articles = articles
@@ -68,6 +81,8 @@ class Conversations:
         # window had closed.  Active only while armed; its one tick disarms.
         self.disarm_timer = gr.Timer(CONFIRM_S, active=False)
         with gr.Column(scale=1, min_width=230, elem_classes="rag-convs-col", elem_id="rag-convs-col"):
+            back = gr.Button(i18n("conv_back"), size="sm", elem_id="rag-convs-back")
+            back.click(None, None, None, js=self.BACK_JS)
             gr.HTML(i18n("conv_title_html"), js_on_load=None)  # LAYOUT_CSS is in the page's CSS (ui/style.py)
             self.search = gr.Textbox(label=i18n("conv_search"), show_label=False, placeholder=i18n("conv_search"),
                                      lines=1, max_lines=1,
@@ -223,7 +238,7 @@ class Conversations:
                 pass  # reported when saving
             if not cid:
                 try:
-                    cid = fresh = self.store.create(user, question).id
+                    cid = fresh = self.store.create(user, question_title(question)).id
                 except HistoryError as e:
                     print(f"conversation not created: {e}", file=sys.stderr, flush=True)
         key = (user, cid)
