@@ -40,6 +40,8 @@ JS = """() => {
   // Gradio's own toasts (a file over the size limit) have no translation key: say them in Arabic on an Arabic page.
   const TOO_BIG = /^File\\(s\\) exceed the maximum allowed size of ([^:]+):\\s*(.*)$/s;
   const TITLES = {Error: 'خطأ', Warning: 'تنبيه', Info: 'للعلم'};
+  // A full queue (RAG_QUEUE_SIZE): Gradio's client says a fixed English sentence, no translation key.
+  const BUSY = /^This application is currently busy/;
   // Gradio's screen-reader labels (aria-label, title, hidden text) are English on every page and have no
   // translation key: on an Arabic page each is swapped for ui/i18n.py's Arabic.  A chat bubble's label is
   // "bot's message: " + the message's raw HTML; the bubble's own text is read anyway, so the Arabic label
@@ -82,6 +84,7 @@ JS = """() => {
     root.querySelectorAll('[data-testid="toast-text"]').forEach((el) => {
       const m = el.textContent.trim().match(TOO_BIG);
       if (m) el.textContent = __TOO_BIG__.replace('{limit}', '\u2066' + m[1] + '\u2069').replace('{names}', m[2]);
+      else if (BUSY.test(el.textContent.trim())) el.textContent = __BUSY__;
     });
     root.querySelectorAll('.toast-title').forEach((el) => {
       const word = el.textContent.trim();
@@ -132,7 +135,7 @@ JS = """() => {
 }""".replace("__A11Y__", json.dumps({t("en", k): t("ar", k) for k in A11Y_KEYS}, ensure_ascii=False)).replace(
     "__A11Y_PREFIX__", json.dumps([[t("en", k), t("ar", k)] for k in A11Y_PREFIX_KEYS], ensure_ascii=False)).replace(
     "__USER_MSG__", json.dumps(t("ar", "a11y_user_msg"))).replace("__BOT_MSG__", json.dumps(t("ar", "a11y_bot_msg"))).replace(
-    "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
+    "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__BUSY__", json.dumps(t("ar", "queue_full"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
     "__QUEUE__", json.dumps(t("ar", "in_queue"))).replace("__RUNNING__", json.dumps(t("ar", "running")))
 
 CSS = """
@@ -179,6 +182,11 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 /* the Naskh full stop draws its dot at the far side of its advance: pulled to the badge it follows */
 .rag-punct { margin-inline-start: -.22em; }
 .rag-ans.rag-latest sup.rag-cite { cursor: pointer; }
+/* an older answer's badges lead nowhere (the panel shows the latest answer's sources): drawn as plain
+   outlined numbers, not the latest answer's filled buttons, so they no longer look clickable */
+.rag-ans:not(.rag-latest) sup.rag-cite { cursor: default; color: var(--rag-muted); background: transparent;
+  box-shadow: inset 0 0 0 1px currentColor; }
+.dark .rag-ans:not(.rag-latest) sup.rag-cite { color: var(--rag-muted); }
 .rag-src.rag-flash { outline: 3px solid var(--rag-accent); outline-offset: 2px; transition: outline-color .3s; }
 .rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
 .rag-unsupported { text-decoration: underline dotted var(--rag-warn) 2px; text-underline-offset: 6px;
@@ -266,6 +274,11 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
 .rag-md pre, .rag-md code { direction: ltr; text-align: left; unicode-bidi: isolate; }
 #rag-queue:empty { display: none; }
+/* the upload box's file names and sizes are left-to-right data: festival.txt showed as «txt.festival», 194.0 B as «B 194.0» */
+#rag-upload td.filename, #rag-upload td.download a { direction: ltr; unicode-bidi: isolate; }
+:root[dir="rtl"] #rag-upload td.filename { text-align: right; }
+/* its upload/clear icons sat in the corner where an RTL label starts, over «الملفات»: the other corner */
+:root[dir="rtl"] #rag-upload .icon-button-wrapper.top-panel { right: auto !important; left: 6px !important; }
 /* Gradio's progress line and bar inside its (left-to-right) blocks: in the page's direction, in the page's font */
 .progress-text, .meta-text, .meta-text-center, .progress-level-inner { direction: var(--rag-dir); unicode-bidi: plaintext;
   font-family: "Noto Sans Arabic", "DejaVu Sans", sans-serif !important; }
