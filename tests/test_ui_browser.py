@@ -764,10 +764,20 @@ def test_conversations_are_reachable_and_new_chat_differs_from_delete(server, br
     jump = page.locator("#rag-convs-jump")
     if size == "phone":
         box = jump.bounding_box()
+        title = page.evaluate("""() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('.rag-brand h1'));
+            const b = r.getBoundingClientRect(); return {x: b.left, y: b.top, width: b.width, height: b.height}; }""")
         assert box and box["y"] + box["height"] <= SIZES[size][1], box  # on the first screen
+        assert box["x"] + box["width"] <= title["x"] + 1 or box["y"] >= title["y"] + title["height"], (box, title)
         jump.click()
         page.wait_for_function("() => { const r = document.querySelector('#rag-conv-list').getBoundingClientRect();"
                                " return r.top >= 0 && r.top < innerHeight; }", timeout=5000)
+        # what is drawn there is the list (the sources panel's cards ran on over it)
+        on_top = page.evaluate("""() => { const b = document.querySelector('#rag-conv-list li button').getBoundingClientRect();
+            const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+            return !!(e && e.closest('#rag-conv-list')); }""")
+        spill = page.evaluate("""() => { const e = document.querySelector('#rag-sources');
+            return getComputedStyle(e).overflowY === 'visible' ? e.scrollHeight - e.clientHeight : 0; }""")
+        assert on_top and spill <= 1, spill  # the sources panel scrolls inside its own height
         _shot(page, "conversations-ar")
         page.click("#rag-convs-back")
         page.wait_for_function("() => { const r = document.querySelector('#rag-question').getBoundingClientRect();"

@@ -40,7 +40,7 @@ LAYOUT_CSS += """
 @media (max-width: 1100px) {
   .rag-header { position: relative; }
   #rag-convs-jump { display: inline-flex; position: absolute; top: 4px; inset-inline-end: 4px; width: auto !important;
-    min-width: 0 !important; flex: none !important; z-index: 5; }
+    min-width: 0 !important; flex: none !important; z-index: 5; white-space: nowrap; padding-inline: 10px; }
   #rag-convs-back { display: inline-flex; width: auto !important; align-self: flex-start; }
 }"""
 

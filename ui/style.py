@@ -225,7 +225,9 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
   font-weight: 500; padding: 6px 14px; unicode-bidi: plaintext; }
 
 /* sources panel */
-#rag-sources { max-height: calc(58vh + 170px); overflow-y: auto; }
+/* !important: Gradio's block sets overflow visible inline, so a long panel ran on over what follows it
+   (on a phone, 600 px of cards drawn over the conversation list) */
+#rag-sources { max-height: calc(58vh + 170px); overflow-y: auto !important; }
 .rag-sources { direction: var(--rag-dir); text-align: start; font-size: .93rem; line-height: 1.85; padding: 2px 6px 8px; }
 .rag-sources-title { font-weight: 700; font-size: 1.15rem; color: var(--rag-accent); margin-bottom: 2px; }
 .rag-sources-note { color: var(--rag-muted); font-size: .85rem; margin-bottom: 8px; }
