@@ -219,3 +219,18 @@ def test_a_question_with_markup_titles_its_conversation_without_the_tags(setup):
     blank = store.create("alice")
     store.append("alice", blank.id, make_answer(), f'<div class="x">{BRICS}</div>')
     assert store.get("alice", blank.id, turns=False).title == BRICS
+
+
+def test_an_older_answers_sources_come_from_its_stored_turn(setup):
+    """A badge of an older answer shows that answer's passages (stored with it), not the latest's."""
+    be, store, convs = setup
+    outs = _turn(be, convs, BRICS, [], [], {"id": "", "user": ""}, "alice")
+    _, messages, first_panel, history, state, *_ = outs[-1]
+    outs = _turn(be, convs, "من رافق بوتين إلى كوريا الشمالية؟", messages, history, state, "alice")
+    latest_panel = outs[-1][2]
+    got = convs.turn_sources(state, "0:123", req("alice"))
+    assert got == f'<div class="rag-turn-sources" data-turn="0">{first_panel}</div>' and first_panel != latest_panel
+    assert 'data-turn="1"' in convs.turn_sources(state, "1:9", req("alice"))
+    # another user's conversation, a turn that does not exist, a malformed pick: nothing changes
+    for who, pick in (("bob", "0:1"), ("alice", "7:1"), ("alice", "-1:1"), ("alice", "x")):
+        assert not isinstance(convs.turn_sources(state, pick, req(who)), str), (who, pick)

@@ -342,15 +342,25 @@ def test_inputs_are_locked_while_an_answer_streams(server, browser):
     page.wait_for_function("() => !document.querySelector('#rag-send').disabled")
     answers = page.locator("#rag-chat .rag-ans").all_inner_texts()
     assert len(answers) == 2 and not any("يبحث في المقالات" in a for a in answers), answers
-    # only the latest answer's badges lead to its sources (the panel shows that answer's); older ones
-    # show their tooltip and do not look clickable
+    # every badge looks and is clickable: an older answer's shows THAT answer's sources, as stored with it
+    # (its badges once had a pointer cursor and did nothing, then only a "help" cursor)
     cursors = page.evaluate("""() => [...document.querySelectorAll('#rag-chat .rag-ans')].map(
         a => getComputedStyle(a.querySelector('sup.rag-cite')).cursor)""")
-    assert cursors == ["default", "pointer"], cursors
-    # ...and are drawn as outlined numbers, not the latest answer's filled (button-like) badges
-    fills = page.evaluate("""() => [...document.querySelectorAll('#rag-chat .rag-ans')].map(
-        a => getComputedStyle(a.querySelector('sup.rag-cite')).backgroundColor)""")
-    assert fills[0] in ("rgba(0, 0, 0, 0)", "transparent") and fills[1] != fills[0], fills
+    assert cursors == ["pointer", "pointer"], cursors
+    latest_panel = page.locator("#rag-sources").inner_text()
+    old = page.locator("#rag-chat .rag-ans").first
+    badge = old.locator("sup.rag-cite").first
+    n = "".join(ch for ch in badge.text_content() if ch.isdigit())
+    badge.click()
+    page.wait_for_selector(f'#rag-sources [data-turn="0"] .rag-src[data-n="{n}"].rag-flash', timeout=10_000)
+    marks = page.locator("#rag-sources mark.rag-hl").all_inner_texts()
+    said = re.sub(r"\s+", " ", old.locator(".rag-body").inner_text())
+    assert marks and any(re.sub(r"\s+", " ", m)[:25] in said for m in marks), (marks, said)  # the first answer's
+    assert page.locator("#rag-sources").inner_text() != latest_panel
+    _shot(page, "older-badge-sources-ar")
+    # and the latest answer's badge brings the latest sources back
+    page.locator("#rag-chat .rag-ans").last.locator("sup.rag-cite").first.click()
+    page.wait_for_selector('#rag-sources [data-turn="1"] .rag-src.rag-flash', timeout=10_000)
     # a badge sits on its word and the full stop right after it, with no gap
     gap = page.evaluate("""() => { const nw = document.querySelector('#rag-chat .rag-ans .rag-nw');
         const sup = nw.querySelector('sup').getBoundingClientRect();

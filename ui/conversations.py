@@ -26,7 +26,7 @@ from rag.transcript import to_json, to_markdown
 from .inflight import InFlight, detached
 from .history_view import BROWSER_SECRET, CONFIRM_S, CSS_TEMPLATE, JS_ON_LOAD, STORAGE_KEY, chat_view, list_html
 from .i18n import lang_of, notice_text, t
-from .render import empty_sources_html, esc
+from .render import empty_sources_html, esc, sources_html
 
 
 # When the three columns no longer fit side by side (under ~1,100 px; 230 + 420 +
@@ -36,7 +36,7 @@ LAYOUT_CSS = "@media (max-width: 1100px) { #rag-convs-col { order: 9; } }"
 # There, 1,500 px down a 390 px phone's page, the list was out of reach: a button at the top
 # (beside the title) scrolls to it, one at the list's top back to the question box.
 LAYOUT_CSS += """
-#rag-convs-jump, #rag-convs-back { display: none; }
+#rag-convs-jump, #rag-convs-back, .rag-hidden { display: none !important; }
 @media (max-width: 1100px) {
   .rag-header { position: relative; }
   #rag-convs-jump { display: inline-flex; position: absolute; top: 4px; inset-inline-end: 4px; width: auto !important;
@@ -91,6 +91,10 @@ class Conversations:
             # while a reloaded page waited for the answer it had left
             self.list = gr.HTML('<div class="rag-convs"></div>', elem_id="rag-conv-list", js_on_load=JS_ON_LOAD,
                                 css_template=CSS_TEMPLATE)
+            # which saved answer's sources to show ("<answer index>:<nonce>"): set by the page's JS when a
+            # badge of an older answer is clicked (ui/style.py); never seen
+            self.pick = gr.Textbox(elem_id="rag-turn-pick", elem_classes="rag-hidden", show_label=False,
+                                   container=False, lines=1, max_lines=1)
             with gr.Accordion(i18n("conv_tools"), open=True, elem_id="rag-conv-tools"):
                 self.title = gr.Textbox(label=i18n("conv_rename_hint"), show_label=False,
                                         placeholder=i18n("conv_rename_hint"), lines=1, max_lines=1,
@@ -209,6 +213,22 @@ class Conversations:
             return (*keep, *disarmed)
         return (*self._blank(user, search, lang), *disarmed)
 
+    def turn_sources(self, state, pick, request: gr.Request):
+        """The sources panel of the open conversation's answer number ``pick``
+        (0 = the first), as stored with it: an older answer's badges show
+        that answer's passages, not the latest one's.  Marked with its number
+        (data-turn) so the page knows which answer the panel shows."""
+        user, lang = user_of(request), lang_of(request)
+        cid = self._current(state, user)
+        try:
+            i = int(str(pick or "").split(":")[0])
+            turn = self.store.get(user, cid).turns[i] if cid and i >= 0 else None
+        except (ValueError, IndexError, HistoryError):
+            turn = None
+        if turn is None:
+            return gr.skip()
+        return f'<div class="rag-turn-sources" data-turn="{i}">{sources_html(turn.answer, self.articles, lang)}</div>'
+
     @staticmethod
     def disarm(request: gr.Request):
         """Outputs (armed, delete button, timer) with no delete pending: when the
@@ -308,3 +328,4 @@ class Conversations:
         self.rename_btn.click(self.rename, [self.state, self.title, self.search], renamed, **told)
         self.title.submit(self.rename, [self.state, self.title, self.search], renamed, **told)
         self.delete_btn.click(self.delete, [self.state, self.armed, self.search], [*view, *pending], **told)
+        self.pick.change(self.turn_sources, [self.state, self.pick], sources, **private, show_progress="hidden")

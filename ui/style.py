@@ -115,22 +115,37 @@ JS = """() => {
     if (window.matchMedia('(min-width: 900px)').matches) box.focus({preventScroll: true});
   };
   focusBox();
-  // A citation badge in the latest answer brings its source card into view (the panel shows that answer's sources).
-  document.addEventListener('click', (ev) => {
-    const b = ev.target.closest && ev.target.closest('#rag-chat sup.rag-cite');
-    if (!b) return;
-    // The turn started: the "queued" note has done its job.
-    if (document.querySelector('#rag-chat .rag-streaming')) {
-      const q = document.querySelector('#rag-queue .rag-queue'); if (q) q.remove();
-    }
-    const answers = document.querySelectorAll('#rag-chat .rag-ans');
-    if (!answers.length || !answers[answers.length - 1].contains(b)) return;
-    const n = b.dataset.n || b.textContent.replace(/[^0-9]/g, '');  // the chat's sanitiser drops data-*
+  // A citation badge brings its source card into view.  The panel shows the latest answer's sources; a badge
+  // of an older answer first asks the server for that answer's stored sources (ui/conversations.py).
+  const flash = (n) => {
     const card = document.querySelector('#rag-sources .rag-src[data-n="' + n + '"]');
-    if (!card) return;
+    if (!card) return false;
     const fold = card.closest('details'); if (fold) fold.open = true;
     card.scrollIntoView({behavior: 'smooth', block: 'center'});
     card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
+    return true;
+  };
+  document.addEventListener('click', (ev) => {
+    const b = ev.target.closest && ev.target.closest('#rag-chat sup.rag-cite');
+    if (!b) return;
+    // saved answers only, in the order stored (a failed turn is not saved)
+    const answers = [...document.querySelectorAll('#rag-chat .rag-ans:not(.rag-error):not(.rag-streaming)')];
+    const i = answers.findIndex((a) => a.contains(b));
+    if (i < 0) return;
+    const n = b.dataset.n || b.textContent.replace(/[^0-9]/g, '');  // the chat's sanitiser drops data-*
+    const marked = document.querySelector('#rag-sources [data-turn]');
+    const shown = marked ? Number(marked.dataset.turn) : answers.length - 1;
+    if (shown === i) { flash(n); return; }
+    const pick = document.querySelector('#rag-turn-pick textarea, #rag-turn-pick input');
+    if (!pick) return;
+    pick.value = i + ':' + Date.now();
+    pick.dispatchEvent(new Event('input', {bubbles: true}));
+    const t0 = Date.now();
+    const wait = () => {
+      if (document.querySelector('#rag-sources [data-turn="' + i + '"]')) flash(n);
+      else if (Date.now() - t0 < 8000) setTimeout(wait, 100);
+    };
+    wait();
   });
 }""".replace("__A11Y__", json.dumps({t("en", k): t("ar", k) for k in A11Y_KEYS}, ensure_ascii=False)).replace(
     "__A11Y_PREFIX__", json.dumps([[t("en", k), t("ar", k)] for k in A11Y_PREFIX_KEYS], ensure_ascii=False)).replace(
@@ -181,12 +196,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-nw { white-space: nowrap; }
 /* the Naskh full stop draws its dot at the far side of its advance: pulled to the badge it follows */
 .rag-punct { margin-inline-start: -.22em; }
-.rag-ans.rag-latest sup.rag-cite { cursor: pointer; }
-/* an older answer's badges lead nowhere (the panel shows the latest answer's sources): drawn as plain
-   outlined numbers, not the latest answer's filled buttons, so they no longer look clickable */
-.rag-ans:not(.rag-latest) sup.rag-cite { cursor: default; color: var(--rag-muted); background: transparent;
-  box-shadow: inset 0 0 0 1px currentColor; }
-.dark .rag-ans:not(.rag-latest) sup.rag-cite { color: var(--rag-muted); }
+/* every badge leads to its source card: an older answer's to its own stored sources (ui/conversations.py) */
+.rag-ans sup.rag-cite { cursor: pointer; }
 .rag-src.rag-flash { outline: 3px solid var(--rag-accent); outline-offset: 2px; transition: outline-color .3s; }
 .rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
 .rag-unsupported { text-decoration: underline dotted var(--rag-warn) 2px; text-underline-offset: 6px;
