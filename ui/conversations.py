@@ -36,7 +36,8 @@ LAYOUT_CSS = "@media (max-width: 1100px) { #rag-convs-col { order: 9; } }"
 # There, 1,500 px down a 390 px phone's page, the list was out of reach: a button at the top
 # (beside the title) scrolls to it, one at the list's top back to the question box.
 LAYOUT_CSS += """
-#rag-convs-jump, #rag-convs-back, .rag-hidden { display: none !important; }
+#rag-convs-jump, #rag-convs-back { display: none; }
+.rag-hidden { display: none !important; }
 @media (max-width: 1100px) {
   .rag-header { position: relative; }
   #rag-convs-jump { display: inline-flex; position: absolute; top: 4px; inset-inline-end: 4px; width: auto !important;
@@ -93,7 +94,8 @@ class Conversations:
                                 css_template=CSS_TEMPLATE)
             # which saved answer's sources to show ("<answer index>:<nonce>"): set by the page's JS when a
             # badge of an older answer is clicked (ui/style.py); never seen
-            self.pick = gr.Textbox(elem_id="rag-turn-pick", elem_classes="rag-hidden", show_label=False,
+            self.pick = gr.Textbox(label=i18n("turn_pick"), elem_id="rag-turn-pick", elem_classes="rag-hidden",
+                                   show_label=False,
                                    container=False, lines=1, max_lines=1)
             with gr.Accordion(i18n("conv_tools"), open=True, elem_id="rag-conv-tools"):
                 self.title = gr.Textbox(label=i18n("conv_rename_hint"), show_label=False,
