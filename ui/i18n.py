@@ -177,9 +177,10 @@ _AR: dict[str, str] = {
     # Gradio's screen-reader live region says t("common.complete") after each event: a key none of its
     # languages has (the page announced «common.complete»).
     "common.complete": "اكتمل",
-    # the upload box's icons, once a file is chosen: «common.upload» (no translation anywhere) and «أمسح» (hamza)
+    # the upload box's icons, once a file is chosen: «common.upload» (no translation anywhere) and «أمسح» (a hamza
+    # mistake; the key also labels other widgets' clear buttons: a general word)
     "common.upload": "رفع ملفات أخرى",
-    "common.clear": "إزالة الملفات المختارة",
+    "common.clear": "مسح",
     # the chat's trash icon only clears the screen for a new chat (the saved conversation stays);
     # Gradio's «مسح المحادثة» read like «حذف المحادثة», which deletes the saved one
     "chatbot.clear": "محادثة جديدة (تبقى المحادثة الحالية محفوظة)",
@@ -355,7 +356,7 @@ _EN: dict[str, str] = {
     "errors.use_via_api_or_mcp": "Use via API or MCP",
     "common.complete": "Complete",
     "common.upload": "Upload more files",
-    "common.clear": "Remove the chosen files",
+    "common.clear": "Clear",
     "chatbot.clear": "New chat (the current one stays saved)",
     # Gradio's own English labels, verbatim: the JS matches them (English pages keep them as they are)
     "a11y_user_msg": "user's message",
