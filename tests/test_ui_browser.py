@@ -357,10 +357,13 @@ def test_inputs_are_locked_while_an_answer_streams(server, browser):
     said = re.sub(r"\s+", " ", old.locator(".rag-body").inner_text())
     assert marks and any(re.sub(r"\s+", " ", m)[:25] in said for m in marks), (marks, said)  # the first answer's
     assert page.locator("#rag-sources").inner_text() != latest_panel
+    first_q = page.locator("#rag-chat .rag-q").first.inner_text().strip()
+    assert first_q in page.locator("#rag-sources .rag-turn-note").inner_text()  # the panel says whose sources
     _shot(page, "older-badge-sources-ar")
     # and the latest answer's badge brings the latest sources back
     page.locator("#rag-chat .rag-ans").last.locator("sup.rag-cite").first.click()
     page.wait_for_selector('#rag-sources [data-turn="1"] .rag-src.rag-flash', timeout=10_000)
+    assert page.locator("#rag-sources .rag-turn-note").count() == 0
     # a badge sits on its word and the full stop right after it, with no gap
     gap = page.evaluate("""() => { const nw = document.querySelector('#rag-chat .rag-ans .rag-nw');
         const sup = nw.querySelector('sup').getBoundingClientRect();

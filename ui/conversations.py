@@ -38,6 +38,7 @@ LAYOUT_CSS = "@media (max-width: 1100px) { #rag-convs-col { order: 9; } }"
 LAYOUT_CSS += """
 #rag-convs-jump, #rag-convs-back { display: none; }
 .rag-hidden { display: none !important; }
+.rag-turn-note { color: var(--rag-warn); font-size: .85rem; padding: 2px 6px; unicode-bidi: plaintext; }
 @media (max-width: 1100px) {
   .rag-header { position: relative; }
   #rag-convs-jump { display: inline-flex; position: absolute; top: 4px; inset-inline-end: 4px; width: auto !important;
@@ -224,12 +225,14 @@ class Conversations:
         cid = self._current(state, user)
         try:
             i = int(str(pick or "").split(":")[0])
-            turn = self.store.get(user, cid).turns[i] if cid and i >= 0 else None
+            turns = self.store.get(user, cid).turns if cid and i >= 0 else []
+            turn = turns[i]
         except (ValueError, IndexError, HistoryError):
-            turn = None
-        if turn is None:
             return gr.skip()
-        return f'<div class="rag-turn-sources" data-turn="{i}">{sources_html(turn.answer, self.articles, lang)}</div>'
+        # an older answer's panel says so (the latest answer's is the panel as it was)
+        note = (f'<div class="rag-turn-note">{esc(t(lang, "turn_sources", n=i + 1, q=turn.question))}</div>'
+                if i < len(turns) - 1 else "")
+        return f'<div class="rag-turn-sources" data-turn="{i}">{note}{sources_html(turn.answer, self.articles, lang)}</div>'
 
     @staticmethod
     def disarm(request: gr.Request):
