@@ -465,6 +465,9 @@ def test_arabic_page_says_its_screen_reader_labels_and_footer_in_arabic(server, 
     """Gradio's chat bubbles were labelled "user's message: <div class=...>" (raw HTML), its log
     "chatbot conversation", its footer link «إستخدام عبر API» (a hamza mistake)."""
     page, _ = _open(browser, server)
+    # the page's own script has run (it relabelled the footer): on a loaded machine it once ran after this
+    # test's observer was installed, which then heard the English labels of before
+    page.wait_for_function("() => document.querySelector('[aria-label=\"روابط أسفل الصفحة\"]')", timeout=30_000)
     # the page's own observer is older than this one: by the time this one runs, any label Gradio
     # set meanwhile (a streaming bubble's) must already be Arabic
     page.evaluate(f"""() => {{ window.__seen = []; new MutationObserver(() => window.__seen.push(({LABELS})()))
