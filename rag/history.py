@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Iterator
 
 from index.arabic import normalize
-from index.errors import ConversationNotFound, HistoryError
+from index.errors import ConversationNotFound, HistoryError, QuestionError
 
 from .answer import Answer
+from .textio import clean_question
 from .transcript import answer_from_record, answer_record
 
 MAX_TITLE = 120  # characters of a title (the first question, or a rename)
@@ -83,6 +84,22 @@ def clean_title(text: str, limit: int = MAX_TITLE) -> str:
     text = "".join(ch if ch.isprintable() else " " for ch in str(text))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def question_title(question: str, limit: int = MAX_TITLE) -> str:
+    """A conversation's title from its first question, as the assistant read it
+    (rag/textio.py): markup pasted with it is not part of it.
+
+    >>> question_title('<b>متى زار بوتين الصين؟</b>')
+    'متى زار بوتين الصين؟'
+    >>> question_title('<b></b>')  # nothing left: the text as typed
+    '<b></b>'
+    """
+    try:
+        text = clean_question(str(question), max_chars=limit * 4).text
+    except QuestionError:
+        text = str(question)
+    return clean_title(text, limit)
 
 
 def _like(word: str) -> str:
@@ -239,7 +256,7 @@ class ConversationStore:
             conn.execute("INSERT INTO turns (conversation, position, question, answer, created, search_text) "
                          "VALUES (?, ?, ?, ?, ?, ?)", (cid, n, question, record, now, _search_text(question, record)))
             if not title:
-                title = clean_title(question)
+                title = question_title(question)
                 conn.execute("UPDATE conversations SET title = ?, title_norm = ? WHERE id = ?",
                              (title, normalize(title), cid))
             conn.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, cid))

@@ -206,3 +206,33 @@ def test_delete_takes_a_second_click_on_the_same_conversation(setup):
     done = convs.delete(state, first[8], "", req(""))
     assert done[0] == [] and done[3] == {"id": "", "user": ""} and done[8] is None
     assert [c.id for c in store.list("")] == [other["id"]]
+
+
+def test_a_question_with_markup_titles_its_conversation_without_the_tags(setup):
+    """«<b>لماذا…</b>» was saved, and listed, as the title with its tags."""
+    be, store, convs = setup
+    outs = _turn(be, convs, f"<b>{BRICS}</b>", [], [], {"id": "", "user": ""}, "alice")
+    cid = outs[-1][4]["id"]
+    assert store.get("alice", cid, turns=False).title == BRICS
+    assert outs[0][6] == BRICS  # the title box says it so too
+    # a conversation created untitled takes its title from the first stored question, cleaned the same way
+    blank = store.create("alice")
+    store.append("alice", blank.id, make_answer(), f'<div class="x">{BRICS}</div>')
+    assert store.get("alice", blank.id, turns=False).title == BRICS
+
+
+def test_an_older_answers_sources_come_from_its_stored_turn(setup):
+    """A badge of an older answer shows that answer's passages (stored with it), not the latest's."""
+    be, store, convs = setup
+    outs = _turn(be, convs, BRICS, [], [], {"id": "", "user": ""}, "alice")
+    _, messages, first_panel, history, state, *_ = outs[-1]
+    outs = _turn(be, convs, "من رافق بوتين إلى كوريا الشمالية؟", messages, history, state, "alice")
+    latest_panel = outs[-1][2]
+    got = convs.turn_sources(state, "0:123", req("alice"))
+    assert got.startswith('<div class="rag-turn-sources" data-turn="0"><div class="rag-turn-note">')
+    assert got.endswith(f"{first_panel}</div>") and first_panel != latest_panel and BRICS in got  # says which answer
+    assert convs.turn_sources(state, "1:9", req("alice")) == f'<div class="rag-turn-sources" data-turn="1">{latest_panel}</div>'
+
+    # another user's conversation, a turn that does not exist, a malformed pick: nothing changes
+    for who, pick in (("bob", "0:1"), ("alice", "7:1"), ("alice", "-1:1"), ("alice", "x")):
+        assert not isinstance(convs.turn_sources(state, pick, req(who)), str), (who, pick)

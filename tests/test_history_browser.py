@@ -240,11 +240,14 @@ def test_on_a_phone_the_chat_comes_before_the_list(server, chromium):
     page = ctx.new_page()
     page.server = server
     _login(page, server, "bob")
+    # both laid out (the page can still be settling after the login's reload)
     top = "sel => document.querySelector(sel).getBoundingClientRect().top"
+    page.wait_for_function("() => ['#rag-chat', '#rag-convs-col'].every(s => document.querySelector(s))")
     assert page.evaluate(top, "#rag-chat") < 844 < page.evaluate(top, "#rag-convs-col")
     ctx.close()
     ctx = chromium.new_context(viewport={"width": 1440, "height": 960}, locale="ar")
     page = ctx.new_page()
     _login(page, server, "bob")
+    page.wait_for_function("() => ['#rag-chat', '#rag-convs-col'].every(s => document.querySelector(s))")
     assert page.evaluate(top, "#rag-chat") == page.evaluate(top, "#rag-convs-col")  # beside it on a wide screen
     ctx.close()

@@ -217,6 +217,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         with gr.Row(elem_classes="rag-header"):
             gr.HTML(i18n("brand"))
             info = gr.HTML(be.info_html(), elem_classes="rag-info-box")
+            # narrow screens only (ui/conversations.py LAYOUT_CSS): the list is below the chat there
+            jump = gr.Button(i18n("conv_jump"), size="sm", elem_id="rag-convs-jump")
         with gr.Tabs():
             with gr.Tab(i18n("tab_chat"), id="chat"):
                 with gr.Row(equal_height=False, elem_classes="rag-main"):
@@ -304,6 +306,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         clear.click(*reset, queue=False, api_visibility="private")
         chatbot.clear(*reset, queue=False, api_visibility="private")  # the chat's own trash button
         convs.wire(app, chatbot, history, sources, [clear.click, chatbot.clear])
+        jump.click(None, None, None, js=convs.JUMP_JS)
         gr.api(ask, api_name="ask", concurrency_limit=s.answers_at_once(), concurrency_id="answer")
         add.click(upload, files, [upload_msg, status], api_name="upload", concurrency_limit=4).then(
             lambda: None, None, files, queue=False, api_visibility="private")

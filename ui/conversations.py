@@ -20,19 +20,31 @@ from pathlib import Path
 import gradio as gr
 
 from index.errors import ConversationNotFound, HistoryError
-from rag.history import ConversationStore, Conversation
+from rag.history import ConversationStore, Conversation, question_title
 from rag.transcript import to_json, to_markdown
 
 from .inflight import InFlight, detached
 from .history_view import BROWSER_SECRET, CONFIRM_S, CSS_TEMPLATE, JS_ON_LOAD, STORAGE_KEY, chat_view, list_html
 from .i18n import lang_of, notice_text, t
-from .render import empty_sources_html, esc
+from .render import empty_sources_html, esc, sources_html
 
 
 # When the three columns no longer fit side by side (under ~1,100 px; 230 + 420 +
 # 340 px of minimum widths, plus gaps), the list goes below the chat: on a
 # 390 px phone it came first and pushed the chat 810 px down, off the screen.
 LAYOUT_CSS = "@media (max-width: 1100px) { #rag-convs-col { order: 9; } }"
+# There, 1,500 px down a 390 px phone's page, the list was out of reach: a button at the top
+# (beside the title) scrolls to it, one at the list's top back to the question box.
+LAYOUT_CSS += """
+#rag-convs-jump, #rag-convs-back { display: none; }
+.rag-hidden { display: none !important; }
+.rag-turn-note { color: var(--rag-warn); font-size: .85rem; padding: 2px 6px; unicode-bidi: plaintext; }
+@media (max-width: 1100px) {
+  .rag-header { position: relative; }
+  #rag-convs-jump { display: inline-flex; position: absolute; top: 4px; inset-inline-end: 4px; width: auto !important;
+    min-width: 0 !important; flex: none !important; z-index: 5; white-space: nowrap; padding-inline: 10px; }
+  #rag-convs-back { display: inline-flex; width: auto !important; align-self: flex-start; }
+}"""
 
 
 def user_of(request: gr.Request | None) -> str:
@@ -52,6 +64,9 @@ class Conversations:
     """The panel's components and handlers; ``render`` inside the chat's row,
     ``wire`` once the chat's own components exist."""
 
+    JUMP_JS = "() => document.querySelector('#rag-convs-col').scrollIntoView({block: 'start'})"
+    BACK_JS = "() => document.querySelector('#rag-question').scrollIntoView({block: 'center'})"
+
     def __init__(self, store: ConversationStore, articles=None, wait_s: float = 120.0):
         self.store = store
         self.articles = articles
@@ -68,6 +83,8 @@ class Conversations:
         # window had closed.  Active only while armed; its one tick disarms.
         self.disarm_timer = gr.Timer(CONFIRM_S, active=False)
         with gr.Column(scale=1, min_width=230, elem_classes="rag-convs-col", elem_id="rag-convs-col"):
+            back = gr.Button(i18n("conv_back"), size="sm", elem_id="rag-convs-back")
+            back.click(None, None, None, js=self.BACK_JS)
             gr.HTML(i18n("conv_title_html"), js_on_load=None)  # LAYOUT_CSS is in the page's CSS (ui/style.py)
             self.search = gr.Textbox(label=i18n("conv_search"), show_label=False, placeholder=i18n("conv_search"),
                                      lines=1, max_lines=1,
@@ -76,6 +93,11 @@ class Conversations:
             # while a reloaded page waited for the answer it had left
             self.list = gr.HTML('<div class="rag-convs"></div>', elem_id="rag-conv-list", js_on_load=JS_ON_LOAD,
                                 css_template=CSS_TEMPLATE)
+            # which saved answer's sources to show ("<answer index>:<nonce>"): set by the page's JS when a
+            # badge of an older answer is clicked (ui/style.py); never seen
+            self.pick = gr.Textbox(label=i18n("turn_pick"), elem_id="rag-turn-pick", elem_classes="rag-hidden",
+                                   show_label=False,
+                                   container=False, lines=1, max_lines=1)
             with gr.Accordion(i18n("conv_tools"), open=True, elem_id="rag-conv-tools"):
                 self.title = gr.Textbox(label=i18n("conv_rename_hint"), show_label=False,
                                         placeholder=i18n("conv_rename_hint"), lines=1, max_lines=1,
@@ -194,6 +216,24 @@ class Conversations:
             return (*keep, *disarmed)
         return (*self._blank(user, search, lang), *disarmed)
 
+    def turn_sources(self, state, pick, request: gr.Request):
+        """The sources panel of the open conversation's answer number ``pick``
+        (0 = the first), as stored with it: an older answer's badges show
+        that answer's passages, not the latest one's.  Marked with its number
+        (data-turn) so the page knows which answer the panel shows."""
+        user, lang = user_of(request), lang_of(request)
+        cid = self._current(state, user)
+        try:
+            i = int(str(pick or "").split(":")[0])
+            turns = self.store.get(user, cid).turns if cid and i >= 0 else []
+            turn = turns[i]
+        except (ValueError, IndexError, HistoryError):
+            return gr.skip()
+        # an older answer's panel says so (the latest answer's is the panel as it was)
+        note = (f'<div class="rag-turn-note">{esc(t(lang, "turn_sources", n=i + 1, q=turn.question))}</div>'
+                if i < len(turns) - 1 else "")
+        return f'<div class="rag-turn-sources" data-turn="{i}">{note}{sources_html(turn.answer, self.articles, lang)}</div>'
+
     @staticmethod
     def disarm(request: gr.Request):
         """Outputs (armed, delete button, timer) with no delete pending: when the
@@ -223,7 +263,7 @@ class Conversations:
                 pass  # reported when saving
             if not cid:
                 try:
-                    cid = fresh = self.store.create(user, question).id
+                    cid = fresh = self.store.create(user, question_title(question)).id
                 except HistoryError as e:
                     print(f"conversation not created: {e}", file=sys.stderr, flush=True)
         key = (user, cid)
@@ -293,3 +333,4 @@ class Conversations:
         self.rename_btn.click(self.rename, [self.state, self.title, self.search], renamed, **told)
         self.title.submit(self.rename, [self.state, self.title, self.search], renamed, **told)
         self.delete_btn.click(self.delete, [self.state, self.armed, self.search], [*view, *pending], **told)
+        self.pick.change(self.turn_sources, [self.state, self.pick], sources, **private, show_progress="hidden")

@@ -77,6 +77,7 @@ _AR: dict[str, str] = {
     "in_queue": "في الانتظار:",
     "running": "قيد التنفيذ",
     "too_big_upload": "حجم الملف أكبر من الحد المسموح ({limit}): {names}",
+    "queue_full": "الخادم مشغول: قائمة الانتظار ممتلئة. أعد المحاولة بعد قليل.",
     # build progress
     "stage_read": "قراءة المقالات",
     "stage_embed": "حساب التضمينات",
@@ -146,7 +147,7 @@ _AR: dict[str, str] = {
     "conv_search": "ابحث في المحادثات…",
     "conv_rename_hint": "عنوان المحادثة",
     "conv_rename": "إعادة التسمية",
-    "conv_delete": "حذف المحادثة",
+    "conv_delete": "حذف المحادثة المحفوظة",
     "conv_confirm": "اضغط مرة أخرى لتأكيد الحذف",
     "conv_export_md": "تنزيل Markdown",
     "conv_export_json": "تنزيل JSON",
@@ -161,6 +162,10 @@ _AR: dict[str, str] = {
     "conv_deleted": "حُذفت المحادثة.",
     "conv_nothing": "لا محادثة مفتوحة بعد: اطرح سؤالاً أولاً.",
     "conv_tools": "إدارة المحادثة",
+    "conv_jump": "المحادثات ↓",
+    "turn_pick": "مصادر إجابة سابقة",
+    "turn_sources": "مصادر إجابة سابقة — السؤال {n}: {q}",
+    "conv_back": "↑ العودة إلى المحادثة",
     "md_summary": "الأسئلة: {n}، بدأت {created}، آخر سؤال {updated}",
     "md_searched_for": "بحثت عن:",
     "md_note": "ملاحظة:",
@@ -170,6 +175,16 @@ _AR: dict[str, str] = {
     # Gradio's bundled translation in svelte-i18n's lookup): its Arabic writes «إستخدام», a hamza mistake.
     "errors.use_via_api": "استخدام عبر API",
     "errors.use_via_api_or_mcp": "استخدام عبر واجهة برمجة التطبيقات API أو خادم MCP",
+    # Gradio's screen-reader live region says t("common.complete") after each event: a key none of its
+    # languages has (the page announced «common.complete»).
+    "common.complete": "اكتمل",
+    # the upload box's icons, once a file is chosen: «common.upload» (no translation anywhere) and «أمسح» (a hamza
+    # mistake; the key also labels other widgets' clear buttons: a general word)
+    "common.upload": "رفع ملفات أخرى",
+    "common.clear": "مسح",
+    # the chat's trash icon only clears the screen for a new chat (the saved conversation stays);
+    # Gradio's «مسح المحادثة» read like «حذف المحادثة», which deletes the saved one
+    "chatbot.clear": "محادثة جديدة (تبقى المحادثة الحالية محفوظة)",
     # Gradio's screen-reader labels (aria-label, title) have no translation key: ui/style.py's JS swaps
     # each English label (the "en" value, Gradio's text verbatim) for the Arabic one on Arabic pages.
     "a11y_user_msg": "رسالة المستخدم",
@@ -250,6 +265,7 @@ _EN: dict[str, str] = {
     "in_queue": "queue:",
     "running": "processing",
     "too_big_upload": "The file is larger than the limit ({limit}): {names}",
+    "queue_full": "The server is busy: the queue is full. Try again in a moment.",
     "stage_read": "Reading the articles",
     "stage_embed": "Embedding",
     "stage_write": "Writing the index",
@@ -314,7 +330,7 @@ _EN: dict[str, str] = {
     "conv_search": "Search the conversations…",
     "conv_rename_hint": "Conversation title",
     "conv_rename": "Rename",
-    "conv_delete": "Delete conversation",
+    "conv_delete": "Delete the saved conversation",
     "conv_confirm": "Click again to confirm",
     "conv_export_md": "Download Markdown",
     "conv_export_json": "Download JSON",
@@ -329,6 +345,10 @@ _EN: dict[str, str] = {
     "conv_deleted": "The conversation was deleted.",
     "conv_nothing": "No conversation is open yet: ask a question first.",
     "conv_tools": "Manage the conversation",
+    "conv_jump": "Conversations ↓",
+    "turn_pick": "An earlier answer's sources",
+    "turn_sources": "Sources of an earlier answer: question {n}, {q}",
+    "conv_back": "↑ Back to the chat",
     "md_summary": "{n} question(s), started {created}, last {updated}",
     "md_searched_for": "searched for:",
     "md_note": "note:",
@@ -336,6 +356,10 @@ _EN: dict[str, str] = {
     "md_closest": "Closest passages",
     "errors.use_via_api": "Use via API",
     "errors.use_via_api_or_mcp": "Use via API or MCP",
+    "common.complete": "Complete",
+    "common.upload": "Upload more files",
+    "common.clear": "Clear",
+    "chatbot.clear": "New chat (the current one stays saved)",
     # Gradio's own English labels, verbatim: the JS matches them (English pages keep them as they are)
     "a11y_user_msg": "user's message",
     "a11y_bot_msg": "bot's message",

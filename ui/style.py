@@ -40,6 +40,8 @@ JS = """() => {
   // Gradio's own toasts (a file over the size limit) have no translation key: say them in Arabic on an Arabic page.
   const TOO_BIG = /^File\\(s\\) exceed the maximum allowed size of ([^:]+):\\s*(.*)$/s;
   const TITLES = {Error: 'خطأ', Warning: 'تنبيه', Info: 'للعلم'};
+  // A full queue (RAG_QUEUE_SIZE): Gradio's client says a fixed English sentence, no translation key.
+  const BUSY = /^This application is currently busy/;
   // Gradio's screen-reader labels (aria-label, title, hidden text) are English on every page and have no
   // translation key: on an Arabic page each is swapped for ui/i18n.py's Arabic.  A chat bubble's label is
   // "bot's message: " + the message's raw HTML; the bubble's own text is read anyway, so the Arabic label
@@ -82,6 +84,7 @@ JS = """() => {
     root.querySelectorAll('[data-testid="toast-text"]').forEach((el) => {
       const m = el.textContent.trim().match(TOO_BIG);
       if (m) el.textContent = __TOO_BIG__.replace('{limit}', '\u2066' + m[1] + '\u2069').replace('{names}', m[2]);
+      else if (BUSY.test(el.textContent.trim())) el.textContent = __BUSY__;
     });
     root.querySelectorAll('.toast-title').forEach((el) => {
       const word = el.textContent.trim();
@@ -112,27 +115,42 @@ JS = """() => {
     if (window.matchMedia('(min-width: 900px)').matches) box.focus({preventScroll: true});
   };
   focusBox();
-  // A citation badge in the latest answer brings its source card into view (the panel shows that answer's sources).
-  document.addEventListener('click', (ev) => {
-    const b = ev.target.closest && ev.target.closest('#rag-chat sup.rag-cite');
-    if (!b) return;
-    // The turn started: the "queued" note has done its job.
-    if (document.querySelector('#rag-chat .rag-streaming')) {
-      const q = document.querySelector('#rag-queue .rag-queue'); if (q) q.remove();
-    }
-    const answers = document.querySelectorAll('#rag-chat .rag-ans');
-    if (!answers.length || !answers[answers.length - 1].contains(b)) return;
-    const n = b.dataset.n || b.textContent.replace(/[^0-9]/g, '');  // the chat's sanitiser drops data-*
+  // A citation badge brings its source card into view.  The panel shows the latest answer's sources; a badge
+  // of an older answer first asks the server for that answer's stored sources (ui/conversations.py).
+  const flash = (n) => {
     const card = document.querySelector('#rag-sources .rag-src[data-n="' + n + '"]');
-    if (!card) return;
+    if (!card) return false;
     const fold = card.closest('details'); if (fold) fold.open = true;
     card.scrollIntoView({behavior: 'smooth', block: 'center'});
     card.classList.add('rag-flash'); setTimeout(() => card.classList.remove('rag-flash'), 1800);
+    return true;
+  };
+  document.addEventListener('click', (ev) => {
+    const b = ev.target.closest && ev.target.closest('#rag-chat sup.rag-cite');
+    if (!b) return;
+    // saved answers only, in the order stored (a failed turn is not saved)
+    const answers = [...document.querySelectorAll('#rag-chat .rag-ans:not(.rag-error):not(.rag-streaming)')];
+    const i = answers.findIndex((a) => a.contains(b));
+    if (i < 0) return;
+    const n = b.dataset.n || b.textContent.replace(/[^0-9]/g, '');  // the chat's sanitiser drops data-*
+    const marked = document.querySelector('#rag-sources [data-turn]');
+    const shown = marked ? Number(marked.dataset.turn) : answers.length - 1;
+    if (shown === i) { flash(n); return; }
+    const pick = document.querySelector('#rag-turn-pick textarea, #rag-turn-pick input');
+    if (!pick) return;
+    pick.value = i + ':' + Date.now();
+    pick.dispatchEvent(new Event('input', {bubbles: true}));
+    const t0 = Date.now();
+    const wait = () => {
+      if (document.querySelector('#rag-sources [data-turn="' + i + '"]')) flash(n);
+      else if (Date.now() - t0 < 8000) setTimeout(wait, 100);
+    };
+    wait();
   });
 }""".replace("__A11Y__", json.dumps({t("en", k): t("ar", k) for k in A11Y_KEYS}, ensure_ascii=False)).replace(
     "__A11Y_PREFIX__", json.dumps([[t("en", k), t("ar", k)] for k in A11Y_PREFIX_KEYS], ensure_ascii=False)).replace(
     "__USER_MSG__", json.dumps(t("ar", "a11y_user_msg"))).replace("__BOT_MSG__", json.dumps(t("ar", "a11y_bot_msg"))).replace(
-    "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
+    "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__BUSY__", json.dumps(t("ar", "queue_full"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
     "__QUEUE__", json.dumps(t("ar", "in_queue"))).replace("__RUNNING__", json.dumps(t("ar", "running")))
 
 CSS = """
@@ -178,7 +196,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-nw { white-space: nowrap; }
 /* the Naskh full stop draws its dot at the far side of its advance: pulled to the badge it follows */
 .rag-punct { margin-inline-start: -.22em; }
-.rag-ans.rag-latest sup.rag-cite { cursor: pointer; }
+/* every badge leads to its source card: an older answer's to its own stored sources (ui/conversations.py) */
+.rag-ans sup.rag-cite { cursor: pointer; }
 .rag-src.rag-flash { outline: 3px solid var(--rag-accent); outline-offset: 2px; transition: outline-color .3s; }
 .rag-br { font-size: 0; }  /* brackets stay in the text (copy, screen readers) but not on screen */
 .rag-unsupported { text-decoration: underline dotted var(--rag-warn) 2px; text-underline-offset: 6px;
@@ -217,7 +236,9 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
   font-weight: 500; padding: 6px 14px; unicode-bidi: plaintext; }
 
 /* sources panel */
-#rag-sources { max-height: calc(58vh + 170px); overflow-y: auto; }
+/* !important: Gradio's block sets overflow visible inline, so a long panel ran on over what follows it
+   (on a phone, 600 px of cards drawn over the conversation list) */
+#rag-sources { max-height: calc(58vh + 170px); overflow-y: auto !important; }
 .rag-sources { direction: var(--rag-dir); text-align: start; font-size: .93rem; line-height: 1.85; padding: 2px 6px 8px; }
 .rag-sources-title { font-weight: 700; font-size: 1.15rem; color: var(--rag-accent); margin-bottom: 2px; }
 .rag-sources-note { color: var(--rag-muted); font-size: .85rem; margin-bottom: 8px; }
@@ -266,6 +287,11 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
 .rag-md pre, .rag-md code { direction: ltr; text-align: left; unicode-bidi: isolate; }
 #rag-queue:empty { display: none; }
+/* the upload box's file names and sizes are left-to-right data: festival.txt showed as «txt.festival», 194.0 B as «B 194.0» */
+#rag-upload td.filename, #rag-upload td.download a { direction: ltr; unicode-bidi: isolate; }
+:root[dir="rtl"] #rag-upload td.filename { text-align: right; }
+/* its upload/clear icons sat in the corner where an RTL label starts, over «الملفات»: the other corner */
+:root[dir="rtl"] #rag-upload .icon-button-wrapper.top-panel { right: auto !important; left: 6px !important; }
 /* Gradio's progress line and bar inside its (left-to-right) blocks: in the page's direction, in the page's font */
 .progress-text, .meta-text, .meta-text-center, .progress-level-inner { direction: var(--rag-dir); unicode-bidi: plaintext;
   font-family: "Noto Sans Arabic", "DejaVu Sans", sans-serif !important; }
