@@ -137,12 +137,23 @@ class LlamaCppGenerator:
         self._late = late  # keep a reference: C holds only a pointer
         llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, late, None)
 
+    def close(self) -> None:
+        """Free the model (after the answer in flight on it, if any); later streams fail."""
+        with self._lock:
+            llm, self._llm = self._llm, None
+            if llm is not None:
+                llm.close()
+
     def count_tokens(self, text: str) -> int:
+        if self._llm is None:
+            raise GenerationError("The model was unloaded (another model was chosen); ask again.")
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
                stop: list[str] | None = None, deadline: float | None = None) -> Iterator[str]:
         with self._lock:
+            if self._llm is None:
+                raise GenerationError("The model was unloaded (another model was chosen); ask again.")
             self._deadline = deadline
             try:
                 if self.chat:
@@ -242,20 +253,59 @@ def with_deadline(pieces: Iterator[str], seconds: float, end: float | None = Non
             close()  # releases the model lock at once
 
 
+# Loaded generators, one per (model, url, context, threads).  At most the pinned one (the
+# chat's default model) and ``MAX_OTHERS`` others stay loaded: a chat whose clients chose
+# three offered GGUFs in turn (A, B, C, A, B, C) kept every llama.cpp copy and grew
+# 606 -> 1,006 -> 1,407 MB, never down.  Loading another frees the oldest unpinned one.
 _CACHE: dict[tuple, Generator] = {}
+_PINNED: set[tuple] = set()
 _CACHE_LOCK = threading.Lock()
+MAX_OTHERS = 1
+
+
+def _key(llm_model: str, llm_url: str, n_ctx: int, threads: int) -> tuple:
+    return (llm_model, llm_url, n_ctx, threads)
+
+
+def pin_generator(llm_model: str = "", llm_url: str = "", n_ctx: int = 0, threads: int = 0) -> None:
+    """Keep this generator loaded whatever else is loaded (the chat's default model)."""
+    with _CACHE_LOCK:
+        _PINNED.add(_key(llm_model, llm_url, n_ctx, threads))
+
+
+def loaded_generators() -> list[tuple]:
+    """The keys of the generators loaded now (for tests and the benchmark)."""
+    with _CACHE_LOCK:
+        return list(_CACHE)
+
+
+def _free(gen: Generator) -> None:
+    close = getattr(gen, "close", None)
+    if close:
+        close()  # waits for an answer in flight on it, then frees the model
 
 
 def get_generator(llm_model: str = "", llm_url: str = "", n_ctx: int = 0, threads: int = 0,
                   timeout: float = 120.0) -> Generator:
-    """The configured generator, loaded once per process."""
+    """The configured generator, loaded once per process; loading one besides
+    the pinned and ``MAX_OTHERS`` others frees the oldest of those others first."""
+    import gc
+
     from .models import resolve_llm
 
-    key = (llm_model, llm_url, n_ctx, threads)
+    key = _key(llm_model, llm_url, n_ctx, threads)
     with _CACHE_LOCK:
-        if key not in _CACHE:
-            if llm_url:
-                _CACHE[key] = OpenAIHTTPGenerator(llm_url, model=llm_model, timeout=timeout)
-            else:
-                _CACHE[key] = LlamaCppGenerator(resolve_llm(llm_model), n_ctx=n_ctx, n_threads=threads)
+        if key in _CACHE:
+            return _CACHE[key]
+        others = [k for k in _CACHE if k not in _PINNED]
+        freed = False
+        while key not in _PINNED and len(others) >= MAX_OTHERS:
+            _free(_CACHE.pop(others.pop(0)))  # freed before the next loads: memory holds two models at most
+            freed = True
+        if freed:
+            gc.collect()
+        if llm_url:
+            _CACHE[key] = OpenAIHTTPGenerator(llm_url, model=llm_model, timeout=timeout)
+        else:
+            _CACHE[key] = LlamaCppGenerator(resolve_llm(llm_model), n_ctx=n_ctx, n_threads=threads)
         return _CACHE[key]

@@ -71,34 +71,42 @@ class Backend:
     index), the article cache and the build lock."""
 
     def __init__(self, settings: Settings):
+        from rag.generate import pin_generator
+
         self.settings = settings
         self.articles = ArticleTexts(settings.corpus)
         self._assistants: dict[str, Assistant] = {}
         self._lock = threading.Lock()
         self.default_model = settings.llm_model or BUNDLED
+        s = self._settings_for(self.default_model)
+        pin_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads)  # the default stays loaded
         self.assistant()  # the default one; loads the index lazily
+
+    def _settings_for(self, key: str) -> Settings:
+        return self.settings.replace(llm_model="" if key == BUNDLED else key)
 
     def assistant(self, model: str | None = None) -> Assistant:
         """The Assistant for one of the offered models.  Clients choose among
         the settings list only (each spelling of a path loaded another copy of
         the model: four requests took the server from 795 to 2,393 MB), and
-        besides the default at most one other model stays loaded."""
+        besides the default at most one other model stays loaded: choosing
+        another frees the previous one (rag/generate.py's cache; three offered
+        GGUFs chosen in turn grew a server 606 -> 1,006 -> 1,407 MB before)."""
         key = (model or self.default_model).strip() or BUNDLED
         if key not in (self.default_model, BUNDLED) and key not in self._offered():
             raise ModelNotOffered(f"model not offered: {key[:80]!r}")
         with self._lock:
             if key in self._assistants:
                 return self._assistants[key]
-            for other in [k for k in self._assistants if k not in (self.default_model, BUNDLED)]:
-                del self._assistants[other]  # freed once the answers in flight on it finish
+            for other in [k for k in self._assistants if k != self.default_model]:
+                del self._assistants[other]  # its model is freed when the next one loads
             store = None
             if self._assistants:  # share the loaded index between models
                 try:
                     store = next(iter(self._assistants.values())).retriever.store
                 except RagError:
                     store = None
-            spec = "" if key == BUNDLED else key
-            a = Assistant(self.settings.replace(llm_model=spec), store=store)
+            a = Assistant(self._settings_for(key), store=store)
             self._assistants[key] = a
             return a
 
