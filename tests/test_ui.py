@@ -393,10 +393,42 @@ def test_chat_turn_errors_are_readable_not_tracebacks(tmp_path):
         outs = list(chat_turn(be, BRICS, [], [], 5, "extractive", None))
     _, messages, _, history = outs[-1]
     html = messages[-1]["content"]
-    assert "rag-error" in html and "rag index build" in html and "إعادة بناء الفهرس" in html
+    # the kind of error and the chat's way to fix it; never the server's paths or the CLI command
+    assert "rag-error" in html and t("ar", "err_index_missing") in html and "إعادة بناء الفهرس" in html
+    assert str(tmp_path) not in html and "--index" not in html and "/" not in html.replace("</", "")
     assert "Traceback" not in html and history == []
     with pytest.warns(UserWarning):  # empty question: a warning, nothing sent
         assert len(list(chat_turn(be, "   ", [], [], 5, "extractive", None))) == 1
+
+
+def test_api_clients_never_get_server_paths_from_notices_or_errors(built_index, tmp_path, capsys):
+    """A chat started with a missing --llm-model sent /ask clients "GGUF file
+    /tmp/.../missing.gguf does not exist."; errors passed "No index at /path"
+    through.  Now clients get the short message for the code, the log the details."""
+    import json
+
+    import gradio as gr
+
+    from ui.app import ask_api, chat_turn
+    from ui.backend import Backend
+
+    missing = tmp_path / "secret-dir" / "missing.gguf"
+    be = Backend(load_settings(env={}).replace(index=built_index, corpus=ARTICLES, llm_model=str(missing),
+                                               mode="generative"))
+    d = ask_api(be, BRICS)
+    assert [n["code"] for n in d["notices"]][:1] == ["llm_unavailable"]
+    assert "secret-dir" not in json.dumps(d, ensure_ascii=False)
+    with pytest.warns(UserWarning) as warned:
+        *_, (_, messages, _, _) = chat_turn(be, BRICS, [], [], 5, None, None)
+    shown = messages[-1]["content"] + " ".join(str(w.message) for w in warned)
+    assert "secret-dir" not in shown and "missing.gguf" not in shown and "rag-notice-llm_unavailable" in shown
+    assert "secret-dir" in capsys.readouterr().err  # the operator still sees why
+
+    be = _backend(tmp_path / "no" / "index-here", ARTICLES)
+    with pytest.raises(gr.Error) as e:
+        ask_api(be, BRICS)
+    assert "index-here" not in e.value.message and e.value.message.startswith(t("ar", "err_index_missing"))
+    assert "index-here" in capsys.readouterr().err
 
 
 def test_upload_then_rebuild_swaps_the_index_in(tmp_path, corpus):

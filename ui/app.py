@@ -27,7 +27,8 @@ from rag.settings import Settings  # noqa: E402
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
 from .conversations import Conversations  # noqa: E402
 from .backend import (  # noqa: E402
-    EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
+    EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, for_client, internal_error,
+    user_message,
 )
 from .i18n import MESSAGES, build_summary, lang_of, notice_text, t  # noqa: E402
 from .render import (  # noqa: E402
@@ -80,9 +81,10 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
         gr.Warning(toast(msg), title=t(lang, "empty_q_title" if isinstance(e, QuestionError) else "failed_title"))
         yield gr.skip(), before + [{"role": "assistant", "content": error_html(msg, lang)}], gr.skip(), history
         return
+    final = for_client(final)  # notices without server paths or URLs (logged instead)
     for notice in final.notices:
-        if notice.code in LLM_NOT_USED:  # the detail says what to do (pull, path...)
-            gr.Warning(toast(f"{notice_text(lang, notice)} {notice.detail}".strip()), title=t(lang, "llm_title"))
+        if notice.code in LLM_NOT_USED:
+            gr.Warning(toast(notice_text(lang, notice)), title=t(lang, "llm_title"))
     history.append([question, final.text])
     if on_answer is not None:
         on_answer(question, final)
@@ -100,6 +102,7 @@ def ask_api(be: Backend, question: str, mode: str = "", k: int = 0, model: str =
         raise gr.Error(user_message(e, lang), print_exception=False) from None
     except Exception as e:  # noqa: BLE001 - never a traceback or a server path to an API client
         raise gr.Error(internal_error(e, lang), print_exception=False) from None
+    ans = for_client(ans)  # notices without server paths or URLs (logged instead)
     d = ans.to_dict()
     d["sources_html"] = sources_html(ans, be.articles, lang)
     return d
@@ -136,7 +139,8 @@ def rebuild_index(be: Backend, progress=None, lang: str = "ar") -> tuple[str, st
     try:
         report = be.rebuild(note)
     except RagError as e:
-        raise gr.Error(toast(e), title=t(lang, "build_failed_title"), print_exception=False) from None
+        raise gr.Error(toast(user_message(e, lang)), title=t(lang, "build_failed_title"),
+                       print_exception=False) from None
     lines = "".join(f"<li>{esc(line)}</li>" for line in build_summary(lang, report))
     summary = f'<div class="rag-msg"><p class="rag-ok">{OK} {t(lang, "built")}</p><ul class="rag-build">{lines}</ul></div>'
     return summary, status_html(be.settings.corpus, be.manifest(), lang=lang), be.info_html(lang)

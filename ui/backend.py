@@ -10,9 +10,17 @@ import sys
 import threading
 from pathlib import Path
 
-from index.errors import IndexMissingError, QuestionError, RagError
+from index.errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    ModelError,
+    QuestionError,
+    RagError,
+)
 from index.load import SUPPORTED
-from rag.answer import Assistant
+from rag.answer import Answer, Assistant
 from rag.models import BUNDLED_LLM as BUNDLED
 from rag.settings import Settings
 
@@ -43,15 +51,45 @@ class ModelNotOffered(RagError):
 
 
 def user_message(e: Exception, lang: str = "ar") -> str:
-    """A RagError's own message (it says what to do), with the UI's way to fix it."""
+    """A short message for a chat client, by the error's kind: never the
+    error's own text, which names server paths and URLs ("No index at
+    /srv/…", "GGUF file /tmp/…/missing.gguf does not exist.").  The details
+    go to the server log; the CLI (the trusted operator) prints them as they are.
+
+    >>> from index.errors import IndexMissingError
+    >>> user_message(IndexMissingError("No index at /srv/idx. Run `rag index build --index /srv/idx`."), "en")
+    'There is no index of the articles yet.\\nOr open the Articles tab and press “Rebuild the index”.'
+    """
     if isinstance(e, ModelNotOffered):  # never echo the client's path: it would probe the server's files
         return t(lang, "model_not_offered")
     if isinstance(e, QuestionError) and "empty" in str(e):
         return t(lang, "empty_q")
-    msg = str(e)
-    if isinstance(e, IndexMissingError):
-        msg += "\n" + t(lang, "or_rebuild")
-    return msg
+    print(f"error shown to a client as a short message: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+    for kind, key in _ERROR_KEYS:
+        if isinstance(e, kind):
+            msg = t(lang, key)
+            return msg + "\n" + t(lang, "or_rebuild") if key.startswith("err_index") else msg
+    return t(lang, "err_other")
+
+
+_ERROR_KEYS = ((IndexMissingError, "err_index_missing"), (IndexCorruptError, "err_index_corrupt"),
+               (IndexMismatchError, "err_index_mismatch"), (ModelError, "err_model"),
+               (QuestionError, "err_question"), (CorpusError, "err_corpus"))
+
+
+def for_client(answer: Answer) -> Answer:
+    """The answer without its notices' details (an LLM's path or URL, a
+    server error's text): the notice's code says it in the reader's language;
+    the details go to the server log.  A missing --llm-model sent API clients
+    "GGUF file /tmp/…/missing.gguf does not exist."."""
+    import dataclasses
+
+    if not any(n.detail for n in answer.notices):
+        return answer
+    for n in answer.notices:
+        if n.detail:
+            print(f"notice {n.code.value}: {n.detail}", file=sys.stderr, flush=True)
+    return dataclasses.replace(answer, notices=[dataclasses.replace(n, detail="") for n in answer.notices])
 
 
 INTERNAL_ERROR = t("ar", "internal_error")
