@@ -203,3 +203,26 @@ def test_ask_takes_earlier_turns_for_a_follow_up(cli, built_index, tmp_path):
     hist.write_text('{"not": "a list"}', encoding="utf-8")
     r = cli("ask", "ومتى؟", "--history", str(hist), "--index", str(built_index))
     assert r.returncode != 0 and "--history" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_manifest_with_bad_article_entries_says_rebuild_then_build_recovers(built_index, corpus, tmp_path, cli):
+    """`articles` entries that are not objects gave a TypeError traceback in
+    `rag index status` and the incremental `rag index build`."""
+    import json
+    import shutil
+
+    from index.store import live_generation
+
+    idx = tmp_path / "idx"
+    shutil.copytree(built_index, idx)
+    f = live_generation(idx) / "manifest.json"
+    m = json.loads(f.read_text(encoding="utf-8"))
+    m["articles"] = {k: "x" for k in m["articles"]}
+    f.write_text(json.dumps(m), encoding="utf-8")
+    for args in (["index", "status"], ["search", BRICS]):
+        r = cli(*args, "--index", str(idx), "--corpus", str(corpus))
+        assert r.returncode != 0 and "Traceback" not in r.stderr and "rag index build --full" in r.stderr, r
+    r = cli("index", "build", "--index", str(idx), "--corpus", str(corpus))  # incremental: recovers
+    assert r.returncode == 0, r
+    r = cli("index", "status", "--index", str(idx), "--corpus", str(corpus))
+    assert r.returncode == 0 and "up to date" in r.stdout, r
