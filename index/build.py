@@ -25,7 +25,7 @@ from .load import Skipped, load_corpus
 from .store import IndexStore, article_hashes, discard_stale, live_generation, new_generation, publish, read_manifest, write_generation
 
 # Bump when normalisation or cleaning changes what a chunk contains.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"  # 4: URLs capped at 2,048 characters, titles cleaned and capped, long tokens cut
 EMBED_STEP = 128  # chunks per progress step (about a second with USE on 2 cores)
 
 class Stage(StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from .clean import clean_lines, title_from
+from .clean import clean_lines, clean_title, title_from
 from .errors import CorpusError
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
@@ -173,8 +173,8 @@ def _markdown_text(raw: str) -> tuple[str, str]:
 
 def _make_article(art_id: str, source: str, title: str, body: str, url: str = "", date: str = "") -> Article:
     lines = clean_lines(body)
+    title = clean_title(title)
     if title:
-        title = " ".join(title.split())
         lines = [ln for ln in lines if ln != title]
         lines.insert(0, title)
     if not lines or sum(len(ln.split()) for ln in lines) < 3:

@@ -167,3 +167,31 @@ def test_content_hash_changes_with_text(tmp_path: Path):
     h1 = load_corpus(tmp_path)[0][0].content_hash
     p.write_text("عنوان الخبر هنا\nنص ثان للخبر هنا.", encoding="utf-8")
     assert load_corpus(tmp_path)[0][0].content_hash != h1
+
+
+def test_long_urls_and_titles_are_capped_so_no_chunk_outgrows_its_budget(tmp_path):
+    """A 200,000-character https://AAAA… in a <div> became one 200,020-character
+    chunk; a 100,000-character JSONL title (or HTML <title>) became a
+    100,000-character chunk, repeated in the title of every chunk."""
+    import json
+
+    from index.chunk import ChunkConfig, chunk_article
+    from index.clean import MAX_TITLE_CHARS
+    from index.load import load_corpus
+
+    body = "<p>وصل الوفد إلى المدينة صباحاً وبدأت المحادثات.</p>"
+    (tmp_path / "url.html").write_text("<html><body><h1>خبر</h1>" + body + "<div>https://"
+                                       + "A" * 200_000 + "</div></body></html>", encoding="utf-8")
+    (tmp_path / "title.html").write_text("<html><head><title>" + "عنوان طويل جدا " * 7_000 + "</title></head><body>"
+                                         + body + "</body></html>", encoding="utf-8")
+    (tmp_path / "t.jsonl").write_text(json.dumps({"id": 1, "title": "T" * 100_000, "text": "زار بوتين العاصمة اليوم."})
+                                      + "\n" + json.dumps({"id": 2, "title": "كلمة " * 20_000,
+                                                           "text": "زار بوتين العاصمة اليوم."}) + "\n",
+                                      encoding="utf-8")
+    arts, _ = load_corpus(tmp_path)
+    assert len(arts) == 4
+    cfg = ChunkConfig()
+    for a in arts:
+        assert len(a.title) <= MAX_TITLE_CHARS and "AAAAAAAA" not in a.text
+        for c in chunk_article(a, cfg):
+            assert len(c.text) <= cfg.size and len(c.title) <= MAX_TITLE_CHARS
