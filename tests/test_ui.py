@@ -312,6 +312,23 @@ def test_repeated_wrong_passwords_lock_the_login(capsys):
     assert check("u", "secret")  # the window passed
 
 
+def test_login_lockout_is_per_client_and_catches_spraying():
+    """The lockout was global: anyone's 5 bad guesses locked every user out."""
+    from ui.backend import LoginCheck
+
+    now = [0.0]
+    check = LoginCheck({"a": "x", "b": "y"}, clock=lambda: now[0])
+    for i in range(LoginCheck.MAX_FAILURES):
+        assert not check("a", f"g{i}", client="10.0.0.1")
+    assert not check("a", "x", client="10.0.0.1")  # locked there
+    assert check("a", "x", client="10.0.0.2") and check("b", "y", client="10.0.0.1")  # not elsewhere, not b
+    for i in range(LoginCheck.MAX_ADDRESS_FAILURES):  # one address, a new name each time
+        assert not check(f"user{i}", "pw", client="10.0.0.3")
+    assert not check("b", "y", client="10.0.0.3")
+    now[0] += LoginCheck.WINDOW_S + 1
+    assert check("b", "y", client="10.0.0.3") and check("a", "x", client="10.0.0.1")
+
+
 # ------------------------------------------------------------------ handlers (no server)
 def _backend(index, corpus):
     from ui.backend import Backend

@@ -23,12 +23,13 @@ from rag.models import BUNDLED_LLM as BUNDLED  # noqa: E402
 from rag.history import ConversationStore  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
 from .conversations import Conversations  # noqa: E402
 from .backend import (  # noqa: E402
-    EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, for_client, internal_error,
-    user_message,
+    EXAMPLES, UPLOAD_TYPES, Backend, ClientAddress, auth_from_env, build_step, ensure_index, for_client,
+    internal_error, user_message,
 )
 from .i18n import MESSAGES, build_summary, lang_of, notice_text, t  # noqa: E402
 from .render import (  # noqa: E402
@@ -342,4 +343,5 @@ def launch(settings: Settings, share: bool = False) -> None:
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
         footer_links=["api"],  # the app has its own settings panel
         i18n=I18N, max_file_size=MAX_UPLOAD_BYTES, show_error=False,
+        app_kwargs={"middleware": [Middleware(ClientAddress)]},  # the login check throttles per client address
     )

@@ -4,6 +4,7 @@ the launch checks (first-run index build, password when not on loopback)."""
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import os
 import sys
@@ -278,15 +279,39 @@ def _users_from_env(raw: str) -> dict[str, str]:
     return users
 
 
+# The address of the client whose request is being handled: Gradio calls the
+# login check with the user name and password only.  Set by ClientAddress.
+_CLIENT: "contextvars.ContextVar[str]" = contextvars.ContextVar("rag_client", default="")
+
+
+class ClientAddress:
+    """ASGI middleware: the connecting client's address for LoginCheck (the
+    direct peer; X-Forwarded-For is not trusted, anyone can send it)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope.get("type") == "http":
+            client = scope.get("client")
+            _CLIENT.set(str(client[0]) if client else "")
+        await self.app(scope, receive, send)
+
+
 class LoginCheck:
-    """Gradio's ``auth`` callable: one user (or a dict of users), compared in constant time, with
-    repeated failures locked out for a while (30 wrong passwords in 0.22 s
-    were accepted before; now after ``MAX_FAILURES`` failures within
-    ``WINDOW_S`` every attempt, right or wrong, is refused until the window
-    has passed) and logged to the server's stderr."""
+    """Gradio's ``auth`` callable: one user (or a dict of users), compared in
+    constant time, with repeated failures locked out for a while, per client:
+    after ``MAX_FAILURES`` failures for one user name from one address within
+    ``WINDOW_S`` (or ``MAX_ADDRESS_FAILURES`` for any names from one address)
+    every attempt from there, right or wrong, is refused until the window has
+    passed.  30 wrong passwords in 0.22 s were accepted before the lockout;
+    then the lockout was global, so 5 bad guesses a minute from anyone locked
+    every user out.  Failures are logged to the server's stderr."""
 
     MAX_FAILURES = 5
+    MAX_ADDRESS_FAILURES = 20  # an address trying many names (password spraying)
     WINDOW_S = 60.0
+    MAX_TRACKED = 10_000  # addresses x names remembered; the oldest are forgotten first
 
     def __init__(self, user: str | dict[str, str], password: str = "", clock=None):
         import time
@@ -294,24 +319,38 @@ class LoginCheck:
         users = user if isinstance(user, dict) else {user: password}
         self._users = [(u.encode(), p.encode()) for u, p in users.items()]
         self._clock = clock or time.monotonic
-        self._failures: list[float] = []
+        self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, username: str, password: str) -> bool:
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        times = [t for t in self._failures.get(key, ()) if now - t < self.WINDOW_S]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def __call__(self, username: str, password: str, client: str | None = None) -> bool:
         import hmac
 
         now = self._clock()
+        client = _CLIENT.get() if client is None else client
+        name = str(username)[:200]
+        key = (client, name)
         with self._lock:
-            self._failures = [t for t in self._failures if now - t < self.WINDOW_S]
-            if len(self._failures) >= self.MAX_FAILURES:
-                print(f"login refused: locked after {len(self._failures)} failed attempts in "
-                      f"{self.WINDOW_S:.0f} s", file=sys.stderr, flush=True)
+            mine = self._recent(key, now)
+            from_there = sum(len(self._recent(k, now)) for k in [k for k in self._failures if k[0] == client])
+            if len(mine) >= self.MAX_FAILURES or from_there >= self.MAX_ADDRESS_FAILURES:
+                print(f"login refused for user {name[:40]!r} from {client or '?'}: locked after {len(mine)} "
+                      f"failed attempts ({from_there} from there) in {self.WINDOW_S:.0f} s", file=sys.stderr, flush=True)
                 return False
             ok = False
             for u, p in self._users:  # every user compared: the time says nothing about which names exist
                 ok |= hmac.compare_digest(str(username).encode(), u) & hmac.compare_digest(str(password).encode(), p)
             if not ok:
-                self._failures.append(now)
-                print(f"login failed for user {str(username)[:40]!r} ({len(self._failures)} in the last "
+                self._failures.setdefault(key, []).append(now)
+                while len(self._failures) > self.MAX_TRACKED:
+                    del self._failures[next(iter(self._failures))]
+                print(f"login failed for user {name[:40]!r} from {client or '?'} ({len(mine) + 1} in the last "
                       f"{self.WINDOW_S:.0f} s)", file=sys.stderr, flush=True)
             return ok
