@@ -119,9 +119,30 @@ def test_links_out_of_the_corpus_are_skipped_unless_asked(tmp_path: Path):
     reasons = {s.source: s.reason for s in skipped}
     assert sorted(a.id for a in arts) == ["again.txt", "good.txt"]
     assert "outside the corpus" in reasons["passwd.txt"] and "outside the corpus" in reasons["secret.txt"]
+    assert "a link to a folder outside the corpus" in reasons["elsewhere"]  # was skipped silently
     assert not any("سر" == a.title for a in arts)
-    arts, _ = load_corpus(corpus, follow_links=True)
-    assert "secret.txt" in {a.id for a in arts}
+    arts, skipped = load_corpus(corpus, follow_links=True)
+    assert {"secret.txt", "elsewhere/secret.txt"} <= {a.id for a in arts} and not skipped
+
+
+def test_build_output_names_a_skipped_folder_link(tmp_path: Path):
+    """`rag index build` said nothing about a link to a folder outside the corpus."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    corpus.mkdir()
+    outside.mkdir()
+    (corpus / "good.txt").write_text("عنوان الخبر هنا\nزار الرئيس البلاد اليوم في زيارة رسمية.", encoding="utf-8")
+    (outside / "secret.txt").write_text("سر\nهذا ملف خارج مجلد المقالات ولا يجوز فهرسته أبداً.", encoding="utf-8")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    r = subprocess.run([sys.executable, "-m", "rag", "index", "build", "--corpus", str(corpus), "--index",
+                        str(tmp_path / "idx")], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
+    assert r.returncode == 3, r.stderr  # built, with files skipped
+    assert "skipped: elsewhere: a link to a folder outside the corpus folder" in r.stdout + r.stderr
 
 
 def test_html_markdown_and_jsonl(tmp_path: Path):
