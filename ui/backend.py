@@ -298,11 +298,23 @@ class ClientAddress:
         await self.app(scope, receive, send)
 
 
+def _loopback(address: str) -> bool:
+    """
+    >>> _loopback("127.0.0.2"), _loopback("::1"), _loopback("10.0.0.1"), _loopback("")
+    (True, True, False, True)
+    """
+    try:
+        return not address or ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 class LoginCheck:
     """Gradio's ``auth`` callable: one user (or a dict of users), compared in
     constant time, with repeated failures locked out for a while, per client:
     after ``MAX_FAILURES`` failures for one user name from one address within
-    ``WINDOW_S`` (or ``MAX_ADDRESS_FAILURES`` for any names from one address)
+    ``WINDOW_S`` (or ``MAX_ADDRESS_FAILURES`` for any names from one address
+    that is not loopback)
     every attempt from there, right or wrong, is refused until the window has
     passed.  30 wrong passwords in 0.22 s were accepted before the lockout;
     then the lockout was global, so 5 bad guesses a minute from anyone locked
@@ -339,7 +351,10 @@ class LoginCheck:
         key = (client, name)
         with self._lock:
             mine = self._recent(key, now)
-            from_there = sum(len(self._recent(k, now)) for k in [k for k in self._failures if k[0] == client])
+            # Behind --share's tunnel or a proxy on this machine every client comes from a loopback
+            # address: a limit per address would lock every user out again, so there only per name.
+            from_there = 0 if _loopback(client) else sum(
+                len(self._recent(k, now)) for k in [k for k in self._failures if k[0] == client])
             if len(mine) >= self.MAX_FAILURES or from_there >= self.MAX_ADDRESS_FAILURES:
                 print(f"login refused for user {name[:40]!r} from {client or '?'}: locked after {len(mine)} "
                       f"failed attempts ({from_there} from there) in {self.WINDOW_S:.0f} s", file=sys.stderr, flush=True)
