@@ -359,6 +359,25 @@ def test_clients_choose_only_offered_models_and_paths_are_never_echoed(built_ind
     assert len(be._assistants) == 1
 
 
+def test_the_page_names_models_without_server_paths(built_index, tmp_path):
+    """The settings list's values and the header named the operator's model
+    by its path on the server (and the LLM server by its URL)."""
+    import shutil
+
+    from rag.models import bundled_gguf
+    from ui.backend import Backend
+
+    mine = tmp_path / "private-dir" / "mine.gguf"
+    mine.parent.mkdir()
+    shutil.copy(bundled_gguf(), mine)
+    be = Backend(load_settings(env={}).replace(index=built_index, corpus=ARTICLES, llm_model=str(mine)))
+    assert all("/" not in v and "/" not in label for label, v in be.model_choices())
+    assert be.default_choice == "mine.gguf" and "private-dir" not in be.info_html()
+    assert be.assistant("mine.gguf") is be.assistant() is be.assistant(str(mine))
+    be = Backend(load_settings(env={}).replace(index=built_index, corpus=ARTICLES, llm_url="http://10.1.2.3:8000/v1"))
+    assert "10.1.2.3" not in be.info_html()
+
+
 def test_internal_errors_reach_clients_as_a_short_message(built_index, tmp_path, capsys):
     """RecursionError, UnicodeEncodeError and server paths went to API clients
     verbatim; now the client gets one Arabic sentence, the log the details."""

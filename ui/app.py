@@ -256,7 +256,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                             # typed path would let any client load model copies and probe the disk.
                             choices = [(i18n("model_bundled") if v == BUNDLED else label, v)
                                        for label, v in be.model_choices()]
-                            model = gr.Dropdown(choices, value=be.default_model, allow_custom_value=False,
+                            model = gr.Dropdown(choices, value=be.default_choice, allow_custom_value=False,
                                                 label=i18n("model"), elem_id="rag-model")
                     with gr.Column(scale=2, min_width=340, elem_classes="rag-sources-col"):
                         sources = gr.HTML(empty_sources_html(), elem_id="rag-sources", js_on_load=None)

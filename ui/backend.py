@@ -131,9 +131,7 @@ class Backend:
         besides the default at most one other model stays loaded: choosing
         another frees the previous one (rag/generate.py's cache; three offered
         GGUFs chosen in turn grew a server 606 -> 1,006 -> 1,407 MB before)."""
-        key = (model or self.default_model).strip() or BUNDLED
-        if key not in (self.default_model, BUNDLED) and key not in self._offered():
-            raise ModelNotOffered(f"model not offered: {key[:80]!r}")
+        key = self._spec((model or "").strip())
         with self._lock:
             if key in self._assistants:
                 return self._assistants[key]
@@ -163,13 +161,26 @@ class Backend:
             store = a.reload(store)
         self.articles.clear()
 
-    def _offered(self) -> set[str]:
-        if key_set := getattr(self, "_offered_cache", None):
-            return key_set
-        self._offered_cache = {v for _, v in self.model_choices()}
+    def _spec(self, model: str) -> str:
+        """The model a client's choice names: its name in the settings list (or,
+        as before, the offered path itself); anything else is refused alike."""
+        if not model or model in (self.default_model, BUNDLED):
+            return model or self.default_model
+        offered = self._offered()
+        if model in offered:
+            return offered[model]
+        if model in offered.values():
+            return model
+        raise ModelNotOffered(f"model not offered: {model[:80]!r}")
+
+    def _offered(self) -> dict[str, str]:
+        """Offered model name -> what loads it (a name, or a path on this server)."""
+        if offered := getattr(self, "_offered_cache", None):
+            return offered
+        self._offered_cache = {name: spec for name, spec in self._choices()}
         return self._offered_cache
 
-    def model_choices(self) -> list[tuple[str, str]]:
+    def _choices(self) -> list[tuple[str, str]]:
         from rag.models import list_models
 
         choices = [(BUNDLED, BUNDLED)]
@@ -182,12 +193,24 @@ class Backend:
                 choices.append((Path(name).name if "/" in name else name, name))
         if self.default_model not in [v for _, v in choices]:
             choices.append((Path(self.default_model).name, self.default_model))
-        return choices
+        seen: set[str] = set()
+        return [(n, v) for n, v in choices if not (n in seen or seen.add(n))]
+
+    @property
+    def default_choice(self) -> str:
+        """The default model's name in the settings list."""
+        return next(n for n, v in self._choices() if v == self.default_model)
+
+    def model_choices(self) -> list[tuple[str, str]]:
+        """(label, value) for the settings list: both the model's name, never a
+        server path (the page and the API show them to every client)."""
+        return [(n, n) for n in self._offered()]
 
     def info_html(self, lang: str = "ar") -> str:
         m = self.manifest()
         s = self.settings
-        llm = f"{s.llm_url} ({s.llm_model or 'server'})" if s.llm_url else self.default_model
+        # a name, never a server path or URL: every client sees this header
+        llm = f"{s.llm_model or 'LLM'} (server)" if s.llm_url else self.default_choice
         if s.mode == "auto" and not s.llm_url and not s.llm_model:  # the bundled base model does not answer
             llm_html = f'<bdi dir="ltr">{esc(llm)}</bdi> {t(lang, "info_base")}'
         else:

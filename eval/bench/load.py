@@ -133,7 +133,7 @@ def _offer_copies(home: Path, n: int = 3) -> list[str]:
     return out
 
 
-def _model_switching(url: str, pid: int, question: str, models: list[str], rounds: int) -> dict:
+def _model_switching(url: str, pid: int, question: str, models: list[str], rounds: int, model_mb: float) -> dict:
     """Choose the offered models in turn (A, B, C, A, B, C, ...): the server's RSS after each."""
     from gradio_client import Client
 
@@ -150,7 +150,7 @@ def _model_switching(url: str, pid: int, question: str, models: list[str], round
     return {"models": len(models), "rounds": rounds, "choices": len(rss), "failed": failed,
             "rss_start_mb": start, "rss_after_each_mb": [round(x) for x in rss],
             "rss_max_mb": max(rss), "rss_last_mb": rss[-1],
-            "model_mb": Path(models[0]).stat().st_size / 2**20}
+            "model_mb": model_mb}
 
 
 def measure_models(s, questions: list[str], work: Path, rounds: int = 5) -> dict:
@@ -165,7 +165,8 @@ def measure_models(s, questions: list[str], work: Path, rounds: int = 5) -> dict
 
         Client(url, verbose=False).predict(questions[0], api_name="/ask")  # the default, as a first client has it
         choice = _model_choice(url, p.pid, questions[0], rounds=rounds)
-        switching = _model_switching(url, p.pid, questions[0], offered, max(2, rounds))
+        switching = _model_switching(url, p.pid, questions[0], [Path(m).name for m in offered], max(2, rounds),
+                                     Path(offered[0]).stat().st_size / 2**20)
         return {"model_choice": choice, "switching": switching, "peak_rss_mb": _proc_status(p.pid)["VmHWM"],
                 "what": "`rag chat` (default settings, RAG_HOME offering 3 copies of the bundled GGUF), "
                         "gradio_client calling /ask with a model"}
