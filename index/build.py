@@ -22,10 +22,10 @@ from .embed import Embedder, canonical_id, get_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from .lexical import DEFAULT_ANALYZER, LexicalIndex
 from .load import Skipped, load_corpus
-from .store import IndexStore, discard_stale, live_generation, new_generation, publish, read_manifest, write_generation
+from .store import IndexStore, article_hashes, discard_stale, live_generation, new_generation, publish, read_manifest, write_generation
 
 # Bump when normalisation or cleaning changes what a chunk contains.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"  # 4: URLs capped at 2,048 characters, titles cleaned and capped, long tokens cut
 EMBED_STEP = 128  # chunks per progress step (about a second with USE on 2 cores)
 
 class Stage(StrEnum):
@@ -172,7 +172,7 @@ def build_index(
         prev = None if full else _previous(root, settings)
         t["load"] = time.perf_counter() - t0
 
-        prev_hashes = {a: meta["hash"] for a, meta in (prev.manifest["articles"].items() if prev else [])}
+        prev_hashes = article_hashes(prev.manifest) if prev else {}
         prev_rows: dict[str, list[int]] = {}
         if prev:
             for row, c in enumerate(prev.chunks):

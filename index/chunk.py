@@ -67,13 +67,44 @@ def chunk_id(article_id: str, text: str) -> str:
 
 
 def _measure(text: str, unit: str) -> int:
-    return len(text) if unit == "chars" else len(text.split())
+    """Characters, or words (a word longer than ``MAX_TOKEN_CHARS`` counts once per piece it is cut into).
+
+    >>> _measure('زار بوتين', 'words'), _measure('a ' + 'x' * 5000, 'words')
+    (2, 4)
+    """
+    if unit == "chars":
+        return len(text)
+    return sum(-(-len(w) // MAX_TOKEN_CHARS) for w in text.split())
+
+
+# A token longer than this (in characters) is cut: in "words" units one word is
+# one unit however long, so a 200,000-character run would be one chunk.
+MAX_TOKEN_CHARS = 2048
+
+
+def _token_limit(cfg: ChunkConfig) -> int:
+    return cfg.size if cfg.unit == "chars" else MAX_TOKEN_CHARS
+
+
+def _tokens(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
+    """Word spans in ``text[start:end]``; a word longer than ``limit`` characters
+    is cut into pieces of ``limit`` (a URL or run the cleaner kept, an uncleaned text).
+
+    >>> _tokens('ab ' + 'x' * 25, 0, 28, 10)
+    [(0, 2), (3, 13), (13, 23), (23, 28)]
+    """
+    out = []
+    for m in re.finditer(r"\S+", text[start:end]):
+        s, e = m.start() + start, m.end() + start
+        out.extend((i, min(i + limit, e)) for i in range(s, e, limit))
+    return out
 
 
 def _split_long(text: str, start: int, end: int, cfg: ChunkConfig) -> list[tuple[int, int]]:
-    """Cut one over-long sentence at word boundaries into pieces within budget."""
+    """Cut one over-long sentence at word boundaries into pieces within budget
+    (a word longer than the budget is cut too: no piece exceeds it)."""
     pieces: list[tuple[int, int]] = []
-    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    words = _tokens(text, start, end, _token_limit(cfg))
     cur_s = None
     cur_e = None
     for ws, we in words:
@@ -92,11 +123,13 @@ def _split_long(text: str, start: int, end: int, cfg: ChunkConfig) -> list[tuple
 def chunk_article(article: Article, cfg: ChunkConfig = ChunkConfig()) -> list[Chunk]:
     """Group an article's sentences into chunks of at most ``cfg.size``,
     starting each chunk with the last ``cfg.overlap`` sentences of the previous.
+    No chunk exceeds the budget, whatever the text (words: and no word is
+    longer than ``MAX_TOKEN_CHARS``).
     """
     text = article.text
     sents: list[tuple[int, int]] = []
     for s, e in split_sentences(text):
-        if _measure(text[s:e], cfg.unit) > cfg.size:
+        if _measure(text[s:e], cfg.unit) > cfg.size or e - s > _token_limit(cfg):
             sents.extend(_split_long(text, s, e, cfg))
         else:
             sents.append((s, e))

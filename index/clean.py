@@ -102,16 +102,47 @@ def strip_control_tokens(text: str) -> str:
 # script.  Left in, one 200,000-character run became a single chunk (and a
 # 49.6 s build).
 MAX_WORD_CHARS = 80
+# URLs are kept up to the length browsers and servers accept: a 200,000-character
+# "https://AAAA…" in a <div> was kept whole and became one 200,020-character chunk.
+MAX_URL_CHARS = 2048
 _RUN = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
 
 
 def _drop_runs(line: str) -> str:
-    """The line without space-less runs longer than any word (URLs are kept).
+    """The line without space-less runs longer than any word (URLs up to
+    ``MAX_URL_CHARS`` are kept).
 
     >>> _drop_runs('صورة ' + 'A' * 500 + ' انتهى'), _drop_runs('https://example.com/' + 'a' * 90)[:8]
     ('صورة   انتهى', 'https://')
+    >>> _drop_runs('رابط https://x.io/' + 'A' * 5000 + ' انتهى')
+    'رابط   انتهى'
     """
-    return _RUN.sub(lambda m: m.group() if m.group().startswith(("http://", "https://")) else " ", line)
+    def keep(m: re.Match) -> str:
+        run = m.group()
+        return run if run.startswith(("http://", "https://")) and len(run) <= MAX_URL_CHARS else " "
+
+    return _RUN.sub(keep, line)
+
+
+# A headline is a line, not a paragraph: a 100,000-character JSONL title became a
+# 100,000-character chunk, and was repeated in the title field of every chunk.
+MAX_TITLE_CHARS = 300
+
+
+def clean_title(title: str) -> str:
+    """A title cleaned like the text (no NUL bytes, no long space-less runs,
+    one line) and cut at a word boundary to ``MAX_TITLE_CHARS``.
+
+    >>> clean_title('  قمة\\x00 بريكس ' + 'B' * 1000)
+    'قمة بريكس'
+    >>> len(clean_title('كلمة ' * 1000)) <= MAX_TITLE_CHARS
+    True
+    """
+    title = " ".join(_drop_runs(_NUL.sub(" ", title)).split())
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[: MAX_TITLE_CHARS - 2]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + " …"
 
 
 def clean_lines(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from .clean import clean_lines, title_from
+from .clean import clean_lines, clean_title, title_from
 from .errors import CorpusError
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
@@ -57,6 +57,7 @@ class Skip(StrEnum):
     BROKEN_LINK = "broken_link"
     NOT_REGULAR = "not_regular"
     OUTSIDE_LINK = "outside_link"
+    OUTSIDE_FOLDER_LINK = "outside_folder_link"
     NO_TEXT_LAYER = "no_text_layer"  # a scanned PDF: images, no text
     ENCRYPTED = "encrypted"  # detail: what else it may be
     DAMAGED = "damaged"  # detail: the parser's message
@@ -80,6 +81,8 @@ _ENGLISH = {
     Skip.BROKEN_LINK: "a broken link",
     Skip.NOT_REGULAR: "not a regular file (a pipe, socket or device)",
     Skip.OUTSIDE_LINK: "a link to a file outside the corpus folder (skipped; pass --follow-links to index it)",
+    Skip.OUTSIDE_FOLDER_LINK: "a link to a folder outside the corpus folder (skipped; pass --follow-links to index "
+                              "its files)",
     Skip.NO_TEXT_LAYER: "a scanned PDF: its pages are images with no text layer; run OCR on it (e.g. ocrmypdf) "
     "and add the result",
     Skip.ENCRYPTED: "password-protected {detail}; save a copy without a password",
@@ -173,8 +176,8 @@ def _markdown_text(raw: str) -> tuple[str, str]:
 
 def _make_article(art_id: str, source: str, title: str, body: str, url: str = "", date: str = "") -> Article:
     lines = clean_lines(body)
+    title = clean_title(title)
     if title:
-        title = " ".join(title.split())
         lines = [ln for ln in lines if ln != title]
         lines.insert(0, title)
     if not lines or sum(len(ln.split()) for ln in lines) < 3:
@@ -255,6 +258,31 @@ def _load_jsonl(raw: str, rel: str) -> tuple[list[Article], list[Skipped]]:
     return arts, bad
 
 
+def _hidden(path: Path, folder: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)  # .DS_Store, .git
+
+
+def _files(folder: Path, root: Path, follow_links: bool, skipped: list[Skipped]) -> list[Path]:
+    """The files below ``folder``, sorted.  A link to a folder outside it is
+    reported in ``skipped`` (it was skipped silently) unless ``follow_links``,
+    which lists its files too; a link to a folder inside adds nothing (its
+    files are listed where they are)."""
+    out = []
+    for p in folder.rglob("*"):
+        if _hidden(p, folder):
+            continue
+        if p.is_symlink() and p.is_dir():
+            if p.resolve().is_relative_to(root):
+                continue
+            if not follow_links:
+                skipped.append(Skipped(p.relative_to(folder).as_posix(), Skip.OUTSIDE_FOLDER_LINK))
+                continue
+            out.extend(q for q in p.rglob("*") if not q.is_dir() and not _hidden(q, folder))
+        elif not p.is_dir():
+            out.append(p)
+    return sorted(out)
+
+
 def load_corpus(folder: Path, follow_links: bool = False) -> tuple[list[Article], list[Skipped]]:
     """Load every article below ``folder`` (recursively, sorted by path).
 
@@ -269,10 +297,8 @@ def load_corpus(folder: Path, follow_links: bool = False) -> tuple[list[Article]
     articles: list[Article] = []
     skipped: list[Skipped] = []
     root = folder.resolve()
-    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
+    for path in _files(folder, root, follow_links, skipped):
         rel = path.relative_to(folder).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
-            continue  # hidden files and folders (.DS_Store, .git)
         if not path.is_file():
             skipped.append(Skipped(rel, Skip.BROKEN_LINK if path.is_symlink() else Skip.NOT_REGULAR))
             continue

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .load import Article, Skipped, load_corpus
+from .store import article_hashes
 
 
 @dataclass(frozen=True)
@@ -29,9 +30,10 @@ class CorpusStatus:
 
 def corpus_status(corpus: Path, manifest: dict | None) -> CorpusStatus:
     """Compare the folder with ``manifest`` (None: nothing indexed).  Raises
-    CorpusError when the folder is missing."""
+    CorpusError when the folder is missing, IndexCorruptError (rebuild) when
+    the manifest's article list is damaged."""
     articles, skipped = load_corpus(Path(corpus))
-    before = {a: meta["hash"] for a, meta in (manifest or {}).get("articles", {}).items()}
+    before = article_hashes(manifest)
     now = {a.id: a.content_hash for a in articles}
     return CorpusStatus(
         articles=articles,

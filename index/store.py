@@ -161,7 +161,8 @@ class IndexStore:
                 f"'{expect_embedder}' is configured. Rebuild it (rag index build --full --embedder "
                 f"{expect_embedder}) or use the embedder it was built with."
             )
-        for name, meta in manifest.get("files", {}).items():
+        _check_listed(gen, manifest)
+        for name, meta in manifest["files"].items():
             f = gen / name
             if not f.exists():
                 raise IndexCorruptError(f"Index file {f} is missing. Rebuild the index: {rebuild_hint(gen)}")
@@ -218,12 +219,21 @@ def live_generation(root: Path) -> Path:
 
 
 # The manifest's shape: key -> the type its value must have (a manifest edited
-# to valid JSON of another shape gave tracebacks or silently skipped checksums).
+# to valid JSON of another shape gave tracebacks or silently skipped checksums:
+# with "files": {} an edited chunks.jsonl was served; "articles" entries that
+# were not objects crashed `rag index status` and the incremental build).
 _MANIFEST_SHAPE = {"embedder": dict, "files": dict}
 _OPTIONAL_SHAPE = {"articles": dict, "counts": dict, "chunker": dict}
+REQUIRED_FILES = (CHUNKS_FILE, FAISS_FILE)  # and every other file of the generation (the bm25 folder)
 
 
 def _check_shape(manifest) -> None:
+    """Raise TypeError unless ``manifest`` has the shape a build writes.
+
+    >>> _check_shape({"embedder": {"id": "e", "dim": 4}, "files": {}})
+    Traceback (most recent call last):
+    TypeError: 'files' must list chunks.jsonl with its size and sha256
+    """
     if not isinstance(manifest, dict):
         raise TypeError("not a JSON object")
     for key, kind in _MANIFEST_SHAPE.items():
@@ -239,6 +249,40 @@ def _check_shape(manifest) -> None:
         if not (isinstance(meta, dict) and isinstance(meta.get("size"), int) and isinstance(meta.get("sha256"), str)) \
                 or "/.." in f"/{name}" or name.startswith("/"):
             raise TypeError(f"file entry {name[:60]!r} must name a file inside the generation with its size and sha256")
+    for name in REQUIRED_FILES:
+        if name not in manifest["files"]:
+            raise TypeError(f"'files' must list {name} with its size and sha256")
+    for key, meta in manifest.get("articles", {}).items():
+        if not (isinstance(meta, dict) and isinstance(meta.get("hash"), str)):
+            raise TypeError(f"article entry {key[:60]!r} must be an object with a string 'hash'")
+    for key, value in manifest.get("counts", {}).items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"count {key[:60]!r} must be an integer")
+
+
+def _check_listed(gen: Path, manifest: dict) -> None:
+    """Every file of the generation is listed with its checksum (an unlisted one is not checked)."""
+    listed = manifest["files"]
+    for f in gen.rglob("*"):
+        name = f.relative_to(gen).as_posix()
+        if f.is_file() and name != MANIFEST_FILE and name not in listed:
+            raise IndexCorruptError(f"Index file {f} has no checksum in the manifest. Rebuild the index: "
+                                    f"{rebuild_hint(gen)}")
+
+
+def article_hashes(manifest: dict | None) -> dict[str, str]:
+    """Article id -> content hash of an index's manifest ({} for none); a
+    damaged entry is an IndexCorruptError that says to rebuild.
+
+    >>> article_hashes({"articles": {"a.txt": {"hash": "h1"}}})
+    {'a.txt': 'h1'}
+    """
+    articles = (manifest or {}).get("articles", {})
+    if not isinstance(articles, dict) or not all(isinstance(m, dict) and isinstance(m.get("hash"), str)
+                                                 for m in articles.values()):
+        raise IndexCorruptError("The index's manifest is damaged (its article list). Rebuild the index: "
+                                "rag index build --full")
+    return {a: m["hash"] for a, m in articles.items()}
 
 
 def read_manifest(gen: Path) -> dict:

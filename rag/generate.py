@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -137,12 +138,28 @@ class LlamaCppGenerator:
         self._late = late  # keep a reference: C holds only a pointer
         llama_cpp.llama_set_abort_callback(self._llm._ctx.ctx, late, None)
 
+    def close(self) -> None:
+        """Free the model (after the answer in flight on it, if any); later streams fail."""
+        with self._lock:
+            llm, self._llm = self._llm, None
+            if llm is not None:
+                llm.close()
+
     def count_tokens(self, text: str) -> int:
+        if self._llm is None:
+            raise GenerationError("The model was unloaded (another model was chosen); ask again.")
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
                stop: list[str] | None = None, deadline: float | None = None) -> Iterator[str]:
-        with self._lock:
+        # The wait for the model (another answer in flight holds it) counts
+        # against the deadline too: it was unbounded.
+        wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+        if not self._lock.acquire(timeout=wait):
+            raise GenerationError("The model was busy with other answers past the time limit; ask again.")
+        try:
+            if self._llm is None:
+                raise GenerationError("The model was unloaded (another model was chosen); ask again.")
             self._deadline = deadline
             try:
                 if self.chat:
@@ -171,6 +188,8 @@ class LlamaCppGenerator:
                 raise GenerationError(f"The model could not answer: {e}") from e
             finally:
                 self._deadline = None
+        finally:
+            self._lock.release()
 
 
 class OpenAIHTTPGenerator:
@@ -202,29 +221,69 @@ class OpenAIHTTPGenerator:
 
     def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
                stop: list[str] | None = None, deadline: float | None = None) -> Iterator[str]:
-        import httpx
-
+        """The server's pieces until ``deadline`` (else ``timeout`` from now), a
+        total: httpx's timeout is per read, so a server trickling keep-alive lines
+        or one byte at a time was never stopped.  A reader thread hands lines over;
+        waiting for the next one is bounded by the time left."""
+        end = deadline if deadline is not None else time.monotonic() + self.timeout
         body = {"model": self.model or "default", "messages": messages, "max_tokens": max_tokens,
                 "temperature": temperature, "stream": True}
         if stop:
             body["stop"] = stop
+        lines: queue.Queue = queue.Queue()
+        done = threading.Event()
+        threading.Thread(target=self._read, args=(body, end, lines, done), daemon=True,
+                         name="llm-http-reader").start()
         try:
-            timeout = self.timeout if deadline is None else max(0.1, min(self.timeout, deadline - time.monotonic()))
+            while True:
+                left = end - time.monotonic()
+                try:
+                    item = lines.get(timeout=max(0.0, left)) if left > 0 else lines.get_nowait()
+                except queue.Empty:
+                    raise GenerationError(f"The LLM server at {self.base} took longer than its time limit "
+                                          f"({self.timeout:.0f}s).") from None
+                if item is None:
+                    return
+                if isinstance(item, Exception):
+                    raise item
+                if time.monotonic() > end:  # keep-alive lines arrive in time but say nothing
+                    raise GenerationError(f"The LLM server at {self.base} took longer than its time limit "
+                                          f"({self.timeout:.0f}s).")
+                if not item.startswith("data:"):
+                    continue
+                data = item[5:].strip()
+                if data == "[DONE]":
+                    return
+                try:
+                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
+                    raise GenerationError(f"LLM server at {self.base} sent a malformed piece: {e}") from None
+                if piece:
+                    yield piece
+        finally:
+            done.set()  # the reader stops at its next line (or its read timeout, at the deadline)
+
+    def _read(self, body: dict, end: float, lines: queue.Queue, done: threading.Event) -> None:
+        import httpx
+
+        try:
+            # Each read is bounded by the time left at the start; the consumer
+            # enforces the total deadline, this only ends an abandoned reader.
+            timeout = max(0.1, end - time.monotonic())
             with httpx.stream("POST", f"{self.base}/chat/completions", json=body, timeout=timeout) as r:
                 if r.status_code >= 400:
                     r.read()
-                    raise GenerationError(f"LLM server error {r.status_code}: {r.text[:300]}")
+                    lines.put(GenerationError(f"LLM server error {r.status_code}: {r.text[:300]}"))
+                    return
                 for line in r.iter_lines():
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        break
-                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                    if piece:
-                        yield piece
+                    if done.is_set():
+                        return
+                    lines.put(line)
+            lines.put(None)
         except httpx.HTTPError as e:
-            raise GenerationError(f"LLM server at {self.base} failed: {e}") from e
+            lines.put(GenerationError(f"LLM server at {self.base} failed: {e}"))
+        except Exception as e:  # noqa: BLE001 - handed to the consumer, raised there
+            lines.put(GenerationError(f"LLM server at {self.base} failed: {type(e).__name__}: {e}"))
 
 
 def with_deadline(pieces: Iterator[str], seconds: float, end: float | None = None) -> Iterator[str]:
@@ -242,20 +301,59 @@ def with_deadline(pieces: Iterator[str], seconds: float, end: float | None = Non
             close()  # releases the model lock at once
 
 
+# Loaded generators, one per (model, url, context, threads).  At most the pinned one (the
+# chat's default model) and ``MAX_OTHERS`` others stay loaded: a chat whose clients chose
+# three offered GGUFs in turn (A, B, C, A, B, C) kept every llama.cpp copy and grew
+# 606 -> 1,006 -> 1,407 MB, never down.  Loading another frees the oldest unpinned one.
 _CACHE: dict[tuple, Generator] = {}
+_PINNED: set[tuple] = set()
 _CACHE_LOCK = threading.Lock()
+MAX_OTHERS = 1
+
+
+def _key(llm_model: str, llm_url: str, n_ctx: int, threads: int) -> tuple:
+    return (llm_model, llm_url, n_ctx, threads)
+
+
+def pin_generator(llm_model: str = "", llm_url: str = "", n_ctx: int = 0, threads: int = 0) -> None:
+    """Keep this generator loaded whatever else is loaded (the chat's default model)."""
+    with _CACHE_LOCK:
+        _PINNED.add(_key(llm_model, llm_url, n_ctx, threads))
+
+
+def loaded_generators() -> list[tuple]:
+    """The keys of the generators loaded now (for tests and the benchmark)."""
+    with _CACHE_LOCK:
+        return list(_CACHE)
+
+
+def _free(gen: Generator) -> None:
+    close = getattr(gen, "close", None)
+    if close:
+        close()  # waits for an answer in flight on it, then frees the model
 
 
 def get_generator(llm_model: str = "", llm_url: str = "", n_ctx: int = 0, threads: int = 0,
                   timeout: float = 120.0) -> Generator:
-    """The configured generator, loaded once per process."""
+    """The configured generator, loaded once per process; loading one besides
+    the pinned and ``MAX_OTHERS`` others frees the oldest of those others first."""
+    import gc
+
     from .models import resolve_llm
 
-    key = (llm_model, llm_url, n_ctx, threads)
+    key = _key(llm_model, llm_url, n_ctx, threads)
     with _CACHE_LOCK:
-        if key not in _CACHE:
-            if llm_url:
-                _CACHE[key] = OpenAIHTTPGenerator(llm_url, model=llm_model, timeout=timeout)
-            else:
-                _CACHE[key] = LlamaCppGenerator(resolve_llm(llm_model), n_ctx=n_ctx, n_threads=threads)
+        if key in _CACHE:
+            return _CACHE[key]
+        others = [k for k in _CACHE if k not in _PINNED]
+        freed = False
+        while key not in _PINNED and len(others) >= MAX_OTHERS:
+            _free(_CACHE.pop(others.pop(0)))  # freed before the next loads: memory holds two models at most
+            freed = True
+        if freed:
+            gc.collect()
+        if llm_url:
+            _CACHE[key] = OpenAIHTTPGenerator(llm_url, model=llm_model, timeout=timeout)
+        else:
+            _CACHE[key] = LlamaCppGenerator(resolve_llm(llm_model), n_ctx=n_ctx, n_threads=threads)
         return _CACHE[key]

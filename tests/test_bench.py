@@ -133,16 +133,21 @@ def _check_outputs(out: Path, sections: tuple[str, ...]) -> dict:
         assert ld["outcomes"].get("answered", 0) + ld["outcomes"].get("abstained", 0) == ld["requests"]
         assert sum(ld["burst"]["outcomes"].values()) == ld["burst"]["submitted"] and ld["burst"]["served_after"]
         assert ld["answer_p95_s"] > 0 and ld["peak_rss_mb"] > 0
-        cb, mc = ld["crowd_burst"], ld["model_choice"]
+        cb = ld["crowd_burst"]
         assert sum(cb["outcomes"].values()) == cb["clients"]
-        # only the offered name answers; every path spelling gets the same refusal; no model copy is loaded
-        assert mc["answered"] == 1 and len(mc["refusals"]) == 1 and mc["rss_growth_mb"] < 150, mc
         one, four = ld["answer_concurrency"]["rows"]  # a chat on a (stand-in) LLM server
         for row in (one, four):
             assert row["outcomes"] == {"generative": row["clients"]}, row
         # the setting holds at the server: one answer at a time, or several together
         assert one["most_in_flight"] == 1 and four["most_in_flight"] >= 2, (one, four)
         assert "### Answers at once with an LLM server" in (out / "bench.md").read_text(encoding="utf-8")
+    if "models" in sections:
+        mc, sw = data["models"]["model_choice"], data["models"]["switching"]
+        # only the offered name answers; every path spelling gets the same refusal; no model copy is loaded
+        assert mc["answered"] == 1 and len(mc["refusals"]) == 1 and mc["rss_growth_mb"] < 150, mc
+        # three offered GGUFs chosen in turn: the default plus one other loaded, never three
+        assert sw["failed"] == 0 and sw["choices"] == 3 * sw["rounds"], sw
+        assert sw["rss_max_mb"] < sw["rss_start_mb"] + 1.5 * sw["model_mb"] + 100, sw
     md = (out / "bench.md").read_text(encoding="utf-8")
     assert md.startswith("# rag bench") and "cores" in md and "## Targets" in md
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -164,7 +169,16 @@ def test_bench_smoke_index_parts(tmp_path):
 
 
 @pytest.mark.slow
+def test_bench_models_section_switching_stays_bounded(tmp_path):
+    """The benchmark's model-choice test switches between offered GGUFs (it
+    tried only refused spellings and one model, so it could not see a leak)."""
+    sections = ("models",)
+    run_bench(tmp_path / "out", True, Settings(), config=_tiny(sections))
+    _check_outputs(tmp_path / "out", sections)
+
+
+@pytest.mark.slow
 def test_bench_smoke_everything(tmp_path):
-    sections = ("build", "incremental", "retrieval", "generation", "memory", "load")
+    sections = ("build", "incremental", "retrieval", "generation", "memory", "load", "models")
     run_bench(tmp_path / "out", True, Settings(), config=_tiny(sections))
     _check_outputs(tmp_path / "out", sections)

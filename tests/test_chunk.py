@@ -56,3 +56,40 @@ def test_embed_text_carries_title_once():
 def test_bad_config(kw):
     with pytest.raises(ValueError):
         ChunkConfig(**kw)
+
+
+def _hostile_texts(seed: int) -> list[str]:
+    """Texts no article should have: space-less runs of every length (URLs,
+    base64), huge words between sentences, runs of punctuation and newlines."""
+    import random
+
+    rnd = random.Random(seed)
+    pieces = ["زار بوتين العاصمة.", "قال المتحدث إن الزيارة مهمة؟", "https://x.io/" + "A" * rnd.randint(500, 5000),
+              "Q" * rnd.randint(1, 30_000), "كلمة " * rnd.randint(1, 400), "\n\n", "...", "؟" * rnd.randint(1, 50),
+              "B" * 599, "C" * 601, " ", "ا" * rnd.randint(100, 2000)]
+    return ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 12))) for _ in range(25)]
+
+
+@pytest.mark.parametrize("cfg", [ChunkConfig(600, 1, "chars"), ChunkConfig(50, 2, "chars"), ChunkConfig(120, 1, "words"),
+                                 ChunkConfig(20, 0, "chars")])
+@pytest.mark.parametrize("seed", range(4))
+def test_no_chunk_ever_exceeds_its_budget_on_hostile_text(cfg, seed):
+    """A 200,000-character URL became one 200,020-character chunk: a single
+    token longer than the budget was never cut."""
+    from index.chunk import MAX_TOKEN_CHARS
+
+    for text in _hostile_texts(seed):
+        if not text.strip():
+            continue
+        art = Article(id="h.txt", title="عنوان", text=text, source="h.txt")
+        chunks = chunk_article(art, cfg)
+        assert chunks
+        for c in chunks:
+            assert c.text == text[c.start:c.end]
+            if cfg.unit == "chars":
+                assert len(c.text) <= cfg.size, (len(c.text), cfg)
+            else:
+                # a word longer than MAX_TOKEN_CHARS counts once per piece: at most size x that many characters
+                assert sum(-(-len(w) // MAX_TOKEN_CHARS) for w in c.text.split()) <= cfg.size
+        covered = "".join(text[c.start:c.end] for c in chunks)
+        assert "".join(covered.split()).count("Q") >= "".join(text.split()).count("Q")  # nothing silently lost

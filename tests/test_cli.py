@@ -203,3 +203,68 @@ def test_ask_takes_earlier_turns_for_a_follow_up(cli, built_index, tmp_path):
     hist.write_text('{"not": "a list"}', encoding="utf-8")
     r = cli("ask", "ومتى؟", "--history", str(hist), "--index", str(built_index))
     assert r.returncode != 0 and "--history" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_manifest_with_bad_article_entries_says_rebuild_then_build_recovers(built_index, corpus, tmp_path, cli):
+    """`articles` entries that are not objects gave a TypeError traceback in
+    `rag index status` and the incremental `rag index build`."""
+    import json
+    import shutil
+
+    from index.store import live_generation
+
+    idx = tmp_path / "idx"
+    shutil.copytree(built_index, idx)
+    f = live_generation(idx) / "manifest.json"
+    m = json.loads(f.read_text(encoding="utf-8"))
+    m["articles"] = {k: "x" for k in m["articles"]}
+    f.write_text(json.dumps(m), encoding="utf-8")
+    for args in (["index", "status"], ["search", BRICS]):
+        r = cli(*args, "--index", str(idx), "--corpus", str(corpus))
+        assert r.returncode != 0 and "Traceback" not in r.stderr and "rag index build --full" in r.stderr, r
+    r = cli("index", "build", "--index", str(idx), "--corpus", str(corpus))  # incremental: recovers
+    assert r.returncode == 0, r
+    r = cli("index", "status", "--index", str(idx), "--corpus", str(corpus))
+    assert r.returncode == 0 and "up to date" in r.stdout, r
+
+
+_CP1256 = "لماذا تغيب بوتين عن قمة بريكس؟".encode("cp1256")
+
+
+@pytest.mark.parametrize("command", ["ask", "search"])
+@pytest.mark.parametrize("question", [_CP1256, b"\xff", b"\xff\xfe", "لماذا تغيب بوتين ".encode() + b"\xff"
+                                      + " عن قمة بريكس؟".encode()], ids=["cp1256", "ff", "fffe", "mixed"])
+def test_questions_that_are_not_utf8_in_argv_are_handled(built_index, command, question):
+    """A question that is not valid UTF-8 (cp1256 Arabic, a stray 0xff byte)
+    crashed `rag ask` and `rag search` with UnicodeEncodeError.  The real CLI,
+    with the bytes in its argv: a clear error, or an answer with a note."""
+    e = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    r = subprocess.run([sys.executable.encode(), b"-m", b"rag", command.encode(), question, b"--index",
+                        str(built_index).encode()], capture_output=True, cwd=ROOT, env=e, timeout=300)
+    out, err = r.stdout.decode("utf-8"), r.stderr.decode("utf-8")  # what it prints is valid UTF-8
+    assert "Traceback" not in err and "UnicodeEncodeError" not in err, err
+    if r.returncode == 0:
+        assert "not valid UTF-8 were dropped" in err + out
+    else:
+        assert r.returncode == 2 and "not valid UTF-8" in err, (r.returncode, err)
+    if question.startswith("لماذا".encode()) and command == "search":
+        assert r.returncode == 0 and "[1]" in out  # the valid part is still searched
+
+
+def test_citation_markers_with_thousands_of_digits_do_not_crash_rag_ask(built_index):
+    """A citation marker with thousands of digits crashed `rag ask` with
+    ValueError (int() refuses more than 4,300 digits): in the question, and
+    written by the model (an LLM server here)."""
+    from eval.bench.standin_llm import standin_llm
+
+    huge = "[" + "9" * 5000 + "]"
+    e = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    r = rag("ask", f"لماذا تغيب بوتين عن قمة بريكس؟ {huge}", "--index", str(built_index), "--no-stream", env=e)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    reply = f"تغيب بوتين عن قمة بريكس بسبب مذكرة التوقيف {huge}. وأيضاً [1, {'٩' * 4400}]."
+    with standin_llm(0.0, reply=reply) as srv:
+        r = rag("ask", "لماذا تغيب بوتين عن قمة بريكس؟", "--index", str(built_index), "--llm-url", srv.url,
+                "--mode", "generative", "--no-stream", "--json", env=e)
+    assert r.returncode in (0, 4) and "Traceback" not in r.stderr and "ValueError" not in r.stderr, r.stderr
+    d = json.loads(r.stdout)
+    assert "9999999" not in d["answer"] and all(c["n"] < 100 for c in d["citations"])

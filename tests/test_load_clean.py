@@ -119,9 +119,30 @@ def test_links_out_of_the_corpus_are_skipped_unless_asked(tmp_path: Path):
     reasons = {s.source: s.reason for s in skipped}
     assert sorted(a.id for a in arts) == ["again.txt", "good.txt"]
     assert "outside the corpus" in reasons["passwd.txt"] and "outside the corpus" in reasons["secret.txt"]
+    assert "a link to a folder outside the corpus" in reasons["elsewhere"]  # was skipped silently
     assert not any("سر" == a.title for a in arts)
-    arts, _ = load_corpus(corpus, follow_links=True)
-    assert "secret.txt" in {a.id for a in arts}
+    arts, skipped = load_corpus(corpus, follow_links=True)
+    assert {"secret.txt", "elsewhere/secret.txt"} <= {a.id for a in arts} and not skipped
+
+
+def test_build_output_names_a_skipped_folder_link(tmp_path: Path):
+    """`rag index build` said nothing about a link to a folder outside the corpus."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    corpus.mkdir()
+    outside.mkdir()
+    (corpus / "good.txt").write_text("عنوان الخبر هنا\nزار الرئيس البلاد اليوم في زيارة رسمية.", encoding="utf-8")
+    (outside / "secret.txt").write_text("سر\nهذا ملف خارج مجلد المقالات ولا يجوز فهرسته أبداً.", encoding="utf-8")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    r = subprocess.run([sys.executable, "-m", "rag", "index", "build", "--corpus", str(corpus), "--index",
+                        str(tmp_path / "idx")], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
+    assert r.returncode == 3, r.stderr  # built, with files skipped
+    assert "skipped: elsewhere: a link to a folder outside the corpus folder" in r.stdout + r.stderr
 
 
 def test_html_markdown_and_jsonl(tmp_path: Path):
@@ -167,3 +188,31 @@ def test_content_hash_changes_with_text(tmp_path: Path):
     h1 = load_corpus(tmp_path)[0][0].content_hash
     p.write_text("عنوان الخبر هنا\nنص ثان للخبر هنا.", encoding="utf-8")
     assert load_corpus(tmp_path)[0][0].content_hash != h1
+
+
+def test_long_urls_and_titles_are_capped_so_no_chunk_outgrows_its_budget(tmp_path):
+    """A 200,000-character https://AAAA… in a <div> became one 200,020-character
+    chunk; a 100,000-character JSONL title (or HTML <title>) became a
+    100,000-character chunk, repeated in the title of every chunk."""
+    import json
+
+    from index.chunk import ChunkConfig, chunk_article
+    from index.clean import MAX_TITLE_CHARS
+    from index.load import load_corpus
+
+    body = "<p>وصل الوفد إلى المدينة صباحاً وبدأت المحادثات.</p>"
+    (tmp_path / "url.html").write_text("<html><body><h1>خبر</h1>" + body + "<div>https://"
+                                       + "A" * 200_000 + "</div></body></html>", encoding="utf-8")
+    (tmp_path / "title.html").write_text("<html><head><title>" + "عنوان طويل جدا " * 7_000 + "</title></head><body>"
+                                         + body + "</body></html>", encoding="utf-8")
+    (tmp_path / "t.jsonl").write_text(json.dumps({"id": 1, "title": "T" * 100_000, "text": "زار بوتين العاصمة اليوم."})
+                                      + "\n" + json.dumps({"id": 2, "title": "كلمة " * 20_000,
+                                                           "text": "زار بوتين العاصمة اليوم."}) + "\n",
+                                      encoding="utf-8")
+    arts, _ = load_corpus(tmp_path)
+    assert len(arts) == 4
+    cfg = ChunkConfig()
+    for a in arts:
+        assert len(a.title) <= MAX_TITLE_CHARS and "AAAAAAAA" not in a.text
+        for c in chunk_article(a, cfg):
+            assert len(c.text) <= cfg.size and len(c.title) <= MAX_TITLE_CHARS

@@ -157,6 +157,11 @@ def test_missing_and_garbage_manifest(index_copy, tmp_path):
     lambda m: m.update(counts="5"), lambda m: m.update(articles=[]), lambda m: m.pop("files"),
     lambda m: m.update(files={"../../etc/passwd": {"size": 1, "sha256": "x"}}),
     lambda m: m["embedder"].update(dim="512"), lambda m: m.update(files=[]),
+    lambda m: m.update(files={}), lambda m: m["files"].pop("chunks.jsonl"), lambda m: m["files"].pop("vectors.faiss"),
+    lambda m: m["files"].pop("bm25/vocab.index.json"),
+    lambda m: m["articles"].update({next(iter(m["articles"])): "not-an-object"}),
+    lambda m: m["articles"].update({next(iter(m["articles"])): {"hash": 5}}),
+    lambda m: m["articles"].update({"x": [1, 2]}), lambda m: m["counts"].update(chunks="many"),
 ])
 def test_manifest_of_the_wrong_shape_is_refused(index_copy, edit):
     """Valid JSON of another shape gave tracebacks or skipped the checksums."""
@@ -166,6 +171,42 @@ def test_manifest_of_the_wrong_shape_is_refused(index_copy, edit):
     f.write_text(json.dumps(m), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="rag index build --full"):
         IndexStore.load(index_copy)
+
+
+def test_edited_chunks_with_their_checksum_removed_are_not_served(index_copy):
+    """With "files": {} (or the entry of chunks.jsonl removed) the checksums
+    were skipped and an edited chunks.jsonl was served."""
+    gen = live_generation(index_copy)
+    chunks = gen / "chunks.jsonl"
+    chunks.write_text(chunks.read_text(encoding="utf-8").replace("بوتين", "EDITED"), encoding="utf-8")
+    f = gen / "manifest.json"
+    for files in ({}, {k: v for k, v in json.loads(f.read_text(encoding="utf-8"))["files"].items()
+                       if k != "chunks.jsonl"}):
+        m = json.loads(f.read_text(encoding="utf-8"))
+        m["files"] = files
+        f.write_text(json.dumps(m), encoding="utf-8")
+        with pytest.raises(IndexCorruptError, match="rebuild|Rebuild"):
+            IndexStore.load(index_copy)
+
+
+@pytest.mark.parametrize("entry", ["not-an-object", 7, None, {"hash": 5}, {"nohash": "x"}])
+def test_bad_article_entries_say_rebuild_and_the_incremental_build_recovers(index_copy, corpus, entry):
+    """Article entries that were not objects crashed `rag index status` and
+    the incremental build with a TypeError traceback."""
+    from index.status import corpus_status
+
+    f = live_generation(index_copy) / "manifest.json"
+    m = json.loads(f.read_text(encoding="utf-8"))
+    m["articles"][next(iter(m["articles"]))] = entry
+    f.write_text(json.dumps(m), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="rag index build --full"):
+        IndexStore.load(index_copy)
+    with pytest.raises(IndexCorruptError, match="rebuild|Rebuild"):
+        corpus_status(corpus, m)  # a manifest handed over unchecked (the chat's Articles tab)
+    report = build_index(corpus, index_copy)  # incremental, not --full: a bad manifest is no previous index
+    assert report.full
+    store = IndexStore.load(index_copy)
+    assert corpus_status(corpus, store.manifest).stale == 0
 
 
 def test_damaged_current_pointer_is_an_error_and_a_build_recovers(index_copy, corpus):

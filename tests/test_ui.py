@@ -312,6 +312,23 @@ def test_repeated_wrong_passwords_lock_the_login(capsys):
     assert check("u", "secret")  # the window passed
 
 
+def test_login_lockout_is_per_client_and_catches_spraying():
+    """The lockout was global: anyone's 5 bad guesses locked every user out."""
+    from ui.backend import LoginCheck
+
+    now = [0.0]
+    check = LoginCheck({"a": "x", "b": "y"}, clock=lambda: now[0])
+    for i in range(LoginCheck.MAX_FAILURES):
+        assert not check("a", f"g{i}", client="10.0.0.1")
+    assert not check("a", "x", client="10.0.0.1")  # locked there
+    assert check("a", "x", client="10.0.0.2") and check("b", "y", client="10.0.0.1")  # not elsewhere, not b
+    for i in range(LoginCheck.MAX_ADDRESS_FAILURES):  # one address, a new name each time
+        assert not check(f"user{i}", "pw", client="10.0.0.3")
+    assert not check("b", "y", client="10.0.0.3")
+    now[0] += LoginCheck.WINDOW_S + 1
+    assert check("b", "y", client="10.0.0.3") and check("a", "x", client="10.0.0.1")
+
+
 # ------------------------------------------------------------------ handlers (no server)
 def _backend(index, corpus):
     from ui.backend import Backend
@@ -340,6 +357,25 @@ def test_clients_choose_only_offered_models_and_paths_are_never_echoed(built_ind
         messages.add(e.value.message)
     assert len(messages) == 1  # an existing and a missing path are indistinguishable
     assert len(be._assistants) == 1
+
+
+def test_the_page_names_models_without_server_paths(built_index, tmp_path):
+    """The settings list's values and the header named the operator's model
+    by its path on the server (and the LLM server by its URL)."""
+    import shutil
+
+    from rag.models import bundled_gguf
+    from ui.backend import Backend
+
+    mine = tmp_path / "private-dir" / "mine.gguf"
+    mine.parent.mkdir()
+    shutil.copy(bundled_gguf(), mine)
+    be = Backend(load_settings(env={}).replace(index=built_index, corpus=ARTICLES, llm_model=str(mine)))
+    assert all("/" not in v and "/" not in label for label, v in be.model_choices())
+    assert be.default_choice == "mine.gguf" and "private-dir" not in be.info_html()
+    assert be.assistant("mine.gguf") is be.assistant() is be.assistant(str(mine))
+    be = Backend(load_settings(env={}).replace(index=built_index, corpus=ARTICLES, llm_url="http://10.1.2.3:8000/v1"))
+    assert "10.1.2.3" not in be.info_html()
 
 
 def test_internal_errors_reach_clients_as_a_short_message(built_index, tmp_path, capsys):
@@ -393,10 +429,42 @@ def test_chat_turn_errors_are_readable_not_tracebacks(tmp_path):
         outs = list(chat_turn(be, BRICS, [], [], 5, "extractive", None))
     _, messages, _, history = outs[-1]
     html = messages[-1]["content"]
-    assert "rag-error" in html and "rag index build" in html and "إعادة بناء الفهرس" in html
+    # the kind of error and the chat's way to fix it; never the server's paths or the CLI command
+    assert "rag-error" in html and t("ar", "err_index_missing") in html and "إعادة بناء الفهرس" in html
+    assert str(tmp_path) not in html and "--index" not in html and "/" not in html.replace("</", "")
     assert "Traceback" not in html and history == []
     with pytest.warns(UserWarning):  # empty question: a warning, nothing sent
         assert len(list(chat_turn(be, "   ", [], [], 5, "extractive", None))) == 1
+
+
+def test_api_clients_never_get_server_paths_from_notices_or_errors(built_index, tmp_path, capsys):
+    """A chat started with a missing --llm-model sent /ask clients "GGUF file
+    /tmp/.../missing.gguf does not exist."; errors passed "No index at /path"
+    through.  Now clients get the short message for the code, the log the details."""
+    import json
+
+    import gradio as gr
+
+    from ui.app import ask_api, chat_turn
+    from ui.backend import Backend
+
+    missing = tmp_path / "secret-dir" / "missing.gguf"
+    be = Backend(load_settings(env={}).replace(index=built_index, corpus=ARTICLES, llm_model=str(missing),
+                                               mode="generative"))
+    d = ask_api(be, BRICS)
+    assert [n["code"] for n in d["notices"]][:1] == ["llm_unavailable"]
+    assert "secret-dir" not in json.dumps(d, ensure_ascii=False)
+    with pytest.warns(UserWarning) as warned:
+        *_, (_, messages, _, _) = chat_turn(be, BRICS, [], [], 5, None, None)
+    shown = messages[-1]["content"] + " ".join(str(w.message) for w in warned)
+    assert "secret-dir" not in shown and "missing.gguf" not in shown and "rag-notice-llm_unavailable" in shown
+    assert "secret-dir" in capsys.readouterr().err  # the operator still sees why
+
+    be = _backend(tmp_path / "no" / "index-here", ARTICLES)
+    with pytest.raises(gr.Error) as e:
+        ask_api(be, BRICS)
+    assert "index-here" not in e.value.message and e.value.message.startswith(t("ar", "err_index_missing"))
+    assert "index-here" in capsys.readouterr().err
 
 
 def test_upload_then_rebuild_swaps_the_index_in(tmp_path, corpus):

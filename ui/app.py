@@ -23,11 +23,13 @@ from rag.models import BUNDLED_LLM as BUNDLED  # noqa: E402
 from rag.history import ConversationStore  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
 from rag.settings import Settings  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
 from .conversations import Conversations  # noqa: E402
 from .backend import (  # noqa: E402
-    EXAMPLES, UPLOAD_TYPES, Backend, auth_from_env, build_step, ensure_index, internal_error, user_message,
+    EXAMPLES, UPLOAD_TYPES, Backend, ClientAddress, auth_from_env, build_step, ensure_index, for_client,
+    internal_error, user_message,
 )
 from .i18n import MESSAGES, build_summary, lang_of, notice_text, t  # noqa: E402
 from .render import (  # noqa: E402
@@ -80,9 +82,10 @@ def chat_turn(be: Backend, question, messages, history, k=None, mode=None, model
         gr.Warning(toast(msg), title=t(lang, "empty_q_title" if isinstance(e, QuestionError) else "failed_title"))
         yield gr.skip(), before + [{"role": "assistant", "content": error_html(msg, lang)}], gr.skip(), history
         return
+    final = for_client(final)  # notices without server paths or URLs (logged instead)
     for notice in final.notices:
-        if notice.code in LLM_NOT_USED:  # the detail says what to do (pull, path...)
-            gr.Warning(toast(f"{notice_text(lang, notice)} {notice.detail}".strip()), title=t(lang, "llm_title"))
+        if notice.code in LLM_NOT_USED:
+            gr.Warning(toast(notice_text(lang, notice)), title=t(lang, "llm_title"))
     history.append([question, final.text])
     if on_answer is not None:
         on_answer(question, final)
@@ -100,6 +103,7 @@ def ask_api(be: Backend, question: str, mode: str = "", k: int = 0, model: str =
         raise gr.Error(user_message(e, lang), print_exception=False) from None
     except Exception as e:  # noqa: BLE001 - never a traceback or a server path to an API client
         raise gr.Error(internal_error(e, lang), print_exception=False) from None
+    ans = for_client(ans)  # notices without server paths or URLs (logged instead)
     d = ans.to_dict()
     d["sources_html"] = sources_html(ans, be.articles, lang)
     return d
@@ -136,7 +140,8 @@ def rebuild_index(be: Backend, progress=None, lang: str = "ar") -> tuple[str, st
     try:
         report = be.rebuild(note)
     except RagError as e:
-        raise gr.Error(toast(e), title=t(lang, "build_failed_title"), print_exception=False) from None
+        raise gr.Error(toast(user_message(e, lang)), title=t(lang, "build_failed_title"),
+                       print_exception=False) from None
     lines = "".join(f"<li>{esc(line)}</li>" for line in build_summary(lang, report))
     summary = f'<div class="rag-msg"><p class="rag-ok">{OK} {t(lang, "built")}</p><ul class="rag-build">{lines}</ul></div>'
     return summary, status_html(be.settings.corpus, be.manifest(), lang=lang), be.info_html(lang)
@@ -253,7 +258,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                             # typed path would let any client load model copies and probe the disk.
                             choices = [(i18n("model_bundled") if v == BUNDLED else label, v)
                                        for label, v in be.model_choices()]
-                            model = gr.Dropdown(choices, value=be.default_model, allow_custom_value=False,
+                            model = gr.Dropdown(choices, value=be.default_choice, allow_custom_value=False,
                                                 label=i18n("model"), elem_id="rag-model")
                     with gr.Column(scale=2, min_width=340, elem_classes="rag-sources-col"):
                         sources = gr.HTML(empty_sources_html(), elem_id="rag-sources", js_on_load=None)
@@ -341,4 +346,5 @@ def launch(settings: Settings, share: bool = False) -> None:
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
         footer_links=["api"],  # the app has its own settings panel
         i18n=I18N, max_file_size=MAX_UPLOAD_BYTES, show_error=False,
+        app_kwargs={"middleware": [Middleware(ClientAddress)]},  # the login check throttles per client address
     )

@@ -4,15 +4,24 @@ the launch checks (first-run index build, password when not on loopback)."""
 
 from __future__ import annotations
 
+import contextvars
 import ipaddress
 import os
 import sys
 import threading
 from pathlib import Path
 
-from index.errors import IndexMissingError, QuestionError, RagError
+from index.errors import (
+    CorpusError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    ModelError,
+    QuestionError,
+    RagError,
+)
 from index.load import SUPPORTED
-from rag.answer import Assistant
+from rag.answer import Answer, Assistant
 from rag.models import BUNDLED_LLM as BUNDLED
 from rag.settings import Settings
 
@@ -43,15 +52,45 @@ class ModelNotOffered(RagError):
 
 
 def user_message(e: Exception, lang: str = "ar") -> str:
-    """A RagError's own message (it says what to do), with the UI's way to fix it."""
+    """A short message for a chat client, by the error's kind: never the
+    error's own text, which names server paths and URLs ("No index at
+    /srv/…", "GGUF file /tmp/…/missing.gguf does not exist.").  The details
+    go to the server log; the CLI (the trusted operator) prints them as they are.
+
+    >>> from index.errors import IndexMissingError
+    >>> user_message(IndexMissingError("No index at /srv/idx. Run `rag index build --index /srv/idx`."), "en")
+    'There is no index of the articles yet.\\nOr open the Articles tab and press “Rebuild the index”.'
+    """
     if isinstance(e, ModelNotOffered):  # never echo the client's path: it would probe the server's files
         return t(lang, "model_not_offered")
     if isinstance(e, QuestionError) and e.code == QuestionError.EMPTY:
         return t(lang, "empty_q")
-    msg = str(e)
-    if isinstance(e, IndexMissingError):
-        msg += "\n" + t(lang, "or_rebuild")
-    return msg
+    print(f"error shown to a client as a short message: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+    for kind, key in _ERROR_KEYS:
+        if isinstance(e, kind):
+            msg = t(lang, key)
+            return msg + "\n" + t(lang, "or_rebuild") if key.startswith("err_index") else msg
+    return t(lang, "err_other")
+
+
+_ERROR_KEYS = ((IndexMissingError, "err_index_missing"), (IndexCorruptError, "err_index_corrupt"),
+               (IndexMismatchError, "err_index_mismatch"), (ModelError, "err_model"),
+               (QuestionError, "err_question"), (CorpusError, "err_corpus"))
+
+
+def for_client(answer: Answer) -> Answer:
+    """The answer without its notices' details (an LLM's path or URL, a
+    server error's text): the notice's code says it in the reader's language;
+    the details go to the server log.  A missing --llm-model sent API clients
+    "GGUF file /tmp/…/missing.gguf does not exist."."""
+    import dataclasses
+
+    if not any(n.detail for n in answer.notices):
+        return answer
+    for n in answer.notices:
+        if n.detail:
+            print(f"notice {n.code.value}: {n.detail}", file=sys.stderr, flush=True)
+    return dataclasses.replace(answer, notices=[dataclasses.replace(n, detail="") for n in answer.notices])
 
 
 INTERNAL_ERROR = t("ar", "internal_error")
@@ -71,34 +110,40 @@ class Backend:
     index), the article cache and the build lock."""
 
     def __init__(self, settings: Settings):
+        from rag.generate import pin_generator
+
         self.settings = settings
         self.articles = ArticleTexts(settings.corpus)
         self._assistants: dict[str, Assistant] = {}
         self._lock = threading.Lock()
         self.default_model = settings.llm_model or BUNDLED
+        s = self._settings_for(self.default_model)
+        pin_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads)  # the default stays loaded
         self.assistant()  # the default one; loads the index lazily
+
+    def _settings_for(self, key: str) -> Settings:
+        return self.settings.replace(llm_model="" if key == BUNDLED else key)
 
     def assistant(self, model: str | None = None) -> Assistant:
         """The Assistant for one of the offered models.  Clients choose among
         the settings list only (each spelling of a path loaded another copy of
         the model: four requests took the server from 795 to 2,393 MB), and
-        besides the default at most one other model stays loaded."""
-        key = (model or self.default_model).strip() or BUNDLED
-        if key not in (self.default_model, BUNDLED) and key not in self._offered():
-            raise ModelNotOffered(f"model not offered: {key[:80]!r}")
+        besides the default at most one other model stays loaded: choosing
+        another frees the previous one (rag/generate.py's cache; three offered
+        GGUFs chosen in turn grew a server 606 -> 1,006 -> 1,407 MB before)."""
+        key = self._spec((model or "").strip())
         with self._lock:
             if key in self._assistants:
                 return self._assistants[key]
-            for other in [k for k in self._assistants if k not in (self.default_model, BUNDLED)]:
-                del self._assistants[other]  # freed once the answers in flight on it finish
+            for other in [k for k in self._assistants if k != self.default_model]:
+                del self._assistants[other]  # its model is freed when the next one loads
             store = None
             if self._assistants:  # share the loaded index between models
                 try:
                     store = next(iter(self._assistants.values())).retriever.store
                 except RagError:
                     store = None
-            spec = "" if key == BUNDLED else key
-            a = Assistant(self.settings.replace(llm_model=spec), store=store)
+            a = Assistant(self._settings_for(key), store=store)
             self._assistants[key] = a
             return a
 
@@ -116,13 +161,26 @@ class Backend:
             store = a.reload(store)
         self.articles.clear()
 
-    def _offered(self) -> set[str]:
-        if key_set := getattr(self, "_offered_cache", None):
-            return key_set
-        self._offered_cache = {v for _, v in self.model_choices()}
+    def _spec(self, model: str) -> str:
+        """The model a client's choice names: its name in the settings list (or,
+        as before, the offered path itself); anything else is refused alike."""
+        if not model or model in (self.default_model, BUNDLED):
+            return model or self.default_model
+        offered = self._offered()
+        if model in offered:
+            return offered[model]
+        if model in offered.values():
+            return model
+        raise ModelNotOffered(f"model not offered: {model[:80]!r}")
+
+    def _offered(self) -> dict[str, str]:
+        """Offered model name -> what loads it (a name, or a path on this server)."""
+        if offered := getattr(self, "_offered_cache", None):
+            return offered
+        self._offered_cache = {name: spec for name, spec in self._choices()}
         return self._offered_cache
 
-    def model_choices(self) -> list[tuple[str, str]]:
+    def _choices(self) -> list[tuple[str, str]]:
         from rag.models import LOCAL, list_models
 
         choices = [(BUNDLED, BUNDLED)]
@@ -135,12 +193,24 @@ class Backend:
                 choices.append((Path(r.name).name if "/" in r.name else r.name, r.name))
         if self.default_model not in [v for _, v in choices]:
             choices.append((Path(self.default_model).name, self.default_model))
-        return choices
+        seen: set[str] = set()
+        return [(n, v) for n, v in choices if not (n in seen or seen.add(n))]
+
+    @property
+    def default_choice(self) -> str:
+        """The default model's name in the settings list."""
+        return next(n for n, v in self._choices() if v == self.default_model)
+
+    def model_choices(self) -> list[tuple[str, str]]:
+        """(label, value) for the settings list: both the model's name, never a
+        server path (the page and the API show them to every client)."""
+        return [(n, n) for n in self._offered()]
 
     def info_html(self, lang: str = "ar") -> str:
         m = self.manifest()
         s = self.settings
-        llm = f"{s.llm_url} ({s.llm_model or 'server'})" if s.llm_url else self.default_model
+        # a name, never a server path or URL: every client sees this header
+        llm = f"{s.llm_model or 'LLM'} (server)" if s.llm_url else self.default_choice
         if s.mode == "auto" and not s.llm_url and not s.llm_model:  # the bundled base model does not answer
             llm_html = f'<bdi dir="ltr">{esc(llm)}</bdi> {t(lang, "info_base")}'
         else:
@@ -232,15 +302,51 @@ def _users_from_env(raw: str) -> dict[str, str]:
     return users
 
 
+# The address of the client whose request is being handled: Gradio calls the
+# login check with the user name and password only.  Set by ClientAddress.
+_CLIENT: "contextvars.ContextVar[str]" = contextvars.ContextVar("rag_client", default="")
+
+
+class ClientAddress:
+    """ASGI middleware: the connecting client's address for LoginCheck (the
+    direct peer; X-Forwarded-For is not trusted, anyone can send it)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope.get("type") == "http":
+            client = scope.get("client")
+            _CLIENT.set(str(client[0]) if client else "")
+        await self.app(scope, receive, send)
+
+
+def _loopback(address: str) -> bool:
+    """
+    >>> _loopback("127.0.0.2"), _loopback("::1"), _loopback("10.0.0.1"), _loopback("")
+    (True, True, False, True)
+    """
+    try:
+        return not address or ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 class LoginCheck:
-    """Gradio's ``auth`` callable: one user (or a dict of users), compared in constant time, with
-    repeated failures locked out for a while (30 wrong passwords in 0.22 s
-    were accepted before; now after ``MAX_FAILURES`` failures within
-    ``WINDOW_S`` every attempt, right or wrong, is refused until the window
-    has passed) and logged to the server's stderr."""
+    """Gradio's ``auth`` callable: one user (or a dict of users), compared in
+    constant time, with repeated failures locked out for a while, per client:
+    after ``MAX_FAILURES`` failures for one user name from one address within
+    ``WINDOW_S`` (or ``MAX_ADDRESS_FAILURES`` for any names from one address
+    that is not loopback)
+    every attempt from there, right or wrong, is refused until the window has
+    passed.  30 wrong passwords in 0.22 s were accepted before the lockout;
+    then the lockout was global, so 5 bad guesses a minute from anyone locked
+    every user out.  Failures are logged to the server's stderr."""
 
     MAX_FAILURES = 5
+    MAX_ADDRESS_FAILURES = 20  # an address trying many names (password spraying)
     WINDOW_S = 60.0
+    MAX_TRACKED = 10_000  # addresses x names remembered; the oldest are forgotten first
 
     def __init__(self, user: str | dict[str, str], password: str = "", clock=None):
         import time
@@ -248,24 +354,41 @@ class LoginCheck:
         users = user if isinstance(user, dict) else {user: password}
         self._users = [(u.encode(), p.encode()) for u, p in users.items()]
         self._clock = clock or time.monotonic
-        self._failures: list[float] = []
+        self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, username: str, password: str) -> bool:
+    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
+        times = [t for t in self._failures.get(key, ()) if now - t < self.WINDOW_S]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def __call__(self, username: str, password: str, client: str | None = None) -> bool:
         import hmac
 
         now = self._clock()
+        client = _CLIENT.get() if client is None else client
+        name = str(username)[:200]
+        key = (client, name)
         with self._lock:
-            self._failures = [t for t in self._failures if now - t < self.WINDOW_S]
-            if len(self._failures) >= self.MAX_FAILURES:
-                print(f"login refused: locked after {len(self._failures)} failed attempts in "
-                      f"{self.WINDOW_S:.0f} s", file=sys.stderr, flush=True)
+            mine = self._recent(key, now)
+            # Behind --share's tunnel or a proxy on this machine every client comes from a loopback
+            # address: a limit per address would lock every user out again, so there only per name.
+            from_there = 0 if _loopback(client) else sum(
+                len(self._recent(k, now)) for k in [k for k in self._failures if k[0] == client])
+            if len(mine) >= self.MAX_FAILURES or from_there >= self.MAX_ADDRESS_FAILURES:
+                print(f"login refused for user {name[:40]!r} from {client or '?'}: locked after {len(mine)} "
+                      f"failed attempts ({from_there} from there) in {self.WINDOW_S:.0f} s", file=sys.stderr, flush=True)
                 return False
             ok = False
             for u, p in self._users:  # every user compared: the time says nothing about which names exist
                 ok |= hmac.compare_digest(str(username).encode(), u) & hmac.compare_digest(str(password).encode(), p)
             if not ok:
-                self._failures.append(now)
-                print(f"login failed for user {str(username)[:40]!r} ({len(self._failures)} in the last "
+                self._failures.setdefault(key, []).append(now)
+                while len(self._failures) > self.MAX_TRACKED:
+                    del self._failures[next(iter(self._failures))]
+                print(f"login failed for user {name[:40]!r} from {client or '?'} ({len(mine) + 1} in the last "
                       f"{self.WINDOW_S:.0f} s)", file=sys.stderr, flush=True)
             return ok

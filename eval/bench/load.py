@@ -6,10 +6,14 @@ the stateless ``/ask`` endpoint; then a burst of ``burst`` questions submitted
 at once, more than the queue holds (ui/app.py: ``max_size=64``), to show that
 the server turns the surplus away with "queue is full" and keeps serving: once
 from one client and once from as many clients as questions (one gradio_client
-submitted them a few at a time, so the queue never filled).  Last, clients
-choose models by every spelling of a path: the server must refuse them and its
-memory stay flat (each spelling once loaded another model copy: four requests
-took a server from 795 to 2,393 MB).
+submitted them a few at a time, so the queue never filled).
+
+``measure_models`` (its own section, ``models``): a chat offering three copies
+of the bundled GGUF; clients choose models by every spelling of a path (the
+server must refuse them and its memory stay flat: each spelling once loaded
+another model copy, four requests took a server from 795 to 2,393 MB), then
+switch between the offered ones A, B, C, A, B, C... (each choice once stayed
+loaded: 606 -> 1,006 -> 1,407 MB); the server's RSS after every choice.
 The server runs the default settings (auto mode: with the bundled base model,
 the checked evidence answer), so this measures what a crowd of users gets.
 """
@@ -107,8 +111,71 @@ def _model_choice(url: str, pid: int, question: str, rounds: int = 5) -> dict:
             "rss_before_mb": before, "rss_after_mb": after, "rss_growth_mb": after - before}
 
 
+def _offer_copies(home: Path, n: int = 3) -> list[str]:
+    """A models folder (RAG_HOME) offering ``n`` copies of the bundled GGUF
+    besides it (the bundled one hard-linked: not assembled again)."""
+    import os
+    import shutil
+
+    from rag.models import bundled_gguf
+
+    real = bundled_gguf()
+    (home / "models").mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(real, home / "models" / real.name)
+    except OSError:
+        shutil.copy(real, home / "models" / real.name)
+    out = []
+    for i in range(n):
+        dst = home / "models" / f"offered-{chr(97 + i)}.gguf"
+        shutil.copy(real, dst)
+        out.append(str(dst))
+    return out
+
+
+def _model_switching(url: str, pid: int, question: str, models: list[str], rounds: int, model_mb: float) -> dict:
+    """Choose the offered models in turn (A, B, C, A, B, C, ...): the server's RSS after each."""
+    from gradio_client import Client
+
+    c = Client(url, verbose=False)
+    start = _proc_status(pid)["VmRSS"]
+    rss, failed = [], 0
+    for _ in range(rounds):
+        for m in models:
+            try:
+                c.predict(question, "", 0, m, api_name="/ask")
+            except Exception:  # noqa: BLE001 - counted
+                failed += 1
+            rss.append(_proc_status(pid)["VmRSS"])
+    return {"models": len(models), "rounds": rounds, "choices": len(rss), "failed": failed,
+            "rss_start_mb": start, "rss_after_each_mb": [round(x) for x in rss],
+            "rss_max_mb": max(rss), "rss_last_mb": rss[-1],
+            "model_mb": model_mb}
+
+
+def measure_models(s, questions: list[str], work: Path, rounds: int = 5) -> dict:
+    """A chat offering three copies of the bundled GGUF: refused spellings, then switching."""
+    home = work / "models-home"
+    offered = _offer_copies(home)
+    # auto mode: choosing a model loads it (to see whether it follows instructions)
+    p, port = start_chat(s, work, env={"RAG_HOME": str(home)}, log_name="models-server")
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        from gradio_client import Client
+
+        Client(url, verbose=False).predict(questions[0], api_name="/ask")  # the default, as a first client has it
+        choice = _model_choice(url, p.pid, questions[0], rounds=rounds)
+        switching = _model_switching(url, p.pid, questions[0], [Path(m).name for m in offered], max(2, rounds),
+                                     Path(offered[0]).stat().st_size / 2**20)
+        return {"model_choice": choice, "switching": switching, "peak_rss_mb": _proc_status(p.pid)["VmHWM"],
+                "what": "`rag chat` (default settings, RAG_HOME offering 3 copies of the bundled GGUF), "
+                        "gradio_client calling /ask with a model"}
+    finally:
+        stop(p)
+
+
 def measure_load(s, questions: list[str], work: Path, clients: int = 16, per_client: int = 5,
-                 burst: int = 120, timeout: float = 600, model_rounds: int = 5, crowd: int = 120) -> dict:
+                 burst: int = 120, timeout: float = 600, crowd: int = 120) -> dict:
     from gradio_client import Client
 
     p, port = start_chat(s, work)
@@ -158,14 +225,13 @@ def measure_load(s, questions: list[str], work: Path, clients: int = 16, per_cli
         crowd_out = _crowd_burst(url, questions, crowd, deadline) if crowd else None
         # the server still answers after the bursts
         alive = "answer" in Client(url, verbose=False).predict(questions[0], api_name="/ask")
-        choice = _model_choice(url, p.pid, questions[0], rounds=model_rounds)
         st = _proc_status(p.pid)
         return {
             "clients": clients, "per_client": per_client, "requests": len(times), "outcomes": outcomes,
             "answer_s": summary(times), "answer_p95_s": percentile(times, 95), "wall_s": wall,
             "throughput_per_s": len(times) / wall if wall else 0.0,
             "burst": {"submitted": burst, "outcomes": burst_out, "wall_s": burst_wall, "served_after": alive},
-            "crowd_burst": crowd_out, "model_choice": choice,
+            "crowd_burst": crowd_out,
             "peak_rss_mb": st["VmHWM"],
             "what": "`rag chat` server (default settings) on loopback, gradio_client threads calling /ask",
         }

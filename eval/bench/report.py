@@ -205,15 +205,6 @@ def write_markdown(path: Path, r: dict) -> None:
         if cb:
             co = ", ".join(f"{k} {v}" for k, v in sorted(cb["outcomes"].items()))
             L += [f"Burst from {cb['clients']} clients asking at the same moment: {co} in {cb['wall_s']:.1f} s.", ""]
-        mc = ld.get("model_choice")
-        if mc:
-            kinds = len(mc["refusals"])
-            L += [f"Model choice: {mc['requests']} requests naming the bundled GGUF by other spellings of its path, "
-                  f"/etc/passwd, a missing file, and the offered name: {mc['answered']} answered (the offered "
-                  f"name), {sum(mc['refusals'].values())} refused with {kinds} distinct message(s); server RSS "
-                  f"{mc['rss_before_mb']:.0f} -> {mc['rss_after_mb']:.0f} MiB "
-                  f"({mc['rss_growth_mb']:+.0f} MiB).", ""]
-
         ac = ld.get("answer_concurrency")
         if ac:
             from .concurrency import speedups
@@ -230,6 +221,22 @@ def write_markdown(path: Path, r: dict) -> None:
                          f"{x['answer_s']['median']:.1f} | {x['answer_s']['max']:.1f} | {most} |")
             L += ["", "Speed-up (wall, one at a time / four at once): " +
                   ", ".join(f"{k}: {v:.2f}x" for k, v in speedups(ac).items()) + ".", ""]
+
+    md = r.get("models")
+    if md:
+        mc, sw = md["model_choice"], md["switching"]
+        kinds = len(mc["refusals"])
+        L += ["## Model choice (API clients naming models)", "", f"{md['what']}.", "",
+              f"Refused spellings: {mc['requests']} requests naming the bundled GGUF by other spellings of its path, "
+              f"/etc/passwd, a missing file, and the offered name: {mc['answered']} answered (the offered name), "
+              f"{sum(mc['refusals'].values())} refused with {kinds} distinct message(s); server RSS "
+              f"{mc['rss_before_mb']:.0f} -> {mc['rss_after_mb']:.0f} MiB ({mc['rss_growth_mb']:+.0f} MiB).", "",
+              f"Switching: {sw['models']} offered GGUFs ({sw['model_mb']:.0f} MiB each) chosen in turn, "
+              f"{sw['rounds']} rounds ({sw['choices']} choices, {sw['failed']} failed): server RSS "
+              f"{sw['rss_start_mb']:.0f} MiB with the default model, at most {sw['rss_max_mb']:.0f} MiB, last "
+              f"{sw['rss_last_mb']:.0f} MiB; after each choice: "
+              + ", ".join(str(x) for x in sw["rss_after_each_mb"]) + ". Server peak RSS "
+              f"{md['peak_rss_mb']:.0f} MiB.", ""]
 
     if r.get("profiles"):
         L += ["## Profiles of missed targets", ""]

@@ -29,7 +29,7 @@ from .targets import notes, targets, ttft_cause
 from .stats import cpu_snapshot, finite_numbers, machine_info, other_cpu_share, profile_call, summary, timed
 from ..dataset import DEFAULT_DATASET, load_dataset
 
-SECTIONS = ("build", "incremental", "retrieval", "generation", "memory", "load")
+SECTIONS = ("build", "incremental", "retrieval", "generation", "memory", "load", "models")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class BenchConfig:
     load_per_client: int = 5
     load_burst: int = 120  # questions submitted at once, more than the chat's queue holds (64)
     load_crowd: int = 120  # clients asking at the same moment, one question each
-    model_rounds: int = 5  # rounds of model choices by every spelling of a path (memory must stay flat)
+    model_rounds: int = 5  # rounds of model choices: every spelling of a path, then 3 offered GGUFs in turn
     concurrency_clients: int = 8  # clients asking at once of a chat on an LLM server (one vs several answers at once)
     concurrency_real: bool = True  # also against the real llama_cpp.server with the bundled GGUF
     sections: tuple[str, ...] = SECTIONS
@@ -247,14 +247,20 @@ def _llm_sections(r: dict, cfg: BenchConfig, s: Settings, work: Path, t0: float)
         _log(f"load: {cfg.load_clients} API clients x {cfg.load_per_client} questions, then {cfg.load_burst} at once",
              t0)
         r["load"] = measure_load(s.replace(index=gs.index, corpus=gs.corpus), questions, work, cfg.load_clients,
-                                 cfg.load_per_client, cfg.load_burst, model_rounds=cfg.model_rounds,
-                                 crowd=cfg.load_crowd)
+                                 cfg.load_per_client, cfg.load_burst, crowd=cfg.load_crowd)
         from .concurrency import measure_answer_concurrency
 
         _log(f"load: {cfg.concurrency_clients} clients at once, chat on an LLM server, one vs four answers at once", t0)
         r["load"]["answer_concurrency"] = measure_answer_concurrency(
             s.replace(index=gs.index, corpus=gs.corpus), questions, work, cfg.concurrency_clients,
             real_server=cfg.concurrency_real)
+
+
+    if "models" in cfg.sections:
+        from .load import measure_models
+
+        _log(f"models: {cfg.model_rounds} rounds of refused spellings, then 3 offered GGUFs chosen in turn", t0)
+        r["models"] = measure_models(s.replace(index=gs.index, corpus=gs.corpus), questions, work, cfg.model_rounds)
 
 
 def _assistant_stream(s: Settings, question: str):
@@ -277,7 +283,7 @@ def run_bench(out_dir: Path, quick: bool, settings: Settings, config: BenchConfi
         work = Path(tmp)
         r["other_cpu_share"] = {}
         for name, parts, fn in (("index", {"build", "retrieval", "incremental"}, _index_sections),
-                                ("llm", {"generation", "memory", "load"}, _llm_sections)):
+                                ("llm", {"generation", "memory", "load", "models"}, _llm_sections)):
             if parts & set(cfg.sections):
                 c1 = cpu_snapshot()
                 fn(r, cfg, settings, work, t0)

@@ -4,6 +4,11 @@ counts how many answers were in flight together.  What it measures is the chat
 around the model (does it ask for several answers at once?), not the model.
 Tests give it a fixed ``reply`` (a grounded answer, an unsupported one) to see
 what the chat does with it, deterministically.
+
+For the LLM deadline tests it also misbehaves on request: ``keepalive`` sends a
+keep-alive line (": ping") that often during the delay instead of silence;
+``trickle`` sends one byte of a never-finished line that often; ``token_delay``
+writes the reply one word at a time, that long apart.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ REPLY = "لا تذكر المقالات ذلك."  # an honest refusal: the chat'
 class StandInLLM(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, delay: float, reply: str = REPLY):
+    def __init__(self, delay: float, reply: str = REPLY, keepalive: float = 0.0, trickle: float = 0.0,
+                 token_delay: float = 0.0):
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.delay = delay
-        self.reply = reply
+        self.delay, self.reply = delay, reply
+        self.keepalive, self.trickle, self.token_delay = keepalive, trickle, token_delay
         self.in_flight = self.most = self.answered = 0
         self.lock = threading.Lock()
 
@@ -58,24 +64,43 @@ class _Handler(BaseHTTPRequestHandler):
             srv.in_flight += 1
             srv.most = max(srv.most, srv.in_flight)
         try:
-            time.sleep(srv.delay)
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            for word in re.findall(r"\S+\s*", srv.reply):  # streamed word by word, as a server does
+            self._wait(srv)
+            for i, word in enumerate(re.findall(r"\S+\s*", srv.reply)):  # word by word, as a server streams
+                if i and srv.token_delay:
+                    time.sleep(srv.token_delay)
                 piece = {"choices": [{"delta": {"content": word}}]}
                 self.wfile.write(f"data: {json.dumps(piece, ensure_ascii=False)}\n\n".encode())
+                self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up: what a deadline does
+            pass
         finally:
             with srv.lock:
                 srv.in_flight -= 1
                 srv.answered += 1
 
+    def _wait(self, srv: StandInLLM) -> None:
+        """The delay before the answer: silence, keep-alive lines, or a line trickled byte by byte."""
+        step = srv.keepalive or srv.trickle
+        if not step:
+            time.sleep(srv.delay)
+            return
+        end = time.monotonic() + srv.delay
+        while time.monotonic() < end:
+            self.wfile.write(b": ping\n\n" if srv.keepalive else b"x")
+            self.wfile.flush()
+            time.sleep(step)
+        if srv.trickle:
+            self.wfile.write(b"\n\n")
+
 
 @contextmanager
-def standin_llm(delay: float, reply: str = REPLY):
-    """A running stand-in server, shut down afterwards."""
-    srv = StandInLLM(delay, reply)
+def standin_llm(delay: float, reply: str = REPLY, **kw):
+    """A running stand-in server (``kw``: StandInLLM's misbehaviours), shut down afterwards."""
+    srv = StandInLLM(delay, reply, **kw)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         yield srv
