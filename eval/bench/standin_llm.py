@@ -63,6 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         with srv.lock:
             srv.in_flight += 1
             srv.most = max(srv.most, srv.in_flight)
+        counted = False
         try:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -74,13 +75,20 @@ class _Handler(BaseHTTPRequestHandler):
                 piece = {"choices": [{"delta": {"content": word}}]}
                 self.wfile.write(f"data: {json.dumps(piece, ensure_ascii=False)}\n\n".encode())
                 self.wfile.flush()
+            counted = self._done(srv)  # before [DONE]: a client that has read it may ask again at once
             self.wfile.write(b"data: [DONE]\n\n")
         except (BrokenPipeError, ConnectionResetError):  # the client gave up: what a deadline does
             pass
         finally:
-            with srv.lock:
-                srv.in_flight -= 1
-                srv.answered += 1
+            if not counted:
+                self._done(srv)
+
+    @staticmethod
+    def _done(srv: StandInLLM) -> bool:
+        with srv.lock:
+            srv.in_flight -= 1
+            srv.answered += 1
+        return True
 
     def _wait(self, srv: StandInLLM) -> None:
         """The delay before the answer: silence, keep-alive lines, or a line trickled byte by byte."""
