@@ -586,7 +586,7 @@ def test_the_delete_confirmation_ends_with_its_window(server, browser):
     page.click("#rag-clear")  # a new conversation: nothing to confirm any more
     says(delete)
     page.locator("#rag-conv-list li button", has_text=title).click()
-    page.wait_for_function("t => document.querySelector('#rag-conv-title input').value === t", arg=title)
+    page.wait_for_function("t => document.querySelector('#rag-conv-title input').value === t", arg=title, timeout=90_000)
     page.click("#rag-conv-delete")
     says(confirm)
     armed = time.monotonic()
