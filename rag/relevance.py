@@ -61,6 +61,7 @@ _ASKING = set(tokenize(
     "هو هي هم الذي التي الذين المذكور المذكوره تذكر ذكرت الخبر الاخبار المقال المقالات "
     "سبب السبب عدد يبلغ تبلغ هناك هنا ذلك تلك هذا هذه هؤلاء "
     "will would shall has have had its his her their s between since been being do does did is are was were many much "
+    "he him she they them it not other another else "
     "according articles article say says said"
 ))
 

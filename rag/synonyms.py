@@ -118,6 +118,10 @@ GROUPS += (
     ("وزير الدفاع", "defence minister", "defense minister"),
     ("برلمان", "parliament"),
     ("غاب", "تغيب", "لم يحضر", "skip", "skipped", "miss", "missed"),
+    # who went in someone's place: «أرسلت وزير الخارجية سيرغي لافروف بدلاً من بوتين»
+    ("أرسل", "أرسلت", "أوفد", "أوفدت", "send", "sent", "dispatched"), ("بدلا", "بدلاً من", "عوضا عن", "instead"),
+    ("ممثل", "ممثلا", "represent", "represented", "representative"),
+    ("حضر", "يحضر", "حضور", "attend", "attended", "attending", "attendance"),
     # common news words, for English questions
     ("بحيرة", "lake"), ("بحرية", "naval"), ("قاعدة", "base"), ("جيش", "army"), ("قوات", "troops", "forces"),
     ("نووي", "nuclear"), ("أسلحة", "weapons", "arms"), ("ذخائر", "ammunition", "munitions"),
