@@ -162,3 +162,30 @@ def states_listed(sentence: str) -> int:
                 found.add(s)
                 break
     return len(found)
+
+
+def nisba_pairs(text: str, terms, analyzer: str) -> tuple:
+    """Alternatives pairs (rag/synonyms.py) for a question naming a state's
+    leader: the state's name in the question is also named by its nisba
+    («رئيس قرغيزستان» by «الرئيس القيرغيزي»), in the focus and the ranking;
+    and a marker no article has makes retrieval add the nisba forms (the
+    articles use the state's name, so its other names are not added).
+
+    >>> from index.lexical import analyze
+    >>> q = 'ومتى التقى به بوتين؟ — رئيس قرغيزستان'
+    >>> pairs = nisba_pairs(q, analyze(q), 'stem+skeleton')
+    >>> any('قيرغيز' in o for _, others in pairs for o in others), nisba_pairs('متى زار بوتين قرغيزستان؟', (), 'stem+skeleton')
+    (True, ())
+    """
+    from index.lexical import analyze
+
+    have = set(terms)
+    pairs = []
+    for s in sorted(leaders(text)):
+        nisbas = tuple(frozenset(analyze(n, analyzer)) for n in NISBA[STATES[s][0]])
+        pairs.append((frozenset({f"<leader of {STATES[s][0]}>"}), nisbas))
+        for name in STATES[s]:
+            own = frozenset(analyze(name, analyzer))
+            if own and own <= have:
+                pairs.append((own, nisbas))
+    return tuple(pairs)

@@ -102,3 +102,14 @@ def test_english_news_words_reach_the_arabic_ones():
         assert set(analyze(arabic)) & others, word
     # pronouns and "not"/"other" are no content: "he" matched nothing Arabic and halved the focus
     assert "he" not in analyse_query("Which other summit did he not attend?").terms
+
+
+def test_a_leader_by_his_state_is_named_by_its_nisba_too():
+    q = analyse_query("ومتى التقى به بوتين؟ — رئيس قرغيزستان", asked="ومتى التقى به بوتين؟")
+    bag = q.alts.augment(set(analyze("وخلال اجتماعه مع الرئيس القيرغيزي صدر جباروف يوم الخميس")))
+    assert set(analyze("قرغيزستان")) <= bag  # the sentence names the asked state through the nisba
+    # retrieval adds the nisba forms though the articles use the state's name (a marker no article has)
+    assert set(analyze("القيرغيزي")) <= set(q.alts.words(known=set(q.tokens)))
+    # a question naming the state, not its leader, is unchanged
+    plain = analyse_query("متى زار بوتين قرغيزستان؟")
+    assert not set(analyze("القيرغيزي")) & set(plain.alts.words())
