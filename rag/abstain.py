@@ -4,12 +4,14 @@ that states a number or a date; without one we say the articles don't say."""
 
 from __future__ import annotations
 
-from index.arabic import normalize
+from index.arabic import normalize, tokenize
 
 from .kinds import has_type
+from .nations import other_leader
 from .relevance import question_kind, with_clitics
 from .statements import has_reason, restates
-from .roles import swapped, unnamed, unspoken
+from .roles import names_nobody_else, swapped, unnamed, unspoken
+from .synonyms import is_person, named
 
 
 def expected_type(question: str) -> str | None:
@@ -100,6 +102,42 @@ def far_from_question(focus: float, dense: float) -> bool:
     return focus < FAR_FOCUS and dense < FAR_DENSE
 
 
+# «وأي قمة أخرى لم يحضرها؟», "Which other summit did he not attend?" ask for one besides the
+# one the earlier turn was about.
+_OTHER = frozenset(tokenize("اخرى اخري اخر الاخرى الاخري الاخر other another else"))
+
+
+def asks_other(question: str) -> bool:
+    """Does the question ask for another one («أخرى», "other")?
+
+    >>> asks_other('وأي قمة أخرى لم يحضرها؟'), asks_other('Which other summit did he not attend?'), asks_other('أين القمة؟')
+    (True, True, False)
+    """
+    return bool(_OTHER & set(tokenize(question)))
+
+
+def earlier_thing(query, terms) -> bool:
+    """For a follow-up asking for another one: does the sentence name a
+    state, place or institution the earlier turn named (carried over by the
+    rewrite)?  It answers the earlier question, not this one: "Which other
+    summit did he not attend? — Putin, South Africa" is not answered by «ولم
+    يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا» (eval q154).  People
+    are left out: the one who acts («بوتين») is the same in both turns.
+
+    >>> from rag.relevance import analyse_query
+    >>> from index.lexical import analyze
+    >>> q = analyse_query('Which other summit did he not attend? — Putin, South Africa', asked='Which other summit did he not attend?')
+    >>> earlier_thing(q, q.alts.augment(analyze('ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا')))
+    True
+    >>> earlier_thing(q, q.alts.augment(analyze('أبلغ بوتين مودي أنه لن يحضر قمة مجموعة العشرين')))
+    False
+    """
+    if not query.carried or not asks_other(query.asked or query.text):
+        return False
+    before = {g for g in named(query.carried, query.analyzer) if not is_person(g)}
+    return bool(before & named(terms, query.analyzer))
+
+
 def answerability(query, cands: list, hits: list) -> float:
     """How likely one retrieved sentence answers the question, in 0..1.
 
@@ -174,9 +212,14 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
     # and another person does it (rag/roles.py unspoken; eval/README.md, browser review).
     roles = query.roles  # the question's people, found once
     ok = [c for c in ok if not swapped(roles, c.text, analyzer) and not unspoken(roles, c.text, analyzer)]
+    # «— رئيس قرغيزستان» is not answered by «…مع نظيره الأذربيجاني إلهام علييف»: the sentence's
+    # counterpart leads another state (rag/nations.py; eval/README.md, measured).
+    ok = [c for c in ok if not other_leader(query.text, c.text) and not earlier_thing(query, c.terms)]
     if not ok:
         return [], ROLES_SWAPPED
     ok = [c for c in ok if not unnamed(roles, c.text, analyzer)]
+    if query.kind == "person":  # «من أرسلت روسيا بدلاً منه؟»: the answer names someone (rag/roles.py)
+        ok = [c for c in ok if not names_nobody_else(roles, c.text, analyzer)]
     if not ok:
         return [], NO_NAME
     if query.kind == "reason":

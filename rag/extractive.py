@@ -4,7 +4,7 @@ best answer the question, each cited."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -16,6 +16,7 @@ from index.lexical import analyze, is_stopword
 from .cite import attach_markers, strip_markers
 from .claims import opposed, opposite
 from .kinds import exact_date_near
+from .nations import LIST_MIN, asks_states, states_listed
 from .relevance import Query, Relevance, relevance
 from .statements import has_reason, is_instruction
 from .retrieve import Hit
@@ -138,7 +139,25 @@ def candidates(query: Query, hits: list[Hit], embedder: Embedder | None = None,
             sc += PHRASE_BONUS * min(1.0, 3 * share)  # one shared pair of five is already telling
         out.append(Candidate(n=n, text=s, score=sc, lexical=float(lx), dense=float(dn), rel=rel, terms=frozenset(bag),
                              article=hits[n - 1].chunk.article_id, named_date=named, span=span))
-    return out
+    return lists_first(query, out)
+
+
+def lists_first(query: Query, cands: list[Candidate]) -> list[Candidate]:
+    """For a question asking which states («ما الدول التي…», "which
+    countries"), a sentence naming several states («مثل الصين وبيلاروسيا
+    وكازاخستان وقيرغيزستان») ranks first: one naming a single visit answers
+    part of the question and outscored the list (eval q030, q066).
+
+    >>> from rag.relevance import analyse_query
+    >>> q = analyse_query('ما الدول التي زارها بوتين؟')
+    >>> c = [Candidate(1, 'زار بوتين قرغيزستان في أكتوبر.', 0.9), Candidate(1, 'زار بوتين الصين وبيلاروسيا وكازاخستان.', 0.4)]
+    >>> [x.score > 0.9 for x in lists_first(q, c)]
+    [False, True]
+    """
+    if not cands or not asks_states(query.asked or query.text):
+        return cands
+    top = max(c.score for c in cands)
+    return [replace(c, score=top + 0.01 * (1 + c.score)) if states_listed(c.text) >= LIST_MIN else c for c in cands]
 
 
 SAME_FACT = 0.6

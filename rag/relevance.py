@@ -22,6 +22,7 @@ from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .kinds import asks_duration, has_duration, has_type
 from .roles import Asked, asked_of
+from .nations import nisba_pairs
 from .synonyms import Alternatives, alternatives, names_city
 
 KINDS = ("reason", "date", "number", "person", "place")
@@ -61,6 +62,7 @@ _ASKING = set(tokenize(
     "هو هي هم الذي التي الذين المذكور المذكوره تذكر ذكرت الخبر الاخبار المقال المقالات "
     "سبب السبب عدد يبلغ تبلغ هناك هنا ذلك تلك هذا هذه هؤلاء "
     "will would shall has have had its his her their s between since been being do does did is are was were many much "
+    "he him she they them it not other another else "
     "according articles article say says said"
 ))
 
@@ -153,7 +155,8 @@ def analyse_query(text: str, analyzer: str = "stem+skeleton", asked: str = "") -
     kind = question_kind(asked or text)
     city = kind == "place" and bool(_CITY_ASKED.search(normalize(asked or text).lower()))
     return Query(text=text, language=detect_language(text), kind=kind, terms=terms, slot=slot,
-                 alts=alternatives(terms, analyzer), city=city, duration=kind == "number" and asks_duration(asked or text),
+                 alts=alternatives(terms, analyzer, nisba_pairs(text, tokens, analyzer)), city=city,
+                 duration=kind == "number" and asks_duration(asked or text),
                  asked=asked if carried else "", carried=carried, analyzer=analyzer,
                  tokens=tokens, own_tokens=own,
                  phrase=tuple(skeleton(light_stem(w)) for w in tokenize(asked if carried else text)

@@ -248,3 +248,40 @@ def unnamed(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> boo
     """
     person = asked.name
     return person is not None and not _names_by(sentence, person, analyzer, titles=False)
+
+
+# ---------------------------------------------------------------- a "who" answer names someone
+# «من أرسلت روسيا بدلاً منه؟» asks for a person.  A sentence that names nobody but the people
+# the question names («بوتين لم يخرج من روسيا…») answers nothing: the one asked for is someone
+# else.  A person is named by a name PEOPLE knows, or by a word for an office or a role
+# («وزير الخارجية سيرغي لافروف», «رئيس قرغيزستان، صدير جباروف», «الباحث…»), which news
+# Arabic puts before a name it introduces.
+_ROLE_WORDS = frozenset(tokenize(
+    "رئيس الرئيس رئيسه الرئيسه زعيم الزعيم وزير الوزير وزيره مستشار المستشار مساعد المساعد متحدث المتحدث "
+    "الناطق ناطق نائب سفير السفير مدير المدير قائد القائد سكرتير الامين المدعي القاضي المسؤول المسؤوله مسؤول "
+    "الملك ملك امير الامير المفوض المفوضه الباحث باحث الخبير خبير المحلل محلل نظيره نظيرته الزعيمان الرئيسين"))
+
+
+def names_nobody_else(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> bool:
+    """For a "who" question: does the sentence name no person but those the
+    question names?
+
+    >>> q = asked_of('Who did Russia send instead of Putin?', 'person')
+    >>> names_nobody_else(q, 'بوتين لم يخرج من روسيا منذ بدء الحرب')
+    True
+    >>> names_nobody_else(q, 'أرسلت وزير الخارجية سيرغي لافروف بدلاً من بوتين'), names_nobody_else(q, 'التقى بوتين لافروف')
+    (False, False)
+    >>> names_nobody_else(q, 'وتحدث المستشار الدبلوماسي لفلاديمير بوتين، يوري أوشاكوف')
+    False
+    """
+    if asked.name is not None:
+        return False  # a title's name is asked: ``unnamed`` checks that
+    found = mentions(sentence, analyzer)
+    if any(p not in asked.people for p, _, _ in found):
+        return False
+    words = tokenize(sentence)
+    # «الرئيس الروسي فلاديمير بوتين», «الرئيس بوتين»: the office is the named one's when his name
+    # starts at it or right after it; «المستشار الدبلوماسي لفلاديمير بوتين» is someone else.
+    own = {i for p, i, _ in found}
+    return not any((w in _ROLE_WORDS or (w[:1] in "وبل" and w[1:] in _ROLE_WORDS))
+                   and not any(0 <= j - i <= 1 for j in own) for i, w in enumerate(words))

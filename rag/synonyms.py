@@ -118,6 +118,10 @@ GROUPS += (
     ("وزير الدفاع", "defence minister", "defense minister"),
     ("برلمان", "parliament"),
     ("غاب", "تغيب", "لم يحضر", "skip", "skipped", "miss", "missed"),
+    # who went in someone's place: «أرسلت وزير الخارجية سيرغي لافروف بدلاً من بوتين»
+    ("أرسل", "أرسلت", "أوفد", "أوفدت", "send", "sent", "dispatched"), ("بدلا", "بدلاً من", "عوضا عن", "instead"),
+    ("ممثل", "ممثلا", "represent", "represented", "representative"),
+    ("حضر", "يحضر", "حضور", "attend", "attended", "attending", "attendance"),
     # common news words, for English questions
     ("بحيرة", "lake"), ("بحرية", "naval"), ("قاعدة", "base"), ("جيش", "army"), ("قوات", "troops", "forces"),
     ("نووي", "nuclear"), ("أسلحة", "weapons", "arms"), ("ذخائر", "ammunition", "munitions"),
@@ -247,8 +251,8 @@ class Alternatives:
                                   for o in others for t in sorted(o)))
 
 
-def alternatives(terms, analyzer: str = "stem+skeleton") -> Alternatives:
-    """The groups whose names the analysed ``terms`` contain.
+def alternatives(terms, analyzer: str = "stem+skeleton", more: tuple = ()) -> Alternatives:
+    """The groups whose names the analysed ``terms`` contain (and ``more`` pairs).
 
     >>> [sorted(o) for _, others in alternatives(analyze('سلاح بيونغ يانغ')).pairs for o in others][:3]
     [['~شمل', 'شمال', 'كور'], ['~بنغنغ', 'بيونغيانغ'], ['korea', 'north']]
@@ -259,4 +263,4 @@ def alternatives(terms, analyzer: str = "stem+skeleton") -> Alternatives:
         for i, own in enumerate(group):
             if own and own <= have:
                 pairs.append((own, tuple(o for j, o in enumerate(group) if j != i and o)))
-    return Alternatives(tuple(pairs))
+    return Alternatives(tuple(pairs) + tuple(more))
