@@ -164,28 +164,31 @@ def states_listed(sentence: str) -> int:
     return len(found)
 
 
-def nisba_pairs(text: str, terms, analyzer: str) -> tuple:
+def nisba_pairs(text: str, terms, analyzer: str) -> tuple[tuple, tuple[str, ...]]:
     """Alternatives pairs (rag/synonyms.py) for a question naming a state's
     leader: the state's name in the question is also named by its nisba
     («رئيس قرغيزستان» by «الرئيس القيرغيزي»), in the focus and the ranking;
-    and a marker no article has makes retrieval add the nisba forms (the
-    articles use the state's name, so its other names are not added).
+    and the nisba forms' terms, which retrieval adds to the lexical query
+    (``Alternatives.always``: the articles use the state's name, so its
+    other names alone would not be added).
 
     >>> from index.lexical import analyze
     >>> q = 'ومتى التقى به بوتين؟ — رئيس قرغيزستان'
-    >>> pairs = nisba_pairs(q, analyze(q), 'stem+skeleton')
-    >>> any('قيرغيز' in o for _, others in pairs for o in others), nisba_pairs('متى زار بوتين قرغيزستان؟', (), 'stem+skeleton')
-    (True, ())
+    >>> pairs, extra = nisba_pairs(q, analyze(q), 'stem+skeleton')
+    >>> any('قيرغيز' in o for _, others in pairs for o in others), 'قيرغيز' in extra
+    (True, True)
+    >>> nisba_pairs('متى زار بوتين قرغيزستان؟', (), 'stem+skeleton')
+    ((), ())
     """
     from index.lexical import analyze
 
     have = set(terms)
-    pairs = []
+    pairs, extra = [], []
     for s in sorted(leaders(text)):
         nisbas = tuple(frozenset(analyze(n, analyzer)) for n in NISBA[STATES[s][0]])
-        pairs.append((frozenset({f"<leader of {STATES[s][0]}>"}), nisbas))
+        extra += [t for o in nisbas for t in sorted(o)]
         for name in STATES[s]:
             own = frozenset(analyze(name, analyzer))
             if own and own <= have:
                 pairs.append((own, nisbas))
-    return tuple(pairs)
+    return tuple(pairs), tuple(dict.fromkeys(extra))

@@ -155,7 +155,7 @@ def analyse_query(text: str, analyzer: str = "stem+skeleton", asked: str = "") -
     kind = question_kind(asked or text)
     city = kind == "place" and bool(_CITY_ASKED.search(normalize(asked or text).lower()))
     return Query(text=text, language=detect_language(text), kind=kind, terms=terms, slot=slot,
-                 alts=alternatives(terms, analyzer, nisba_pairs(text, tokens, analyzer)), city=city,
+                 alts=alternatives(terms, analyzer, *nisba_pairs(text, tokens, analyzer)), city=city,
                  duration=kind == "number" and asks_duration(asked or text),
                  asked=asked if carried else "", carried=carried, analyzer=analyzer,
                  tokens=tokens, own_tokens=own,

@@ -227,6 +227,7 @@ class Alternatives:
     """For each name the question uses, the terms of its other names."""
 
     pairs: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = ()
+    always: tuple[str, ...] = ()  # terms the lexical query takes even for names the articles use
 
     def augment(self, bag: set[str] | frozenset[str]) -> frozenset[str]:
         """The sentence's terms, plus the question's terms for a thing the
@@ -247,12 +248,13 @@ class Alternatives:
         (with ``known``, the terms the index uses) of names the articles
         never use.  Expanding a name they do use («روسيا» → «موسكو»،
         «الكرملين») only adds noise: hybrid recall@5 fell from 0.967 to 0.945."""
-        return list(dict.fromkeys(t for own, others in self.pairs if known is None or not own <= known
-                                  for o in others for t in sorted(o)))
+        return list(dict.fromkeys([t for own, others in self.pairs if known is None or not own <= known
+                                   for o in others for t in sorted(o)] + list(self.always)))
 
 
-def alternatives(terms, analyzer: str = "stem+skeleton", more: tuple = ()) -> Alternatives:
-    """The groups whose names the analysed ``terms`` contain (and ``more`` pairs).
+def alternatives(terms, analyzer: str = "stem+skeleton", more: tuple = (), always: tuple = ()) -> Alternatives:
+    """The groups whose names the analysed ``terms`` contain (and ``more``
+    pairs; ``always``: terms the lexical query always takes).
 
     >>> [sorted(o) for _, others in alternatives(analyze('سلاح بيونغ يانغ')).pairs for o in others][:3]
     [['~شمل', 'شمال', 'كور'], ['~بنغنغ', 'بيونغيانغ'], ['korea', 'north']]
@@ -263,4 +265,4 @@ def alternatives(terms, analyzer: str = "stem+skeleton", more: tuple = ()) -> Al
         for i, own in enumerate(group):
             if own and own <= have:
                 pairs.append((own, tuple(o for j, o in enumerate(group) if j != i and o)))
-    return Alternatives(tuple(pairs) + tuple(more))
+    return Alternatives(tuple(pairs) + tuple(more), tuple(always))
