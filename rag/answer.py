@@ -9,6 +9,7 @@ the question), and the evidence answer is computed before any of it is shown.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Iterator
 
 from index.errors import ModelError, RagError
@@ -154,7 +155,8 @@ class Assistant:
         if why_mode == WHY_NO_LLM:  # the model asked for cannot be used: say so
             notices.append(Notice(Code.LLM_UNAVAILABLE, detail=self._llm_error))
         with timings("rewrite"):
-            query = rewrite(q.text, _bounded(history, s.max_question_chars), gen)
+            query = rewrite(q.text, _bounded(history, s.max_question_chars), gen,
+                            deadline=time.monotonic() + s.llm_timeout)
         retriever = self.retriever
         lex = retriever.store.lexical
         # Analysed once, with the index's analyzer, for retrieval, candidates and checks.  A

@@ -192,9 +192,12 @@ def rewrite_rule(question: str, history: list[Turn]) -> str:
     return f"{question} — {sep.join(words)}" if words else question
 
 
-def rewrite(question: str, history: list[Turn], generator: Generator | None = None) -> str:
+def rewrite(question: str, history: list[Turn], generator: Generator | None = None,
+            deadline: float | None = None) -> str:
     """LLM rewrite with an instruct model; the deterministic rule otherwise
-    (base models only continue text, they do not follow this instruction)."""
+    (base models only continue text, they do not follow this instruction).
+    ``deadline`` (time.monotonic()) bounds the model's call, lock wait
+    included; past it the rule answers."""
     if not history or not needs_context(question):
         return question
     if generator is not None and generator.chat:
@@ -207,7 +210,7 @@ def rewrite(question: str, history: list[Turn], generator: Generator | None = No
             {"role": "user", "content": f"{convo}\n\nالسؤال الأخير: {question}"},
         ]
         try:
-            out = "".join(generator.stream(messages, max_tokens=64, temperature=0.0, stop=["\n"])).strip()
+            out = "".join(generator.stream(messages, max_tokens=64, temperature=0.0, stop=["\n"], deadline=deadline)).strip()
             # in the question's language, or the rule below (a model answering in
             # the history's language glued English onto an Arabic question)
             if 3 <= len(out) <= 400 and detect_language(out) == detect_language(question):

@@ -147,3 +147,31 @@ def test_a_name_alone_asks_the_last_question_again_of_that_name():
     for q in ("What about Kazakhstan?", "وكازاخستان؟", "وماذا عن كازاخستان؟"):
         extra = added(q, history)
         assert ("Putin" in extra or "بوتين" in extra) and "قرغيزستان" not in extra and "Kyrgyzstan" not in extra, q
+
+
+def test_an_instruct_models_rewrite_is_bounded_by_the_deadline():
+    """The model's rewrite call had no deadline: a model busy with another answer
+    (or a server trickling keep-alive lines) held the question forever.  Past
+    the deadline the rule's rewrite is used."""
+    import time
+
+    from rag.generate import GenerationError
+
+    class Slow:
+        chat = True
+
+        def __init__(self):
+            self.deadlines = []
+
+        def stream(self, messages, max_tokens, temperature, stop, deadline=None):
+            self.deadlines.append(deadline)
+            if deadline is not None and time.monotonic() > deadline:
+                raise GenerationError("past its time limit")
+            yield "ومتى كانت زيارة بوتين إلى كوريا الشمالية؟"
+
+    gen = Slow()
+    past = rewrite("ومتى كانت الزيارة؟", [(NK_EN, "")], gen, deadline=time.monotonic() - 1)
+    assert gen.deadlines == [pytest.approx(time.monotonic() - 1, abs=5)]
+    assert past == rewrite_rule("ومتى كانت الزيارة؟", [(NK_EN, "")])
+    assert rewrite("ومتى كانت الزيارة؟", [(NK_EN, "")], gen, deadline=time.monotonic() + 60) == \
+        "ومتى كانت زيارة بوتين إلى كوريا الشمالية؟"
