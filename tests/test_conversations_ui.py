@@ -148,7 +148,7 @@ def test_detached_runs_to_the_end_without_a_reader():
 def test_several_logins_from_rag_chat_users(monkeypatch):
     from index.errors import RagError
     from rag.settings import load_settings
-    from ui.backend import auth_from_env
+    from ui.auth import auth_from_env
 
     s = load_settings(env={}).replace(host="0.0.0.0")
     monkeypatch.delenv("RAG_CHAT_USER", raising=False)

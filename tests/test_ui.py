@@ -25,7 +25,7 @@ from ui.articles import (
     save_upload,
     status_html,
 )
-from ui.backend import auth_from_env
+from ui.auth import auth_from_env
 from ui.render import (
     answer_html,
     cited_spans,
@@ -299,7 +299,7 @@ def test_a_public_share_link_requires_a_password(monkeypatch):
 
 
 def test_repeated_wrong_passwords_lock_the_login(capsys):
-    from ui.backend import LoginCheck
+    from ui.auth import LoginCheck
 
     now = [0.0]
     check = LoginCheck("u", "secret", clock=lambda: now[0])
@@ -314,7 +314,7 @@ def test_repeated_wrong_passwords_lock_the_login(capsys):
 
 def test_login_lockout_is_per_client_and_catches_spraying():
     """The lockout was global: anyone's 5 bad guesses locked every user out."""
-    from ui.backend import LoginCheck
+    from ui.auth import LoginCheck
 
     now = [0.0]
     check = LoginCheck({"a": "x", "b": "y"}, clock=lambda: now[0])

@@ -26,10 +26,10 @@ from rag.settings import Settings  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
+from .auth import ClientAddress, auth_from_env  # noqa: E402
 from .conversations import Conversations  # noqa: E402
 from .backend import (  # noqa: E402
-    EXAMPLES, UPLOAD_TYPES, Backend, ClientAddress, auth_from_env, build_step, ensure_index, for_client,
-    internal_error, user_message,
+    EXAMPLES, UPLOAD_TYPES, Backend, build_step, ensure_index, for_client, internal_error, user_message,
 )
 from .i18n import MESSAGES, build_summary, lang_of, notice_text, t  # noqa: E402
 from .render import (  # noqa: E402
