@@ -18,7 +18,8 @@ from index.store import IndexStore
 from .abstain import LOW_CONFIDENCE, answerability, usable
 from .cite import Citation, SentenceCheck, check_answer, parse_markers
 from .extractive import candidates, disagreement, extract_answer
-from .generate import Generator, get_generator
+from .generate import Generator
+from .generators import get_generator
 from .generative import Generated, generate, said_no
 from .notices import Code, Notice
 from .prompt import ABSTAIN, STOP, build_prompt

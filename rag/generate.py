@@ -1,4 +1,5 @@
-"""Generators: llama.cpp in-process, or any OpenAI-compatible HTTP server.
+"""Generators: llama.cpp in-process here, or any OpenAI-compatible HTTP server
+(rag/http_generator.py); rag/generators.py loads them and keeps them loaded.
 
 Both stream text pieces.  Callers pass chat messages; a model without a chat
 template gets them flattened into a completion prompt.
@@ -6,9 +7,7 @@ template gets them flattened into a completion prompt.
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import threading
 import time
 from pathlib import Path
@@ -192,100 +191,6 @@ class LlamaCppGenerator:
             self._lock.release()
 
 
-class OpenAIHTTPGenerator:
-    """Any server speaking the OpenAI chat API (llama.cpp server, vLLM, ...)."""
-
-    def __init__(self, url: str, model: str = "", timeout: float = 120.0, context_size: int = 4096):
-        self.base = url.rstrip("/")
-        if not self.base.endswith("/v1"):
-            self.base += "/v1"
-        self.model = model
-        self.timeout = timeout
-        self.name = f"{model or 'model'} @ {self.base}"
-        self.context_size = context_size
-        self.chat = True
-        try:
-            import httpx
-
-            r = httpx.get(f"{self.base}/models", timeout=min(timeout, 10.0))
-            r.raise_for_status()
-            ids = [m.get("id") for m in r.json().get("data", [])]
-            if not self.model and ids:
-                self.model = ids[0]
-                self.name = f"{self.model} @ {self.base}"
-        except Exception as e:
-            raise ModelError(f"No OpenAI-compatible server answers at {self.base} ({e}). Start it or fix --llm-url.") from e
-
-    def count_tokens(self, text: str) -> int:
-        return max(1, len(text) // 3)  # the server's tokenizer is not ours; a safe over-estimate for Arabic
-
-    def stream(self, messages: Messages, max_tokens: int = 256, temperature: float = 0.1,
-               stop: list[str] | None = None, deadline: float | None = None) -> Iterator[str]:
-        """The server's pieces until ``deadline`` (else ``timeout`` from now), a
-        total: httpx's timeout is per read, so a server trickling keep-alive lines
-        or one byte at a time was never stopped.  A reader thread hands lines over;
-        waiting for the next one is bounded by the time left."""
-        end = deadline if deadline is not None else time.monotonic() + self.timeout
-        body = {"model": self.model or "default", "messages": messages, "max_tokens": max_tokens,
-                "temperature": temperature, "stream": True}
-        if stop:
-            body["stop"] = stop
-        lines: queue.Queue = queue.Queue()
-        done = threading.Event()
-        threading.Thread(target=self._read, args=(body, end, lines, done), daemon=True,
-                         name="llm-http-reader").start()
-        try:
-            while True:
-                left = end - time.monotonic()
-                try:
-                    item = lines.get(timeout=max(0.0, left)) if left > 0 else lines.get_nowait()
-                except queue.Empty:
-                    raise GenerationError(f"The LLM server at {self.base} took longer than its time limit "
-                                          f"({self.timeout:.0f}s).") from None
-                if item is None:
-                    return
-                if isinstance(item, Exception):
-                    raise item
-                if time.monotonic() > end:  # keep-alive lines arrive in time but say nothing
-                    raise GenerationError(f"The LLM server at {self.base} took longer than its time limit "
-                                          f"({self.timeout:.0f}s).")
-                if not item.startswith("data:"):
-                    continue
-                data = item[5:].strip()
-                if data == "[DONE]":
-                    return
-                try:
-                    piece = json.loads(data)["choices"][0].get("delta", {}).get("content")
-                except (ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
-                    raise GenerationError(f"LLM server at {self.base} sent a malformed piece: {e}") from None
-                if piece:
-                    yield piece
-        finally:
-            done.set()  # the reader stops at its next line (or its read timeout, at the deadline)
-
-    def _read(self, body: dict, end: float, lines: queue.Queue, done: threading.Event) -> None:
-        import httpx
-
-        try:
-            # Each read is bounded by the time left at the start; the consumer
-            # enforces the total deadline, this only ends an abandoned reader.
-            timeout = max(0.1, end - time.monotonic())
-            with httpx.stream("POST", f"{self.base}/chat/completions", json=body, timeout=timeout) as r:
-                if r.status_code >= 400:
-                    r.read()
-                    lines.put(GenerationError(f"LLM server error {r.status_code}: {r.text[:300]}"))
-                    return
-                for line in r.iter_lines():
-                    if done.is_set():
-                        return
-                    lines.put(line)
-            lines.put(None)
-        except httpx.HTTPError as e:
-            lines.put(GenerationError(f"LLM server at {self.base} failed: {e}"))
-        except Exception as e:  # noqa: BLE001 - handed to the consumer, raised there
-            lines.put(GenerationError(f"LLM server at {self.base} failed: {type(e).__name__}: {e}"))
-
-
 def with_deadline(pieces: Iterator[str], seconds: float, end: float | None = None) -> Iterator[str]:
     """Stop (with GenerationError) when a stream runs past its time budget
     (``end``, time.monotonic(), when the stream was given it too)."""
@@ -299,61 +204,3 @@ def with_deadline(pieces: Iterator[str], seconds: float, end: float | None = Non
         close = getattr(pieces, "close", None)
         if close:
             close()  # releases the model lock at once
-
-
-# Loaded generators, one per (model, url, context, threads).  At most the pinned one (the
-# chat's default model) and ``MAX_OTHERS`` others stay loaded: a chat whose clients chose
-# three offered GGUFs in turn (A, B, C, A, B, C) kept every llama.cpp copy and grew
-# 606 -> 1,006 -> 1,407 MB, never down.  Loading another frees the oldest unpinned one.
-_CACHE: dict[tuple, Generator] = {}
-_PINNED: set[tuple] = set()
-_CACHE_LOCK = threading.Lock()
-MAX_OTHERS = 1
-
-
-def _key(llm_model: str, llm_url: str, n_ctx: int, threads: int) -> tuple:
-    return (llm_model, llm_url, n_ctx, threads)
-
-
-def pin_generator(llm_model: str = "", llm_url: str = "", n_ctx: int = 0, threads: int = 0) -> None:
-    """Keep this generator loaded whatever else is loaded (the chat's default model)."""
-    with _CACHE_LOCK:
-        _PINNED.add(_key(llm_model, llm_url, n_ctx, threads))
-
-
-def loaded_generators() -> list[tuple]:
-    """The keys of the generators loaded now (for tests and the benchmark)."""
-    with _CACHE_LOCK:
-        return list(_CACHE)
-
-
-def _free(gen: Generator) -> None:
-    close = getattr(gen, "close", None)
-    if close:
-        close()  # waits for an answer in flight on it, then frees the model
-
-
-def get_generator(llm_model: str = "", llm_url: str = "", n_ctx: int = 0, threads: int = 0,
-                  timeout: float = 120.0) -> Generator:
-    """The configured generator, loaded once per process; loading one besides
-    the pinned and ``MAX_OTHERS`` others frees the oldest of those others first."""
-    import gc
-
-    from .models import resolve_llm
-
-    key = _key(llm_model, llm_url, n_ctx, threads)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-        others = [k for k in _CACHE if k not in _PINNED]
-        freed = False
-        while key not in _PINNED and len(others) >= MAX_OTHERS:
-            _free(_CACHE.pop(others.pop(0)))  # freed before the next loads: memory holds two models at most
-            freed = True
-        if freed:
-            gc.collect()
-        if llm_url:
-            _CACHE[key] = OpenAIHTTPGenerator(llm_url, model=llm_model, timeout=timeout)
-        else:
-            _CACHE[key] = LlamaCppGenerator(resolve_llm(llm_model), n_ctx=n_ctx, n_threads=threads)
-        return _CACHE[key]

@@ -1,5 +1,5 @@
 """The generative path with a model whose output is known: the real HTTP
-generator (rag/generate.py OpenAIHTTPGenerator) against the stand-in server
+generator (rag/http_generator.py OpenAIHTTPGenerator) against the stand-in server
 (eval/bench/standin_llm.py) returning a fixed answer.  Unlike the real model's
 (tests/test_llm.py), these answers are the same on every machine, so the tests
 say exactly what is kept and what is replaced: a generator that writes nothing,
@@ -11,7 +11,7 @@ from eval.bench.standin_llm import standin_llm
 from index.store import IndexStore
 from rag.answer import Answer, Assistant, Checking
 from rag.cite import strip_markers
-from rag.generate import OpenAIHTTPGenerator
+from rag.http_generator import OpenAIHTTPGenerator
 from rag.notices import Code
 from rag.settings import load_settings
 

@@ -14,7 +14,8 @@ from conftest import ROOT
 
 from index.store import IndexStore
 from rag.answer import Answer, Assistant, Checking
-from rag.generate import LlamaCppGenerator, OpenAIHTTPGenerator, flatten
+from rag.generate import LlamaCppGenerator, flatten
+from rag.http_generator import OpenAIHTTPGenerator
 from rag.models import bundled_gguf
 from rag.notices import Code, Notice
 from rag.prompt import build_prompt
@@ -79,7 +80,7 @@ def _streamed_and_checked(ans: Answer, events: list, gen: Recording, wrote: bool
 
 
 def _recording(s) -> Recording:
-    from rag.generate import get_generator
+    from rag.generators import get_generator
 
     return Recording(get_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads, s.llm_timeout))
 

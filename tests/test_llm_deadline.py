@@ -8,7 +8,8 @@ import time
 import pytest
 
 from eval.bench.standin_llm import standin_llm
-from rag.generate import GenerationError, OpenAIHTTPGenerator
+from rag.generate import GenerationError
+from rag.http_generator import OpenAIHTTPGenerator
 
 MSG = [{"role": "user", "content": "سؤال"}]
 

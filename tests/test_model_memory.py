@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import ARTICLES
 
-import rag.generate as generate
+import rag.generators as generators
 from rag.settings import load_settings
 
 
@@ -39,10 +39,10 @@ def offered(tmp_path, monkeypatch):
         shutil.copy(real, home / "models" / f"{name}.gguf")
         paths.append(str(home / "models" / f"{name}.gguf"))
     monkeypatch.setenv("RAG_HOME", str(home))
-    monkeypatch.setattr(generate, "_CACHE", {})
-    monkeypatch.setattr(generate, "_PINNED", set(), raising=False)
+    monkeypatch.setattr(generators, "_CACHE", {})
+    monkeypatch.setattr(generators, "_PINNED", set(), raising=False)
     yield paths
-    for gen in list(generate._CACHE.values()):
+    for gen in list(generators._CACHE.values()):
         getattr(gen, "close", lambda: None)()
 
 
@@ -66,7 +66,7 @@ def test_switching_offered_models_keeps_at_most_two_loaded_and_memory_bounded(of
         assert gen.count_tokens("تجربة") > 0  # the chosen model answers
         gc.collect()
         highest = max(highest, _rss_mb())
-        assert len(generate._CACHE) <= 2  # the default and the chosen one
+        assert len(generators._CACHE) <= 2  # the default and the chosen one
         assert len(be._assistants) <= 2
     # Before: each new choice added a whole model (~370 MB here); now at most the
     # default and one other, plus allocator slack well under one model.
@@ -76,10 +76,11 @@ def test_switching_offered_models_keeps_at_most_two_loaded_and_memory_bounded(of
 def test_a_replaced_model_is_closed_and_says_so(offered, monkeypatch):
     """A generator freed while an old Assistant still holds it fails with the
     project's error, never a crash inside llama.cpp."""
-    from rag.generate import GenerationError, get_generator
+    from rag.generate import GenerationError
+    from rag.generators import get_generator
 
     a = get_generator(offered[0])
     get_generator(offered[1])  # nothing pinned: replaces the first
-    assert [k[0] for k in generate.loaded_generators()] == [offered[1]]
+    assert [k[0] for k in generators.loaded_generators()] == [offered[1]]
     with pytest.raises(GenerationError):
         list(a.stream([{"role": "user", "content": "x"}], 2))

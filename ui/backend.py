@@ -107,7 +107,7 @@ class Backend:
     index), the article cache and the build lock."""
 
     def __init__(self, settings: Settings):
-        from rag.generate import pin_generator
+        from rag.generators import pin_generator
 
         self.settings = settings
         self.articles = ArticleTexts(settings.corpus)
@@ -126,7 +126,7 @@ class Backend:
         the settings list only (each spelling of a path loaded another copy of
         the model: four requests took the server from 795 to 2,393 MB), and
         besides the default at most one other model stays loaded: choosing
-        another frees the previous one (rag/generate.py's cache; three offered
+        another frees the previous one (rag/generators.py's cache; three offered
         GGUFs chosen in turn grew a server 606 -> 1,006 -> 1,407 MB before)."""
         key = self._spec((model or "").strip())
         with self._lock:

@@ -111,7 +111,8 @@ def bench_generation(s, questions: list[str], n: int, kv_pairs: int) -> dict:
     from llama_cpp import Llama
 
     from rag.answer import Answer, Assistant
-    from rag.generate import default_threads, flatten, get_generator
+    from rag.generate import default_threads, flatten
+    from rag.generators import get_generator
 
     t0 = time.perf_counter()
     gen = get_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads, s.llm_timeout)
