@@ -8,7 +8,8 @@ from index.arabic import normalize, tokenize
 
 from .kinds import has_type
 from .nations import other_leader
-from .relevance import question_kind, with_clitics
+from .query import question_kind
+from .relevance import with_clitics
 from .statements import has_reason, restates
 from .roles import names_nobody_else, swapped, unnamed, unspoken
 from .synonyms import is_person, named
@@ -124,7 +125,7 @@ def earlier_thing(query, terms) -> bool:
     يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا» (eval q154).  People
     are left out: the one who acts («بوتين») is the same in both turns.
 
-    >>> from rag.relevance import analyse_query
+    >>> from rag.query import analyse_query
     >>> from index.lexical import analyze
     >>> q = analyse_query('Which other summit did he not attend? — Putin, South Africa', asked='Which other summit did he not attend?')
     >>> earlier_thing(q, q.alts.augment(analyze('ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا')))
@@ -195,7 +196,7 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
         return [], NOT_MENTIONED
     ok = [c for c in cands if c.rel is None or c.rel.kind_ok]  # headings never became candidates
     # "Which lake…": the answer names the lake («بحيرة إيسيك كول»).  Only English which-questions
-    # (rag/relevance.py english_slot, nouns that head a name): the same filter on the Arabic slots
+    # (rag/query.py english_slot, nouns that head a name): the same filter on the Arabic slots
     # («ما المناسبة التي…», «من هي المسؤولة…») refused 3 right answers whose sentence names the
     # occasion or the official without the class word (eval: containment 0.924 -> 0.899).
     if query.slot and query.language == "en" and query.kind != "number":

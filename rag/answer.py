@@ -23,7 +23,8 @@ from .generators import get_generator
 from .generative import Generated, generate, said_no
 from .notices import Code, Notice
 from .prompt import ABSTAIN, STOP, build_prompt
-from .relevance import analyse_query, with_clitic_names, with_clitics
+from .query import analyse_query
+from .relevance import with_clitic_names, with_clitics
 from .retrieve import Hit, Retriever, make_retriever
 from .rewrite import rewrite
 from .settings import Settings

@@ -11,7 +11,7 @@ from index.lexical import DEFAULT_ANALYZER, analyze
 
 from .retrieve import Hit
 from .claims import contradicts, gives, titles_given
-from .relevance import Query
+from .query import Query
 from .statements import is_instruction
 
 _DIGITS = "0-9\u0660-\u0669\u06f0-\u06f9"

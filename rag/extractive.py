@@ -17,7 +17,8 @@ from .cite import attach_markers, strip_markers
 from .claims import opposed, opposite
 from .kinds import exact_date_near
 from .nations import LIST_MIN, asks_states, states_listed
-from .relevance import Query, Relevance, relevance
+from .query import Query
+from .relevance import Relevance, relevance
 from .statements import has_reason, is_instruction
 from .retrieve import Hit
 
@@ -148,7 +149,7 @@ def lists_first(query: Query, cands: list[Candidate]) -> list[Candidate]:
     وكازاخستان وقيرغيزستان») ranks first: one naming a single visit answers
     part of the question and outscored the list (eval q030, q066).
 
-    >>> from rag.relevance import analyse_query
+    >>> from rag.query import analyse_query
     >>> q = analyse_query('ما الدول التي زارها بوتين؟')
     >>> c = [Candidate(1, 'زار بوتين قرغيزستان في أكتوبر.', 0.9), Candidate(1, 'زار بوتين الصين وبيلاروسيا وكازاخستان.', 0.4)]
     >>> [x.score > 0.9 for x in lists_first(q, c)]

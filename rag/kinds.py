@@ -12,7 +12,7 @@ from index.arabic import normalize
 from index.lexical import analyze
 
 if TYPE_CHECKING:
-    from .relevance import Query
+    from .query import Query
 
 _MONTHS = (
     "يناير فبراير مارس ابريل مايو يونيو يوليو اغسطس سبتمبر اكتوبر نوفمبر ديسمبر "
@@ -93,7 +93,7 @@ def exact_date_near(query: Query, sentence: str, analyzer: str = "stem+skeleton"
     of a word of the question?  «يزور بوتين كوريا الشمالية الثلاثاء» dates the
     visit; «زيارة بوتين إلى كوريا الشمالية بعد تسعة أشهر من…» does not.
 
-    >>> from rag.relevance import analyse_query
+    >>> from rag.query import analyse_query
     >>> q = analyse_query('متى يزور بوتين كوريا الشمالية؟')
     >>> exact_date_near(q, 'يزور بوتين كوريا الشمالية الثلاثاء والأربعاء')
     True

@@ -13,7 +13,7 @@ from typing import Callable
 from index.clean import strip_control_tokens
 from index.lexical import DEFAULT_ANALYZER, analyze
 
-from .relevance import Query
+from .query import Query
 from .retrieve import Hit
 from .notices import Code, Notice
 

@@ -17,7 +17,7 @@ from index.embed import Embedder, get_embedder
 from index.lexical import analyze
 from index.store import IndexStore
 
-from .relevance import Query, analyse_query
+from .query import Query, analyse_query
 from .synonyms import alternatives
 
 MODES = ("hybrid", "dense", "bm25")

@@ -20,7 +20,7 @@ from index.lexical import is_stopword
 
 from .entities import EVENT_NOUNS, THE_HEAD, events, head_row, mentions, phrases, word_list
 from .generate import Generator
-from .relevance import question_kind
+from .query import question_kind
 from .synonyms import is_person
 
 Turn = tuple[str, str]  # (question as the user asked it, the answer shown); oldest first

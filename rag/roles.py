@@ -105,7 +105,7 @@ def mentions(text: str, analyzer: str = "stem+skeleton") -> tuple[tuple[int, int
 @dataclass(frozen=True)
 class Asked:
     """The people a question names and what it asks of them, found once per
-    question (rag/relevance.py Query.roles) and compared with every candidate."""
+    question (rag/query.py Query.roles) and compared with every candidate."""
 
     agent: int | None  # the person who acts (None for a "who" question, or none named)
     people: frozenset[int]  # every person it names

@@ -10,7 +10,8 @@ from index.arabic import normalize
 from index.lexical import analyze, is_stopword
 
 from .orders import is_order
-from .relevance import _REASON_PHRASES, _REASON_WORDS, Query, analyse_query  # noqa: F401 - analyse_query: doctest
+from .query import Query, analyse_query  # noqa: F401 - analyse_query: doctest
+from .relevance import _REASON_PHRASES, _REASON_WORDS
 
 
 # Text in an article that addresses the assistant instead of the reader: it is

@@ -14,7 +14,7 @@ from index.lexical import LexicalIndex
 from .extractive import Candidate
 from .generate import Generator
 from .notices import Notice
-from .relevance import Query
+from .query import Query
 from .retrieve import Hit, Retrieval
 
 

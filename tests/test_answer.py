@@ -12,7 +12,7 @@ from rag.cite import attach_markers, check_answer, parse_markers, strip_markers,
 from rag.generate import GenerationError
 from rag.notices import Code, Notice
 from rag.prompt import build_prompt
-from rag.relevance import analyse_query
+from rag.query import analyse_query
 from rag.rewrite import rewrite_rule
 from rag.settings import load_settings
 from rag.textio import clean_question

@@ -11,7 +11,8 @@ from index.lexical import analyze
 from index.store import IndexStore
 from rag.abstain import FAR_FROM_QUESTION, usable
 from rag.answer import Assistant
-from rag.relevance import analyse_query, with_clitics
+from rag.query import analyse_query
+from rag.relevance import with_clitics
 from rag.settings import load_settings
 
 

@@ -8,7 +8,7 @@ import re
 from index.chunk import Chunk
 from rag.cite import Citation, check_answer
 from rag.records import Answer, passages_of
-from rag.relevance import analyse_query
+from rag.query import analyse_query
 from rag.retrieve import Hit
 from rag.transcript import answer_from_record, answer_record
 from ui.render import sources_html

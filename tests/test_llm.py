@@ -19,7 +19,7 @@ from rag.http_generator import OpenAIHTTPGenerator
 from rag.models import bundled_gguf
 from rag.notices import Code, Notice
 from rag.prompt import build_prompt
-from rag.relevance import analyse_query
+from rag.query import analyse_query
 from rag.settings import load_settings
 
 BRICS = "لماذا تغيب بوتين عن قمة بريكس؟"

@@ -9,7 +9,8 @@ from rag.abstain import NO_TYPED_SENTENCE, answerability
 from rag.answer import Assistant
 from rag.extractive import candidates
 from rag.kinds import exact_date_near, has_type
-from rag.relevance import analyse_query, relevance
+from rag.query import analyse_query
+from rag.relevance import relevance
 from rag.retrieve import Retriever
 from rag.settings import load_settings
 from rag.synonyms import GROUPS, alternatives

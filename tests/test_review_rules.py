@@ -7,7 +7,8 @@ from types import SimpleNamespace as N
 
 from index.lexical import analyze
 from rag.abstain import NO_NAME, NO_TYPED_SENTENCE, ROLES_SWAPPED, usable
-from rag.relevance import analyse_query, clitic_pairs, english_slot, with_clitic_names, with_clitics, without_clitic
+from rag.query import analyse_query, english_slot
+from rag.relevance import clitic_pairs, with_clitic_names, with_clitics, without_clitic
 from rag.roles import asked_of, is_title, name_asked, unnamed, unspoken
 from rag.synonyms import PEOPLE
 

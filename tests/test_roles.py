@@ -10,7 +10,8 @@ import pytest
 from index.store import IndexStore
 from rag.abstain import NO_REASON, ROLES_SWAPPED, usable
 from rag.answer import Assistant
-from rag.relevance import analyse_query, with_clitics
+from rag.query import analyse_query
+from rag.relevance import with_clitics
 from rag.statements import restates
 from rag.roles import asked_of, mentions, swapped
 from rag.settings import load_settings

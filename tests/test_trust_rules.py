@@ -10,7 +10,7 @@ from index.lexical import analyze
 from rag.abstain import ROLES_SWAPPED, asks_other, earlier_thing, usable
 from rag.extractive import Candidate, lists_first
 from rag.nations import NISBA, STATES, asks_states, leaders, other_leader, states_listed
-from rag.relevance import analyse_query
+from rag.query import analyse_query
 from rag.roles import asked_of, names_nobody_else
 from rag.synonyms import alternatives
 

@@ -14,7 +14,7 @@ from rag.cite import check_sentence
 from rag.claims import contradicts, opposite
 from rag.orders import is_order
 from rag.prompt import build_prompt
-from rag.relevance import analyse_query
+from rag.query import analyse_query
 from rag.retrieve import Hit
 from rag.statements import is_instruction
 
