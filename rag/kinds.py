@@ -33,7 +33,7 @@ _NUMBER_WORDS = set(
 
 
 _DURATION_ASKED = re.compile(
-    r"(?:^|\s)[وف]?(كم (من الوقت|يوما|يوم|ساعه|اسبوعا|شهرا|شهر|عاما|سنه|تستغرق|استغرق|دام|دامت|مضي)|"
+    r"(?:^|\s)[وف]?(كم (من الوقت|يوما|يوم|ساعه|اسبوعا|شهرا|شهر|عاما|سنه|تستغرق|استغرق|استغرقت|دام|دامت|استمر|استمرت|مضي)|"
     r"ما (هي )?مده|how long|how many (days|hours|weeks|months|years))")
 _DURATION_WORDS = set(
     "يوم يوما يومين ايام ساعه ساعات ساعتين اسبوع اسبوعين اسابيع شهر شهرا شهرين اشهر شهور سنه سنتين سنوات "
@@ -45,20 +45,64 @@ def asks_duration(question: str) -> bool:
 
     >>> asks_duration('كم تستغرق زيارة بوتين إلى بشكيك؟'), asks_duration('How long was the visit?')
     (True, True)
-    >>> asks_duration('كم عدد النواب؟')
-    False
+    >>> asks_duration('كم عدد النواب؟'), asks_duration('كم استمر اللقاء؟')
+    (False, True)
     """
     return bool(_DURATION_ASKED.search(normalize(question).lower()))
 
 
-def has_duration(sentence: str) -> bool:
-    """Does the sentence state a length of time?
+# A length right after «بعد/قبل/منذ/خلال» (or before "ago/later") dates an event
+# relative to another one: «بعد تسعة أشهر من استقباله الزعيم الكوري» says when the
+# visit came, not how long the meeting lasted (held-out U5 «كم دام لقاء بوتين مع
+# كيم…» was answered with it).  Only counts and hedges («أقل من 3 أسابيع») may stand
+# between the marker and the length.
+_RELATIVE = set("بعد قبل منذ خلال after before since within".split())
+_AFTER_LENGTH = set("ago later earlier".split())
+_HEDGES = set("اقل اكثر من نحو حوالي قرابه زهاء less more than about nearly some".split())
+
+
+def _relative(words: list[str], i: int) -> bool:
+    """Is the length at ``words[i]`` counted from another event?"""
+    if i + 1 < len(words) and words[i + 1] in _AFTER_LENGTH:
+        return True
+    j = i - 1
+    while j >= 0 and (words[j] in _NUMBER_WORDS or words[j].isdigit() or words[j] in _HEDGES):
+        j -= 1
+    return j >= 0 and (words[j] in _RELATIVE or _bare(words[j]) in _RELATIVE)
+
+
+_RELATIVE_ASKED = re.compile(r"(?:^|\s)[وف]?(بعد|قبل|منذ) كم|how long (after|before|ago|since)|how (many|much) \w+ (after|before|ago)")
+
+
+def asks_relative(question: str) -> bool:
+    """Does the question ask how long after or before another event («بعد كم
+    شهر من صدور المذكرة…»)?  Then «بعد ستة أشهر من…» is its answer.
+
+    >>> asks_relative('بعد كم شهر من صدور مذكرة الاعتقال زار بوتين الخارج؟'), asks_relative('كم دام اللقاء؟')
+    (True, False)
+    """
+    return bool(_RELATIVE_ASKED.search(normalize(question).lower()))
+
+
+def has_duration(sentence: str, relative: bool = False) -> bool:
+    """Does the sentence state a length of time (not one counted from another
+    event, unless ``relative``: the question asks «بعد كم…»)?
 
     >>> has_duration('بعد زيارة تستغرق يومين إلى بيشكيك'), has_duration('في الذكرى العشرين لافتتاحها')
     (True, False)
+    >>> has_duration('تأتي الزيارة بعد تسعة أشهر من استقباله الزعيم'), has_duration('قبل أقل من 3 أسابيع من أمره')
+    (False, False)
+    >>> has_duration('The talks lasted three hours'), has_duration('He came two days ago')
+    (True, False)
+    >>> has_duration('تأتي الزيارة بعد تسعة أشهر من استقباله الزعيم', relative=True)
+    True
     """
-    words = set(re.findall(r"\w+", normalize(sentence).lower()))
-    return bool(words & _DURATION_WORDS or {w[1:] for w in words if w[:1] in "وبل"} & _DURATION_WORDS)
+    words = re.findall(r"\w+", normalize(sentence).lower())
+    for i, w in enumerate(words):
+        if (w in _DURATION_WORDS or (w[:1] in "وبل" and w[1:] in _DURATION_WORDS)) and (
+                relative or not _relative(words, i)):
+            return True
+    return False
 
 
 def has_type(sentence: str, kind: str | None) -> bool:

@@ -19,7 +19,7 @@ from typing import Callable
 from index.arabic import normalize, tokenize
 from index.lexical import analyze, is_stopword
 
-from .kinds import has_duration, has_type
+from .kinds import asks_relative, has_duration, has_type
 from .query import _ASKING, Query, analyse_query  # noqa: F401 - analyse_query: doctest
 from .synonyms import Alternatives, names_city
 
@@ -123,7 +123,7 @@ def relevance(query: Query, sentence: str, idf: Callable[[list[str]], dict[str, 
     else:
         focus = 0.0
     if query.duration:  # «كم تستغرق…»: «الذكرى العشرين» is a number, not a length of time
-        kind_ok = has_duration(sentence)
+        kind_ok = has_duration(sentence, relative=asks_relative(query.asked or query.text))
     elif query.kind in ("date", "number"):
         kind_ok = has_type(sentence, query.kind)
     elif query.city:  # «في أي مدينة…»: a country is no answer
