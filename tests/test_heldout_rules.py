@@ -1,0 +1,43 @@
+"""Rules from the held-out review (2026-11-29, eval/README.md): each test
+names the tester's question whose wrong-but-shown answer it stops."""
+
+from rag.kinds import asks_relative, has_duration
+from rag.nations import moved_past, no_new_destination
+from rag.query import analyse_query
+from rag.synonyms import GROUPS
+
+
+def test_relative_length_is_no_duration():
+    # U5 «كم دام لقاء بوتين مع كيم…» was answered with «بعد تسعة أشهر من استقباله…»
+    assert not has_duration("وتأتي زيارة بوتين إلى كوريا الشمالية بعد تسعة أشهر من استقباله الزعيم الكوري")
+    assert not has_duration("قبل أقل من 3 أسابيع من أمره قواته بالهجوم")
+    assert not has_duration("He arrived two days ago")
+    assert has_duration("بعد زيارة تستغرق يومين إلى بيشكيك")  # the visit's own length (eval q070)
+    assert has_duration("The talks lasted three hours")
+
+
+def test_relative_length_answers_how_long_after():
+    # eval q014 «بعد كم شهر من صدور مذكرة الاعتقال…» asks for the relative length itself
+    q = "بعد كم شهر من صدور مذكرة الاعتقال قام بوتين بأول زيارة خارج روسيا؟"
+    assert asks_relative(q) and not asks_relative("كم دام لقاء بوتين مع كيم جونغ أون؟")
+    assert has_duration("بعد ستة أشهر من صدور مذكرة الاعتقال", relative=asks_relative(q))
+    assert analyse_query("كم استمر اللقاء؟").duration
+
+
+def test_where_next_moves_past_the_earlier_place():
+    # C2 «وبعدها إلى أين سيسافر؟» after «متى وصل بوتين إلى قرغيزستان؟» was answered with the Kyrgyzstan visit
+    one = analyse_query("بعد قرغيزستان إلى أين سيسافر بوتين؟")
+    assert [GROUPS[g][0] for g in moved_past(one)] == ["قرغيزستان"]
+    follow = analyse_query("وبعدها إلى أين سيسافر؟ — بوتين، قرغيزستان", asked="وبعدها إلى أين سيسافر؟")
+    assert [GROUPS[g][0] for g in moved_past(follow)] == ["قرغيزستان"]
+    for q in (one, follow):
+        past = moved_past(q)
+        assert no_new_destination(q, "قام الرئيس بوتين بزيارة إلى دولة قرغيزستان المجاورة لروسيا", past)
+        assert no_new_destination(q, "وقد غادر إلى الخارج آخر مرة حين زار دولتي قرغيزستان وبيلاروسيا", past)
+        assert not no_new_destination(
+            q, "ومن المتوقع أن يسافر الرئيس الروسي إلى الصين الأسبوع المقبل بعد زيارة تستغرق يومين إلى بيشكيك", past)
+
+
+def test_where_without_next_moves_past_nothing():
+    assert not moved_past(analyse_query("إلى أين سيسافر بوتين الأسبوع المقبل؟"))
+    assert not moved_past(analyse_query("متى وصل بوتين إلى قرغيزستان؟"))
