@@ -11,7 +11,7 @@ from .kinds import has_type
 from .nations import moved_past, no_new_destination, other_leader
 from .query import question_kind
 from .relevance import with_clitics
-from .statements import has_reason, other_title, restates, states_cause, title_asked
+from .statements import event_stated, has_reason, other_title, restates, states_cause, title_asked
 from .roles import names_nobody_else, swapped, unnamed, unspoken
 from .synonyms import is_person, named
 
@@ -180,6 +180,7 @@ def _with_reason(query, cands: list) -> list:
         # Putin not at risk of arrest in Kyrgyzstan?" was answered with «وصل بوتين إلى
         # قيرغيزستان… مذكرة اعتقال بحقه بتهمة…» (held-out A15; eval/README.md, measured).
         return [c for c in cands if states_cause(query.asked or query.text, c.text)]
+    cands = [c for c in cands if event_stated(query.asked or query.text, c.text, query.analyzer)]
     best = max(cands, key=lambda c: c.score, default=None)
     if best is None or not restates(query, best.text):
         return cands

@@ -78,3 +78,16 @@ def test_english_why_needs_a_cause_not_the_warrant_s():
     assert [c.text for c in _with_reason(query, cands + [N(text=because, score=0.5)])] == [because]
     # a purpose is a cause (eval q157)
     assert states_cause("Why did Russia use its veto?", "استخدمت روسيا الفيتو في مجلس الأمن لوضع حد لمراقبة الانتهاكات")
+
+
+def test_why_needs_the_asked_event_stated():
+    from rag.statements import event_stated
+
+    # U1 «لماذا اعتقلت كازاخستان بوتين؟» (false premise) was answered with a list naming Kazakhstan
+    assert not event_stated("لماذا اعتقلت كازاخستان بوتين؟",
+                            "ومنذ إصدار أمر الاعتقال، لم يغادر بوتين إلا إلى دول ليست أطرافا في المحكمة مثل كازاخستان")
+    # synonyms and nouns of the verb state it (eval q022, q027); copulas and dialect are not checked (q023, q059)
+    assert event_stated("لماذا تغيب بوتين عن قمة بريكس؟", "ولهذا السبب، لم يحضر بوتين قمة مجموعة البريكس")
+    assert event_stated("لماذا غضبت موسكو من البرلمان الأرميني؟", "وافق البرلمان على خطوة ما أثار غضب موسكو")
+    assert event_stated("لماذا لم يكن بوتين معرضاً لخطر التوقيف؟", "ليس معرضاً لخطر التوقيف إذ إن قرغيزستان")
+    assert event_stated("ليش ما راح بوتين على قمة بريكس؟", "ولهذا السبب، لم يحضر بوتين قمة مجموعة البريكس")
