@@ -30,8 +30,10 @@ _REASON_WORDS = set(tokenize(
     "because due since reason therefore"
 ))
 # A purpose is a cause too: «استخدمت روسيا الفيتو… لوضع حد لمراقبة…» (eval q157).
-_REASON_PHRASES = ("على خلفيه", "من اجل", "ما اثار", "اذ ان", "لهذا السبب", "بعد ان", "نتيجه ل",
-                   "لوضع حد", "بغيه", "سعيا ل", "لكي ", "كي لا")
+# Normalised like the text they are looked for in: «على» is «علي» there, so «على خلفية» never matched.
+_REASON_PHRASES = tuple(normalize(p) + (" " if p.endswith(" ") else "") for p in (
+    "على خلفيه", "من اجل", "ما اثار", "اذ ان", "لهذا السبب", "بعد ان", "نتيجه ل",
+    "لوضع حد", "بغيه", "سعيا ل", "لكي ", "كي لا"))
 
 # Analysed forms of the connectives a writer adds to copied evidence («لأن»،
 # «بسبب»، «كما»): they state no fact of their own.
