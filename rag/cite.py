@@ -10,7 +10,7 @@ from index.arabic import normalize, split_sentences
 from index.lexical import DEFAULT_ANALYZER, analyze
 
 from .retrieve import Hit
-from .claims import contradicts, gives, titles_given
+from .claims import contradicts, gives, names_beyond, titles_given
 from .query import Query
 from .statements import is_instruction
 
@@ -202,8 +202,10 @@ def check_sentence(
     titled = titles_given(plain, analyzer)  # once per sentence, not per passage sentence
     for n in pool:
         for unit, a, b in _units(n, hits, allowed):
-            if contradicts(plain, unit) or not gives(titled, unit, analyzer) or is_instruction(unit):
-                continue  # a passage that says the opposite, gives a person another title, or gives orders is no support
+            if (contradicts(plain, unit) or not gives(titled, unit, analyzer) or is_instruction(unit)
+                    or names_beyond(plain, unit, analyzer)):
+                continue  # a passage that says the opposite, gives a person another title, gives orders,
+                # or does not name a state, summit or person the sentence names, is no support
             sc = support_score(plain, unit, q_terms, analyzer)
             if sc > best_score:
                 best, best_score, best_ev, best_span = n, sc, unit, (a, b)

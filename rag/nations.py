@@ -254,3 +254,13 @@ def no_new_destination(query, sentence: str, past: frozenset[int]) -> bool:
             to |= {g for g in named(analyze(" ".join(after), query.analyzer), query.analyzer) if not is_person(g)}
     home = {g for g in to for p in people if implied(p, g, query.analyzer)}
     return not (to - past - home)
+
+
+def states_named(text: str) -> frozenset[str]:
+    """The states a text names by name or by nisba («الرئيس القيرغيزي»: Kyrgyzstan).
+
+    >>> sorted(states_named('التقى الرئيس القيرغيزي صدر جباروف نظيره الروسي'))
+    ['روسيا', 'قرغيزستان']
+    """
+    words = [_bare(w) for w in (re.sub(r"[^\w]", "", w) for w in normalize(text).lower().split())]
+    return frozenset(STATES[s][0] for i in range(len(words)) if (s := _state_at(words, i)) is not None)

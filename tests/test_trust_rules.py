@@ -113,3 +113,22 @@ def test_a_leader_by_his_state_is_named_by_its_nisba_too():
     # a question naming the state, not its leader, is unchanged
     plain = analyse_query("متى زار بوتين قرغيزستان؟")
     assert not set(analyze("القيرغيزي")) & set(plain.alts.words())
+
+
+def test_a_generated_sentence_naming_what_its_evidence_does_not_is_not_supported():
+    """The question's own words are not counted as new, so «…مجموعة العشرين في
+    الهند [1]» was kept on a sentence about BRICS in South Africa (eval q087,
+    generative): the G20 and India came from the question."""
+    from index.chunk import Chunk
+    from rag.cite import check_sentence
+    from rag.query import analyse_query
+    from rag.retrieve import Hit
+
+    ev = ("ومن المتوقع أن يقوم أعضاء المحكمة باعتقال الزعيم الروسي إذا وطأت قدمه أراضيهم، ولهذا السبب، "
+          "لم يحضر بوتين قمة مجموعة البريكس في يوليو التي استضافتها جنوب أفريقيا.")
+    hit = Hit(Chunk("c", "a", "T", "a.txt", 0, len(ev), ev), 1.0)
+    q = analyse_query("لماذا لم يحضر بوتين قمة مجموعة العشرين في الهند؟")
+    swapped = "من المتوقع أن يقوم أعضاء المحكمة باعتقال الزعيم الروسي إذا وطأت قدمه أراضيهم، ولهذا السبب، لم يحضر بوتين قمة مجموعة العشرين في الهند [1]."
+    assert not check_sentence(swapped, [hit], query=q)[2].supported
+    same = "لم يحضر الرئيس الروسي قمة بريكس في جنوب أفريقيا لأن أعضاء المحكمة سيعتقلونه [1]."
+    assert check_sentence(same, [hit], query=analyse_query("لماذا لم يحضر بوتين قمة بريكس؟"))[2].supported

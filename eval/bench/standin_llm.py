@@ -38,7 +38,12 @@ class StandInLLM(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_port}/v1"
 
-    def reset(self) -> None:
+    def reset(self, idle_s: float = 30.0) -> None:
+        """Start counting afresh, once nothing is in flight (the chat's warm-up
+        request at start may still be: it was counted as a second answer at once)."""
+        end = time.monotonic() + idle_s
+        while self.in_flight and time.monotonic() < end:
+            time.sleep(0.05)
         with self.lock:
             self.most = self.answered = 0
 
