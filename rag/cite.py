@@ -11,6 +11,7 @@ from index.lexical import DEFAULT_ANALYZER, analyze
 
 from .retrieve import Hit
 from .claims import contradicts, gives, names_beyond, titles_given
+from .synonyms import named
 from .query import Query
 from .statements import is_instruction
 
@@ -200,10 +201,11 @@ def check_sentence(
     analyzer = query.analyzer if query else DEFAULT_ANALYZER
     q_terms = frozenset(query.own_tokens) if query else frozenset()
     titled = titles_given(plain, analyzer)  # once per sentence, not per passage sentence
+    said = named(analyze(plain, analyzer), analyzer)
     for n in pool:
         for unit, a, b in _units(n, hits, allowed):
             if (contradicts(plain, unit) or not gives(titled, unit, analyzer) or is_instruction(unit)
-                    or names_beyond(plain, unit, analyzer)):
+                    or names_beyond(plain, unit, analyzer, said)):
                 continue  # a passage that says the opposite, gives a person another title, gives orders,
                 # or does not name a state, summit or person the sentence names, is no support
             sc = support_score(plain, unit, q_terms, analyzer)

@@ -253,7 +253,8 @@ def binds(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER) -> boo
     return gives(titles_given(sentence, analyzer), evidence, analyzer)
 
 
-def names_beyond(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER) -> bool:
+def names_beyond(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER,
+                 said: frozenset[int] | None = None) -> bool:
     """Does the sentence name a state, institution, summit or person that the
     evidence does not name under any of its names (a state also by its nisba)?
 
@@ -272,7 +273,9 @@ def names_beyond(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER)
     from .synonyms import GROUPS
 
     have = named(analyze(evidence, analyzer), analyzer)
-    extra = named(analyze(sentence, analyzer), analyzer) - have
+    if said is None:  # the checker passes the sentence's names, found once, not per passage sentence
+        said = named(analyze(sentence, analyzer), analyzer)
+    extra = said - have
     if not extra:
         return False
     by_nisba = states_named(evidence)
