@@ -70,6 +70,9 @@ class Settings:
     llm_timeout: float = 120.0
     max_question_chars: int = 1000
     support_threshold: float = 0.3
+    # learned: the selector trained on open Arabic QA data (rag/selector.py, rag/data/selector.json);
+    # rules: the hand rules as hard filters with answerable_threshold (the earlier answerer)
+    selector: str = "learned"  # learned | rules
     # chat
     host: str = "127.0.0.1"
     port: int = 7860
@@ -97,6 +100,7 @@ class Settings:
             (self.index_type in ("flat", "hnsw", "ivf"), f"index_type must be flat, hnsw or ivf, not {self.index_type!r}"),
             (self.retriever in ("hybrid", "dense", "bm25"),
              f"retriever must be hybrid, dense or bm25, not {self.retriever!r}"),
+            (self.selector in ("learned", "rules"), f"selector must be learned or rules, not {self.selector!r}"),
             (self.mode in ("auto", "generative", "extractive"),
              f"mode must be auto, generative or extractive, not {self.mode!r}"),
             (self.max_tokens >= 1 and self.passage_tokens >= 0 and self.max_question_chars >= 10,
