@@ -78,6 +78,10 @@ class Settings:
     # then writes while the chat retrieves and checks for the others
     answer_concurrency: int = 0
     queue_size: int = 64  # questions that may wait; beyond it a client is told the queue is full
+    # logins one client address may try a minute, right or wrong (ui/auth.py): from loopback
+    # 10,001 junk names in 12.5 s flushed a lockout; 60 a minute is one a second for everyone
+    # behind one proxy or --share tunnel
+    login_rate_per_minute: int = 60
     # saved conversations (rag/history.py); None = conversations.sqlite3 beside the index folder
     history_db: Path | None = None
 
@@ -105,6 +109,7 @@ class Settings:
             (self.llm_timeout > 0, f"llm_timeout must be positive, not {self.llm_timeout}"),
             (self.answer_concurrency >= 0 and self.queue_size >= 1,
              "answer_concurrency must be 0 (automatic) or more and queue_size at least 1"),
+            (self.login_rate_per_minute >= 1, f"login_rate_per_minute must be at least 1, not {self.login_rate_per_minute}"),
         )
         errors = [msg for ok, msg in checks if not ok]
         if errors:
