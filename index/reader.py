@@ -195,44 +195,57 @@ class _Worker:
 
 
 last_peak_mb = 0
-_worker: _Worker | None = None
-_worker_lock = threading.Lock()  # the chat reads from several threads; one child reads one file at a time
+_idle: list[_Worker] = []  # children waiting for a file
+_pool_lock = threading.Lock()
+IDLE_CHILDREN = 2  # the chat reads from several threads (a rebuild, an upload's check): each gets its own child
+
+
+def _take(memory_mb: int) -> _Worker:
+    with _pool_lock:
+        while _idle:
+            w = _idle.pop()
+            if w.proc.poll() is None and w.memory_mb == memory_mb:
+                return w
+            w.close()
+    return _Worker(memory_mb)
+
+
+def _give(w: _Worker) -> None:
+    with _pool_lock:
+        if len(_idle) < IDLE_CHILDREN:
+            _idle.append(w)
+            return
+    w.close()
 
 
 def stop() -> None:
-    """End the child (it is started again by the next read)."""
-    global _worker
-    with _worker_lock:
-        if _worker is not None:
-            _worker.close()
-            _worker = None
+    """End the idle children (a new one is started by the next read)."""
+    with _pool_lock:
+        idle = list(_idle)
+        _idle.clear()
+    for w in idle:
+        w.close()
 
 
 def read_in_child(kind: str, path: Path, rel: str = "", budget: float | None = None) -> dict:
-    """What the child made of one file: a dict from ``parse`` (index/load.py
-    for text kinds, index/documents.py for PDF/DOCX).  Raises LoadProblem
-    (too complex: out of time or memory)."""
-    global _worker
+    """What the child made of one file: a dict from ``parse_text``
+    (index/load.py) or ``parse_document`` (index/documents.py).  Raises
+    LoadProblem (too complex: out of time or memory)."""
     lim = _limits
     budget = lim.budget(Path(path).stat().st_size) if budget is None else budget
-    request = {"kind": kind, "path": str(path), "rel": rel}
-    with _worker_lock:
-        if _worker is None or _worker.proc.poll() is not None or _worker.memory_mb != lim.memory_mb:
-            if _worker is not None:
-                _worker.close()
-            _worker = _Worker(lim.memory_mb)
-        try:
-            out = _worker.ask(request, budget)
-        except (EOFError, OSError, ValueError):
-            _worker.close()
-            _worker = None
-            raise LoadProblem(Skip.TOO_COMPLEX, f"needed more than {lim.memory_mb} MiB") from None
-        if out is None:
-            _worker = None
-            raise TimedOut(Skip.TOO_COMPLEX, f"reading took longer than {budget:g} s")
-        if out.get("restart"):  # a MemoryError: its heap may be in pieces, start afresh
-            _worker.close()
-            _worker = None
+    request = {"kind": kind, "path": str(path), "rel": rel, "budget": budget}
+    w = _take(lim.memory_mb)  # a slow file in one thread does not hold up another's
+    try:
+        out = w.ask(request, budget)
+    except (EOFError, OSError, ValueError):
+        w.close()
+        raise LoadProblem(Skip.TOO_COMPLEX, f"needed more than {lim.memory_mb} MiB") from None
+    if out is None:  # killed at the deadline
+        raise TimedOut(Skip.TOO_COMPLEX, f"reading took longer than {budget:g} s")
+    if out.get("restart"):  # a MemoryError: its heap may be in pieces, start afresh
+        w.close()
+    else:
+        _give(w)
     return out
 
 
@@ -255,6 +268,10 @@ def serve(memory_mb: int) -> None:
 
     for line in sys.stdin:
         req = json.loads(line)
+        # CPU seconds too, so that a child whose parent died mid-file stops at the budget by itself
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = int(used.ru_utime + used.ru_stime + float(req.get("budget", 300)) * 2 + 5)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.getrlimit(resource.RLIMIT_CPU)[1]))
         try:
             fn = parse_document if req["kind"] in ("pdf", "docx") else parse_text
             out = fn(req["kind"], Path(req["path"]), req["rel"], memory_mb)
