@@ -97,7 +97,10 @@ def _isolated(kind: str, path: Path, digest: str | None = None, budget: float | 
     if "skip" in out:
         if out.get("transient"):
             raise OSError(out.get("detail", ""))
-        raise LoadProblem(Skip(out["skip"]), out.get("detail", ""))
+        problem = LoadProblem(Skip(out["skip"]), out.get("detail", ""))
+        problem.took = float(out.get("took", 0))  # index/load.py remembers a failure that cost something
+        raise problem
+    out.pop("took", None)
     try:
         saved.parent.mkdir(parents=True, exist_ok=True)
         tmp = saved.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")

@@ -98,6 +98,7 @@ class LoadProblem(ValueError):
 
     def __init__(self, code: Skip, detail: str = "", remembered: bool = False):
         self.code, self.detail, self.remembered = code, detail, remembered
+        self.took = 0.0  # seconds the child spent finding it out
         super().__init__(_ENGLISH[code].format(detail=detail) + (_REMEMBERED if remembered else ""))
 
 
@@ -220,9 +221,6 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
     earlier = remembered(kind, digest, budget)
     if earlier is not None:
         raise earlier
-    import time
-
-    t0 = time.monotonic()
     try:
         if ext in DOCUMENTS:
             from .documents import page_ranges, read_document
@@ -237,19 +235,20 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
         out = cached_text(kind, digest, rel)
         if out is None:
             out = read_in_child(kind, path, rel, budget)
-            if "skip" not in out and time.monotonic() - t0 >= REMEMBER_AFTER_S:
+            if "skip" not in out and out.get("took", 0) >= REMEMBER_AFTER_S:
                 keep_text(kind, digest, rel, out)
         if "skip" in out:
             problem = LoadProblem(Skip(out["skip"]), out.get("detail", ""))
+            problem.took = float(out.get("took", 0))
             if out.get("transient"):
                 raise OSError(problem.detail)
             raise problem
         return ([Article(**a) for a in out["articles"]],
                 [Skipped(b["source"], Skip(b["code"]), b["detail"]) for b in out["skipped"]])
     except LoadProblem as e:
-        # remembered when reading cost something: out of time or memory, or a second or more (an empty
-        # or binary file is found out in milliseconds, and is said the same way every time)
-        if e.code == Skip.TOO_COMPLEX or time.monotonic() - t0 >= REMEMBER_AFTER_S:
+        # remembered when reading cost something: out of time or memory, or a second or more of parsing
+        # (an empty or binary file is found out in milliseconds, and is said the same way every time)
+        if e.code == Skip.TOO_COMPLEX or getattr(e, "took", 0) >= REMEMBER_AFTER_S:
             remember_failure(kind, digest, e, budget, isinstance(e, TimedOut))
         raise
 

@@ -6,9 +6,10 @@ Measured before (issue 24): a 77 KB PDF whose 500 pages share one heavy
 content stream stalled every rebuild for 300 s, and the next build with
 nothing changed took 300 s again; a 1e6-deep HTML file took 18 s and 809 MB
 in the main process; a 17 MB one-line JSONL 100 s.  Now the parsers (PDF,
-DOCX, HTML, Markdown, JSONL, text) run in one long-lived child with an
-address-space cap (starting a child per file cost 0.2 s a file), the parent
-kills it when a file's budget has passed, and the next file gets a new child.
+DOCX, HTML, Markdown, JSONL, text) run in long-lived children with an
+address-space cap (starting a child per file cost 0.2 s a file; each reading
+thread takes an idle one, so a slow file holds up no other read), the parent
+kills a child when its file's budget has passed, and the next file gets a new one.
 """
 
 from __future__ import annotations
@@ -78,7 +79,12 @@ def digest_of(path: Path) -> str:
 
 
 def _failure_file(kind: str, digest: str) -> Path:
-    return _cache_dir() / "failed" / f"{kind}-{digest}-v{FORMAT}.json"
+    """Keyed by content and by the reading code's version too: a failure of older code is tried again."""
+    if kind in ("pdf", "docx"):
+        from .documents import FORMAT as code
+    else:
+        code = _code_digest()
+    return _cache_dir() / "failed" / f"{kind}-{digest}-v{FORMAT}-{code}.json"
 
 
 def remembered(kind: str, digest: str, budget: float) -> LoadProblem | None:
@@ -272,6 +278,7 @@ def serve(memory_mb: int) -> None:
         used = resource.getrusage(resource.RUSAGE_SELF)
         cpu = int(used.ru_utime + used.ru_stime + float(req.get("budget", 300)) * 2 + 5)
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+        t0 = time.monotonic()
         try:
             fn = parse_document if req["kind"] in ("pdf", "docx") else parse_text
             out = fn(req["kind"], Path(req["path"]), req["rel"], memory_mb)
@@ -285,5 +292,6 @@ def serve(memory_mb: int) -> None:
             out = {"skip": str(Skip.UNREADABLE), "detail": e.strerror or type(e).__name__, "transient": True}
         except Exception as e:  # noqa: BLE001 - any parser failure is a damaged file
             out = {"skip": str(Skip.DAMAGED), "detail": f"{type(e).__name__}: {e}"[:200]}
+        out["took"] = round(time.monotonic() - t0, 3)  # the parse alone, not the child's start-up
         sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         sys.stdout.flush()
