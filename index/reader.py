@@ -268,7 +268,6 @@ def serve(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
     logging.disable(logging.WARNING)  # pdfminer warns on every Chromium PDF ("Could not get FontBBox"); a
     warnings.simplefilter("ignore")  # hostile file could make it warn millions of times
-    sys.setrecursionlimit(10_000)
     from .documents import parse_document
     from .load import parse_text
 
