@@ -198,6 +198,11 @@ class _Worker:
         except OSError:
             pass
         self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:  # a write left half-flushed in a dead child's pipe
+                pass
 
 
 last_peak_mb = 0
@@ -231,6 +236,11 @@ def stop() -> None:
         _idle.clear()
     for w in idle:
         w.close()
+
+
+import atexit  # noqa: E402
+
+atexit.register(stop)  # the idle children end with this process (they would on EOF anyway)
 
 
 def read_in_child(kind: str, path: Path, rel: str = "", budget: float | None = None) -> dict:
