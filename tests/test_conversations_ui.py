@@ -46,7 +46,8 @@ def test_a_saved_chat_comes_back_exactly_as_it_was_shown(setup):
     assert state["user"] == "alice" and state["id"] and store.get("alice", state["id"], turns=False)
     assert outs[0][6] == BRICS  # the title box, once (a title being typed later is not overwritten)
     _, messages, sources, history, state2, listing, title, md, js = outs[-1]
-    assert state2 == state and 'rag-conv-current' in listing and md["value"].endswith(".md")
+    # the download buttons link to the export route (ui/exports.py): no file is written
+    assert state2 == state and 'rag-conv-current' in listing and md["link"] == f"rag-export/{state['id']}/md"
     outs = _turn(be, convs, FOLLOW_UP, messages, history, state, "alice")
     _, messages, sources, history, *_ = outs[-1]
     assert "بحثت عن:" in messages[-1]["content"]
@@ -54,8 +55,10 @@ def test_a_saved_chat_comes_back_exactly_as_it_was_shown(setup):
     # a reload: restore gives the very same chat, sources panel and follow-up history
     got = convs.restore(state, "", req("alice"))
     assert got[0] == messages and got[2] == sources and got[1] == history and got[5] == BRICS
-    md_path = got[6]["value"]
-    text = open(md_path, encoding="utf-8").read()
+    from ui.exports import markdown_of
+
+    assert got[6]["link"].endswith("/md") and got[7]["link"].endswith("/json")
+    text = markdown_of(store.get("alice", state["id"]), "ar")
     assert f"## 2. {FOLLOW_UP}" in text and "**المصادر**" in text
     assert store.get("alice", state["id"]).n_turns == 2 and len(store.list("alice")) == 1
 
