@@ -147,7 +147,9 @@ class ConversationStore:
         if isinstance(e, sqlite3.DatabaseError) and ("not a database" in msg or "malformed" in msg):
             return HistoryError(f"{self.path} is not a readable conversation database ({msg}). Move it aside to "
                                 "start a new history, or set RAG_HISTORY_DB to another file.")
-        if getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "is full" in msg:
+        code = getattr(e, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL or "is full" in msg or (
+                (code is not None and code & 0xFF == sqlite3.SQLITE_IOERR or "disk I/O" in msg) and self._disk_full()):
             # was "make its folder writable", which sent the operator to the wrong fix (issue 24)
             return HistoryError(f"The disk holding the conversation database {self.path} is full ({msg}). Free "
                                 "some space there, or set RAG_HISTORY_DB to a file on another disk.")
@@ -158,6 +160,16 @@ class ConversationStore:
             return HistoryBusy(f"The conversation database {self.path} stayed locked by another process for "
                                f"{busy_ms / 1000:g} s ({msg}); try again.")
         return HistoryError(f"Conversation database {self.path}: {msg}")
+
+    def _disk_full(self) -> bool:
+        """Whether the database's disk has no room left: on a full tmpfs SQLite said
+        "disk I/O error" (growing its shared-memory file), not SQLITE_FULL."""
+        import shutil
+
+        try:
+            return shutil.disk_usage(self.path.parent).free < 64 * 1024
+        except OSError:
+            return False
 
     @contextmanager
     def _conn(self, write: bool = True, busy_ms: int = BUSY_MS) -> Iterator[sqlite3.Connection]:
