@@ -211,7 +211,14 @@ class ConversationStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # Conversations are private: a new file (and so its -wal/-shm files, which
                 # SQLite creates with the database's mode) is readable by its owner only.
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                # Only when it does not exist: closing any descriptor of an open database drops every
+                # POSIX lock this process holds on it, and with them its WAL read lock; another process
+                # then took itself for the last user, checkpointed and deleted the WAL, and this process
+                # read "database disk image is malformed" (seen with two processes on one file, issue 24).
+                try:
+                    os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                except FileExistsError:
+                    pass
             except OSError as e:
                 if e.errno == errno.ENOSPC:
                     raise HistoryError(f"The disk holding {self.path} is full: free some space there, or set "

@@ -473,3 +473,25 @@ def test_conversations_left_without_an_answer_are_purged_after_a_while(db):
         c.execute("UPDATE conversations SET updated = updated - 7200 WHERE id IN (?, ?)", (old.id, kept.id))
     assert store.purge_empty(3600) == 1
     assert [c.id for c in store.list("a")] == [recent.id] and [c.id for c in store.list("b")] == [kept.id]
+
+
+def test_a_second_store_on_an_open_database_keeps_this_processs_locks(db):
+    """Opening a store used to open and close a descriptor of the database file, which drops
+    every POSIX lock the process holds on it: another process closing its connection then
+    took itself for the last one, checkpointed and deleted the WAL under this process's feet,
+    and the next read here said "database disk image is malformed"."""
+    import subprocess
+    import sys
+
+    store = ConversationStore(db)
+    conv = store.create("", "قبل")
+    held = sqlite3.connect(db, isolation_level=None)  # e.g. the chat's export route, or a tool, on the same file
+    assert held.execute("SELECT COUNT(*) FROM conversations").fetchone() == (1,)
+    ConversationStore(db).list("")  # a second store in this process opens the file
+    script = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+              "c.execute(\"UPDATE conversations SET title = 'بعد'\"); c.close()")
+    subprocess.run([sys.executable, "-c", script, str(db)], check=True)
+    store.append("", conv.id, make_answer())
+    assert held.execute("SELECT title FROM conversations").fetchone() == ("بعد",)
+    assert ConversationStore(db).get("", conv.id).n_turns == 1
+    held.close()

@@ -334,8 +334,10 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         # The status reads the whole corpus folder: only when the Articles tab is opened.
         articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None)
         app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
-        app.load(lambda request: admins.html(user_of(request), lang_of(request)), None, who, queue=False,
-                 api_visibility="private", show_progress="hidden")
+        def who_may(request: gr.Request):
+            return admins.html(user_of(request), lang_of(request))
+
+        app.load(who_may, None, who, queue=False, api_visibility="private", show_progress="hidden")
     return app
 
 
