@@ -47,8 +47,10 @@ def shared(tmp_path_factory):
     db = root / "data" / "conversations.sqlite3"
     # what a server killed mid-answer leaves: a conversation with no answer, two hours old
     orphan = ConversationStore(db).create("alice", "سؤال بلا إجابة")
-    with sqlite3.connect(db) as c:
-        c.execute("UPDATE conversations SET updated = updated - 7200 WHERE id = ?", (orphan.id,))
+    c = sqlite3.connect(db)  # closed: a connection left open here loses its locks when a test reads the files
+    c.execute("UPDATE conversations SET updated = updated - 7200 WHERE id = ?", (orphan.id,))
+    c.commit()
+    c.close()
     env = {"RAG_CHAT_USERS": json.dumps(USERS), "RAG_CHAT_ADMINS": "alice", "RAG_MODE": "extractive",
            "RAG_QUEUE_SIZE": "1", "TMPDIR": str(tmp), "GRADIO_TEMP_DIR": str(tmp / "gradio")}
     p, port = start_chat(Settings(index=index, corpus=corpus), root, env=env, log_name="shared")
