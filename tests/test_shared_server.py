@@ -149,6 +149,7 @@ def test_a_database_locked_by_another_process_does_not_hold_the_answer_slot(shar
         other.execute("ROLLBACK")
         other.close()
     # before: 10 s waiting to create the conversation, 10 s more to append the turn, in the slot
+    print(f"a turn with the database locked by another process: {took:.2f} s")
     assert took < 8, took
     store, deadline = ConversationStore(shared["db"]), time.monotonic() + 30
     while len(store.list("alice")) == before and time.monotonic() < deadline:
@@ -188,3 +189,18 @@ def test_a_full_queue_is_refused_in_the_clients_language(shared):
         detail = json.loads(text)["detail"]
         assert "Queue is full" not in detail
         assert ("قائمة الانتظار ممتلئة" in detail) if lang == "ar" else detail.startswith("The server is busy"), detail
+
+
+def test_the_articles_tab_says_who_may_change_the_articles(shared, browser):
+    for user, says in (("bob", "لست منهم"), ("alice", "أنت منهم")):
+        page = browser.new_page(viewport={"width": 1440, "height": 960}, locale="ar")
+        page.goto(shared["url"])
+        page.locator("input[type=password]").fill(USERS[user])
+        page.locator("input[type=text]").fill(user)
+        page.locator("button", has_text="تسجيل الدخول").or_(page.locator("button", has_text="Login")).first.click()
+        page.wait_for_selector("#rag-example-0", timeout=120_000)
+        page.get_by_role("tab", name="المقالات").click()
+        page.wait_for_function("() => (document.querySelector('#rag-who')||{}).innerText", timeout=30_000)
+        text = page.locator("#rag-who").inner_text()
+        assert "للمشرفين فقط (alice)" in text and says in text, text
+        page.close()
