@@ -26,8 +26,11 @@ from rag.settings import Settings  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
+from .admins import admins_from_env  # noqa: E402
 from .auth import ClientAddress, auth_from_env  # noqa: E402
-from .conversations import Conversations  # noqa: E402
+from .conversations import Conversations, user_of  # noqa: E402
+from .exports import export_route, remove_old_copies  # noqa: E402
+from .serving import translate_queue_full  # noqa: E402
 from .backend import (  # noqa: E402
     EXAMPLES, UPLOAD_TYPES, Backend, build_step, ensure_index, for_client, internal_error, user_message,
 )
@@ -175,6 +178,12 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
 
     line = WaitingLine(slots=settings.answers_at_once())
     convs = Conversations(ConversationStore(settings.history_path), be.articles, wait_s=settings.llm_timeout)
+    admins = admins_from_env()  # who may upload and rebuild (ui/admins.py)
+
+    def allowed(request) -> None:
+        if not admins.may(user_of(request)):
+            lang = lang_of(request)
+            raise gr.Error(t(lang, "not_admin"), title=t(lang, "not_admin_title"), print_exception=False)
 
     def respond(question, messages, history, k, mode, model, conv=None, search=None, request: gr.Request = None):
         # conv and search default to None: /chat API clients of before need not send them
@@ -202,9 +211,11 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         return ask_api(be, question, mode, k, model, history, lang_of(request))
 
     def upload(files, request: gr.Request):
+        allowed(request)
         return upload_files(be, files, lang_of(request))
 
     def rebuild(request: gr.Request, progress=gr.Progress()):  # noqa: B008 (Gradio's way to ask for a progress bar)
+        allowed(request)
         return rebuild_index(be, progress, lang_of(request))
 
     def refresh(request: gr.Request):
@@ -267,6 +278,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                     with gr.Column(scale=3):
                         status = gr.HTML(elem_id="rag-status", js_on_load=None)
                     with gr.Column(scale=2):
+                        who = gr.HTML(elem_id="rag-who-box", js_on_load=None)  # who may change the articles
                         gr.Markdown(i18n("upload_help"), elem_classes="rag-md")
                         # No file_types: Gradio would refuse other types with an English message;
                         # ui/articles.py refuses them in the reader's language.
@@ -322,12 +334,19 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         # The status reads the whole corpus folder: only when the Articles tab is opened.
         articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None)
         app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
+        def who_may(request: gr.Request):
+            return admins.html(user_of(request), lang_of(request))
+
+        app.load(who_may, None, who, queue=False, api_visibility="private", show_progress="hidden")
     return app
 
 
-def launch(settings: Settings, share: bool = False) -> None:
-    """Start the chat (building the index first when there is none)."""
+def launch(settings: Settings, share: bool = False, block: bool = True) -> gr.Blocks:
+    """Start the chat (building the index first when there is none); ``block=False``
+    returns the running app (tests close it)."""
     auth = auth_from_env(settings, share)
+    admins_from_env()  # a misnamed admin stops the start, not the first upload
+    remove_old_copies()  # conversation exports earlier versions left in the shared temp folder
     ensure_index(settings)
     backend = Backend(settings)
     app = build_app(settings, backend)
@@ -340,11 +359,15 @@ def launch(settings: Settings, share: bool = False) -> None:
 
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
     app.queue(default_concurrency_limit=1, max_size=settings.queue_size)
+    translate_queue_full(app)
     app.launch(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
         auth_message=t("ar", "login") if auth else None,
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
         footer_links=["api"],  # the app has its own settings panel
         i18n=I18N, max_file_size=MAX_UPLOAD_BYTES, show_error=False,
-        app_kwargs={"middleware": [Middleware(ClientAddress)]},  # the login check throttles per client address
+        app_kwargs={"middleware": [Middleware(ClientAddress)],  # the login check throttles per client address
+                    "routes": [export_route(ConversationStore(settings.history_path))]},  # downloads, to owners only
+        prevent_thread_lock=not block,
     )
+    return app
