@@ -42,6 +42,7 @@ _EN_AUX = set("will would can could shall should may might must has have had be 
               "about".split())
 _ELLIPTIC = re.compile(r"\s*(and|what about|how about|و?ماذا عن|و?ما?اذا بشان)\b")
 _PRONOUN_SUFFIX = re.compile(r"(ه|ها|هم|هما)$")
+_QUESTION_WORDS = set(tokenize("متى اين كيف لماذا لم كم هل من ما ماذا اي وأين ومتى وكيف ولماذا"))
 MAX_ENTITIES = 4  # a short phrase, not a keyword dump
 
 REWRITE_SYSTEM = (
@@ -142,6 +143,12 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
         out.update(dict([(g, p) for g, p in answered if is_person(g)][:1]))
     if not out:
         out.update(dict(answered[:2]))
+    # Only words the conversation holds (or a name it wrote in the other language): after a refused
+    # «من رسم الموناليزا؟» a false name match in the refusal carried «سيول», a word from nowhere (issue 23).
+    said_forms = _forms(" ".join([question] + [t for turn in history for t in turn]))
+    other_script = any(detect_language(t) not in (lang, "unknown") for turn in history for t in turn if t)
+    out = {g: p for g, p in out.items()
+           if _forms(p) <= said_forms or _all_said(p, said_forms) or (g >= 0 and other_script)}
     # What happened, from the latest question that says it, unless the follow-up names its own event
     # with a noun («ومتى كانت الزيارة؟», «وأي قمة أخرى…»); the same event as a verb does not count:
     # «وما القاعدة التي سيزورها هناك؟» is about the visit.
@@ -159,14 +166,32 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     return list(out.values())[:MAX_ENTITIES]
 
 
+def _forms(text: str) -> set[str]:
+    """Normalised tokens and their analysed forms («والموناليزا» holds «الموناليزا»)."""
+    from index.lexical import analyze
+
+    return {f for t in tokenize(text) for f in (t, *analyze(t))}
+
+
+def _all_said(phrase: str, said: set[str]) -> bool:
+    """Every word of ``phrase`` appears in the conversation (under some analysed form)."""
+    from index.lexical import analyze
+
+    return all(t in said or set(analyze(t)) & said for t in tokenize(phrase))
+
+
 def _content_words(question: str, history: list[Turn], lang: str) -> list[str]:
     """Fallback when the conversation names no entity the names table knows:
     the earlier question's content words of the follow-up's script."""
     have = set(tokenize(question))
     words = []
     for q, _ in reversed(history):
-        words += [w for w, t in word_list(q) if t not in have and not is_stopword(t) and t not in _REFERRING
-                  and t not in _EN_AUX and detect_language(w) == lang]
+        listed = word_list(q)
+        # Arabic is verb-first: the word right after the question word is the verb
+        # («أين ولد جبران…؟»), not the subject the follow-up carries (issue 23).
+        verb = 1 if len(listed) > 2 and listed[0][1] in _QUESTION_WORDS else -1
+        words += [w for i, (w, t) in enumerate(listed) if i != verb and t not in have and not is_stopword(t)
+                  and t not in _REFERRING and t not in _EN_AUX and detect_language(w) == lang]
         if not needs_context(q):
             break
     return list(dict.fromkeys(words))[:MAX_ENTITIES]
