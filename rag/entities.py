@@ -42,6 +42,13 @@ EVENTS = {"زيارة": ("زيارة", "visit"), "التقى": ("لقاء", "mee
 EVENT_NOUNS = set(tokenize("زيارة رحلة لقاء اجتماع محادثات غياب قمة visit trip meeting talks absence summit"))
 
 
+@lru_cache(maxsize=4096)
+def _forms(word: str) -> frozenset[str]:
+    """A word's analysed forms without the light root («~سل»): by its root «السؤال» was
+    «سيول» and a refusal carried Seoul into the next search (issue 23)."""
+    return frozenset(f for f in analyze(word) if not f.startswith("~"))
+
+
 @lru_cache(maxsize=1)
 def _entity_names() -> tuple[tuple[int, str, tuple[frozenset[str], ...]], ...]:
     """(group, name, per-word analysed forms) for every name of a state, place,
@@ -49,7 +56,7 @@ def _entity_names() -> tuple[tuple[int, str, tuple[frozenset[str], ...]], ...]:
     out = []
     for g, group in enumerate(GROUPS[: person_group(len(PEOPLE) - 1) + 1]):  # the people close the entities
         for name in group:
-            parts = tuple(frozenset(analyze(w)) for w in tokenize(name))
+            parts = tuple(_forms(w) for w in tokenize(name))
             if parts and all(parts):
                 out.append((g, name, parts))
     return tuple(sorted(out, key=lambda x: -len(x[2])))
@@ -76,7 +83,7 @@ def mentions(text: str) -> tuple[tuple[int, int, int, str], ...]:
     ['الرئيس الروسي']
     """
     words = word_list(text)
-    forms = [frozenset(analyze(t)) for _, t in words]
+    forms = [_forms(t) for _, t in words]
     taken: set[int] = set()
     found = []
     for g, name, parts in _entity_names():

@@ -42,7 +42,10 @@ _EN_AUX = set("will would can could shall should may might must has have had be 
               "about".split())
 _ELLIPTIC = re.compile(r"\s*(and|what about|how about|و?ماذا عن|و?ما?اذا بشان)\b")
 _PRONOUN_SUFFIX = re.compile(r"(ه|ها|هم|هما)$")
-_QUESTION_WORDS = set(tokenize("متى اين كيف لماذا لم كم هل من ما ماذا اي وأين ومتى وكيف ولماذا"))
+# Arabic is verb-first: the word after these (and after a relative pronoun, and after «أي»
+# and its noun) is a verb — «أين ولد جبران…؟», «ما الحزب الذي يرأسه…؟», «في أي عام توفي…؟».
+_BEFORE_VERB = set(tokenize("متى اين كيف لماذا هل ماذا من ومتى واين وكيف ولماذا وهل وماذا ومن الذي التي الذين اللذان اللتان"))
+_WHICH = set(tokenize("اي وأي"))
 MAX_ENTITIES = 4  # a short phrase, not a keyword dump
 
 REWRITE_SYSTEM = (
@@ -141,7 +144,9 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
         # "Who will accompany Putin?" / "When did he arrive?": the answer names the one "he" means
         # (without a "he" the answer's people were noise: «ومتى كانت الزيارة؟ — …، وزير الخارجية الروسي»)
         out.update(dict([(g, p) for g, p in answered if is_person(g)][:1]))
-    if not out:
+    if not out and not _content_words(question, history, lang):
+        # the answer's names only when the questions hold nothing: after «أين ولد نجيب محفوظ؟»
+        # its answer's «مصر» replaced the man the conversation is about (issue 23)
         out.update(dict(answered[:2]))
     # Only words the conversation holds (or a name it wrote in the other language): after a refused
     # «من رسم الموناليزا؟» a false name match in the refusal carried «سيول», a word from nowhere (issue 23).
@@ -167,17 +172,32 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
 
 
 def _forms(text: str) -> set[str]:
-    """Normalised tokens and their analysed forms («والموناليزا» holds «الموناليزا»)."""
-    from index.lexical import analyze
+    """Normalised tokens and their analysed forms, light roots left out («والموناليزا»
+    holds «الموناليزا»; «السؤال» does not hold «سيول»)."""
+    from .entities import _forms as word_forms
 
-    return {f for t in tokenize(text) for f in (t, *analyze(t))}
+    return {f for t in tokenize(text) for f in (t, *word_forms(t))}
 
 
 def _all_said(phrase: str, said: set[str]) -> bool:
     """Every word of ``phrase`` appears in the conversation (under some analysed form)."""
-    from index.lexical import analyze
+    from .entities import _forms as word_forms
 
-    return all(t in said or set(analyze(t)) & said for t in tokenize(phrase))
+    return all(t in said or word_forms(t) & said for t in tokenize(phrase))
+
+
+def _verb_positions(toks: list[str]) -> set[int]:
+    """Where a verb stands by word order: after a question word that asks
+    about an act, a relative pronoun, or «أي» and its noun.
+
+    >>> _verb_positions(tokenize('أين ولد جبران خليل جبران؟')), _verb_positions(tokenize('في أي عام توفي الشافعي؟'))
+    ({1}, {3})
+    >>> _verb_positions(tokenize('ما الحزب الذي يرأسه أردوغان؟')), _verb_positions(tokenize('ما مهنة شيرين؟'))
+    ({3}, set())
+    """
+    out = {i + 1 for i, t in enumerate(toks[:-1]) if t in _BEFORE_VERB and (i == 0 or t.startswith("ال"))}
+    out |= {i + 2 for i, t in enumerate(toks[:-2]) if t in _WHICH and i <= 1}
+    return {i for i in out if i < len(toks) - 1}  # the last word is what the question is about
 
 
 def _content_words(question: str, history: list[Turn], lang: str) -> list[str]:
@@ -187,10 +207,10 @@ def _content_words(question: str, history: list[Turn], lang: str) -> list[str]:
     words = []
     for q, _ in reversed(history):
         listed = word_list(q)
-        # Arabic is verb-first: the word right after the question word is the verb
-        # («أين ولد جبران…؟»), not the subject the follow-up carries (issue 23).
-        verb = 1 if len(listed) > 2 and listed[0][1] in _QUESTION_WORDS else -1
-        words += [w for i, (w, t) in enumerate(listed) if i != verb and t not in have and not is_stopword(t)
+        # a verb is not the subject the follow-up carries: «ومتى هاجر إلى أمريكا؟» after
+        # «أين ولد جبران خليل جبران؟» was searched with «ولد» and found the birth (issue 23)
+        verbs = _verb_positions([t for _, t in listed])
+        words += [w for i, (w, t) in enumerate(listed) if i not in verbs and t not in have and not is_stopword(t)
                   and t not in _REFERRING and t not in _EN_AUX and detect_language(w) == lang]
         if not needs_context(q):
             break
