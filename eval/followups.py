@@ -68,7 +68,7 @@ def write_dev_folder(folder: Path, arcd: Path = ARCD) -> Path:
 def foreign_words(query: str, turns: list[tuple[str, str]]) -> list[str]:
     """Words of a rewrite found nowhere in the follow-up or the conversation.
 
-    >>> foreign_words('ومتى رسمها؟ — سيول', [('من رسم الموناليزا؟', '')])
+    >>> foreign_words('ومتى رسمها؟ — سيول', [('من رسم الموناليزا؟', ''), ('ومتى رسمها؟', '')])
     ['سيول']
     """
     said = set(tokenize(" ".join(t for turn in turns for t in turn)))
