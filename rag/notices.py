@@ -65,7 +65,7 @@ class Notice:
 
 
 _ENGLISH = {
-    Code.QUESTION_TRUNCATED: "The question was {n:,} characters long; only the first {total:,} were used.",
+    Code.QUESTION_TRUNCATED: "The question was {n:,} characters long; its start and its end were used ({total:,} characters), the middle left out.",
     Code.QUESTION_BAD_CHARS: "{n} character(s) that were not valid UTF-8 were dropped from the question.",
     Code.OTHER_LANGUAGE: "Questions work best in Arabic or English; answering in Arabic.",
     Code.LLM_UNAVAILABLE: "LLM unavailable; answered by extracting sentences instead.",

@@ -179,6 +179,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
     def respond(question, messages, history, k, mode, model, conv=None, search=None, request: gr.Request = None):
         # conv and search default to None: /chat API clients of before need not send them
         key, t0, lang = _turn_key(request), time.monotonic(), lang_of(request)
+        line.start(key)  # it holds an answer slot now (ui/waiting.py counts those apart from the waiting)
         try:
             yield from convs.saving(
                 lambda save: chat_turn(be, question, messages, history, k, mode, model, save, lang),

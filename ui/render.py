@@ -24,7 +24,7 @@ def notice_ar(notice: Notice) -> str:
     """A notice in Arabic, without its detail.
 
     >>> notice_ar(Notice(Code.QUESTION_TRUNCATED, 2000, 1000))
-    'السؤال طويل (2,000 حرفاً)؛ استُخدم أول 1,000 حرفاً منه فقط.'
+    'السؤال طويل (2,000 حرفاً)؛ استُخدم أوله وآخره (1,000 حرفاً) وحُذف ما بينهما.'
     """
     return notice_text("ar", notice)
 
