@@ -108,7 +108,7 @@ def test_build_status_and_skipped_exit_code(cli, corpus, tmp_path):
     p.write_text(p.read_text(encoding="utf-8") + "\nسطر جديد في الخبر للاختبار.", encoding="utf-8")
     s = cli("index", "status", "--corpus", str(corpus), "--index", str(idx))
     assert s.returncode == 0 and "changed since build: 001_e0ceb109d2754a97.txt" in s.stdout
-    assert "use-m3" in s.stdout and "1 article(s) stale" in s.stdout
+    assert "use-m3" in s.stdout and "1 article stale" in s.stdout
     r2 = cli("index", "build", "--corpus", str(corpus), "--index", str(idx))
     assert "1 updated" in r2.stdout and "4 unchanged" in r2.stdout
 

@@ -517,7 +517,7 @@ def test_server_rendered_html_follows_the_reader_language(tmp_path, built_index,
     ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].", [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
                   [p1], [_cite(p1)], notices=[Notice(Code.CITATIONS_DROPPED, 2)])
     html = answer_html(ans, "en")
-    assert "2 citation(s) pointed to no shown passage" in html and "extractive" in html and "Source 1" in html
+    assert "shown passage were removed: 2 citations" in html and "extractive" in html and "Source 1" in html
     assert "Sources" in sources_html(ans, lang="en")
     bad = tmp_path / "x.bin"
     bad.write_bytes(b"\x00\x01binary")

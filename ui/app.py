@@ -22,6 +22,7 @@ from index.build import fraction  # noqa: E402
 from rag.models import BUNDLED_LLM as BUNDLED  # noqa: E402
 from rag.history import ConversationStore  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
+from rag.plural import count  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
@@ -194,7 +195,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
             return ""
         lang = lang_of(request)
         when = (t(lang, "queued_eta", s=max(1, round(eta))) if eta else
-                t(lang, "queued_next") if ahead == 1 else t(lang, "queued_after", n=ahead))
+                t(lang, "queued_next") if ahead == 1 else t(lang, "queued_after", n=count(lang, ahead, "answer")))
         return f'<div class="rag-queue">{t(lang, "queued", pos=ahead + 1, when=when)}</div>'
 
     def ask(question: str, mode: str = "", k: int = 0, model: str = "",

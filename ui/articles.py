@@ -14,8 +14,9 @@ from pathlib import Path
 from index.errors import RagError
 from index.load import SUPPORTED, Article, LoadProblem, Skip, load_file
 from index.status import corpus_status
+from rag.plural import count
 
-from .i18n import skip_text, t
+from .i18n import skip_text, stale_text, t
 from .render import esc
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -89,7 +90,7 @@ class Saved:
         """What the uploader reads, in their language."""
         msg = (t(lang, "up_saved", name=self.name) if self.path.name == self.name else
                t(lang, "up_saved_as", name=self.name, final=self.path.name))
-        return msg + (t(lang, "up_articles", n=self.articles) if self.articles > 1 else "")
+        return msg + (t(lang, "up_articles", n=count(lang, self.articles, "article")) if self.articles > 1 else "")
 
 
 def _same_file(src: Path, corpus: Path) -> Path | None:
@@ -220,7 +221,7 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str 
     elif not st["corpus_ok"]:
         state = f'<div class="rag-status-bad">{esc(st.get("corpus_error", ""))}</div>'
     elif stale:
-        state = f'<div class="rag-status-warn">{t(lang, "st_stale", n=stale)}</div>'
+        state = f'<div class="rag-status-warn">{stale_text(lang, len(st["new"]), len(st["changed"]), len(st["missing"]))}</div>'
     else:
         state = f'<div class="rag-status-ok">{t(lang, "st_ok")}</div>'
     table = "".join(f'<span class="rag-k">{t(lang, k)}</span><bdi class="rag-v" dir="auto">{esc(v)}</bdi>' for k, v in rows)

@@ -23,6 +23,8 @@ from rag.models import BUNDLED_LLM as BUNDLED
 from rag.settings import Settings
 
 from .articles import ArticleTexts
+from rag.plural import count
+
 from .i18n import t
 from .render import esc
 
@@ -216,7 +218,8 @@ class Backend:
             idx = f'<span class="rag-status-bad">{t(lang, "info_no_index")}</span>'
         else:
             c = m.get("counts", {})
-            idx = (t(lang, "info_counts", articles=c.get("articles", "?"), chunks=c.get("chunks", "?"))
+            idx = (t(lang, "info_counts", articles=count(lang, c.get("articles", "?"), "article"),
+                     chunks=count(lang, c.get("chunks", "?"), "chunk"))
                    + f' <bdi dir="ltr">{esc(m["embedder"]["id"])}</bdi>')
         return (f'<div class="rag-info"><span>{t(lang, "info_index")} {idx}</span>'
                 f'<span>{t(lang, "info_llm")} {llm_html}</span></div>')
