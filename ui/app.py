@@ -42,7 +42,7 @@ from .render import (  # noqa: E402
     streaming_html,
     user_html,
 )
-from .style import CSS, HEAD, JS, theme  # noqa: E402
+from .style import CSS, HEAD, JS, login_message, theme  # noqa: E402
 from .waiting import WaitingLine  # noqa: E402
 
 OK, NO = "✓", "✗"  # in the bundled fonts (emoji are not)
@@ -344,7 +344,7 @@ def launch(settings: Settings, share: bool = False) -> None:
     app.queue(default_concurrency_limit=1, max_size=settings.queue_size)
     app.launch(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
-        auth_message=t("ar", "login") if auth else None,
+        auth_message=login_message() if auth else None,
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
         footer_links=["api"],  # the app has its own settings panel
         i18n=I18N, max_file_size=MAX_UPLOAD_BYTES, show_error=False,

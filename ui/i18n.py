@@ -142,8 +142,8 @@ _AR: dict[str, str] = {
     "art_missing": "حُذف من المجلد",
     "art_skipped": "متجاهَل",
     # uploads
-    "up_no_ext": "«{name}» بلا امتداد؛ الأنواع المقبولة: {types}.",
-    "up_bad_type": "«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {types}.",
+    "up_no_ext": "«{name}» بلا امتداد؛ الأنواع المقبولة: {types}",  # no final stop: it drew «..docx» beside the last, left-to-right type
+    "up_bad_type": "«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {types}",
     "up_too_big": "«{name}» حجمه {mb:.1f} ميغابايت؛ الحد {limit:.0f} ميغابايت للملف.",
     "up_refused": "رُفض «{name}»: {reason}.",
     "up_unsafe": "رُفض «{name}»: اسم ملف غير آمن.",
@@ -151,6 +151,18 @@ _AR: dict[str, str] = {
     "up_saved": "حُفظ «{name}».",
     "up_saved_as": "حُفظ «{name}» باسم {final}.",
     "up_articles": " ({n})",
+    "up_exists": "في المقالات ملف باسم «{name}» بنص آخر؛ لم يُحفظ هذا الملف. لاستبداله اختر «استبدل المقالة التي لها "
+                 "الاسم نفسه» ثم أضفه مرة أخرى (تُنقل النسخة السابقة إلى مجلد ‎.removed‎ ولا تُحذف).",
+    "up_replaced": "استُبدل «{name}»؛ النسخة السابقة محفوظة في {old}.",
+    "up_replace": "استبدل المقالة التي لها الاسم نفسه (تُنقل النسخة السابقة إلى ‎.removed‎)",
+    "rm_pick": "إزالة مقالة من المجلد",
+    "rm_button": "أزل المقالة",
+    "rm_info": "تُنقل إلى مجلد ‎.removed‎ داخل مجلد المقالات ولا تُحذف؛ أعدها منه متى شئت. ثم أعد بناء الفهرس.",
+    "rm_none": "اختر مقالة أولاً.",
+    "rm_done": "أُزيلت «{name}» من المجلد ونُقلت إلى {where}. اضغط «إعادة بناء الفهرس» ليحذفها الفهرس.",
+    "rm_missing": "لا مقالة باسم «{name}» في المجلد.",
+    "rm_failed": "تعذّرت إزالة «{name}»: {reason}.",
+    "rm_title": "تعذّرت الإزالة",
     "unnamed": "بلا اسم",
     # saved conversations
     "conv_title_html": '<div class="rag-sources-title">المحادثات</div>',
@@ -345,6 +357,20 @@ _EN: dict[str, str] = {
     "up_saved": "Saved “{name}”.",
     "up_saved_as": "Saved “{name}” as {final}.",
     "up_articles": " ({n})",
+    "up_exists": "The articles already have a file named “{name}” with other text; this file was not saved. To replace "
+                 "it, tick “Replace the article of the same name” and add it again (the previous version is moved "
+                 "to the .removed folder, not deleted).",
+    "up_replaced": "Replaced “{name}”; the previous version is kept in {old}.",
+    "up_replace": "Replace the article of the same name (the previous version is moved to .removed)",
+    "rm_pick": "Remove an article from the folder",
+    "rm_button": "Remove the article",
+    "rm_info": "It is moved to the .removed folder inside the articles folder, not deleted; move it back any time. "
+               "Then rebuild the index.",
+    "rm_none": "Choose an article first.",
+    "rm_done": "Removed “{name}” from the folder; it is in {where}. Press “Rebuild the index” so the index drops it.",
+    "rm_missing": "There is no article named “{name}” in the folder.",
+    "rm_failed": "“{name}” could not be removed: {reason}.",
+    "rm_title": "Could not remove",
     "unnamed": "unnamed",
     "conv_title_html": '<div class="rag-sources-title">Conversations</div>',
     "conv_list": "Conversations",

@@ -311,7 +311,7 @@ def _card(p, article_text: ArticleText | None, cited: bool, inferred: bool,
     tip = t(lang, "score_dense", s=p.dense) if p.dense is not None else ""
     if p.bm25 is not None:
         tip += " · " + t(lang, "score_bm25", s=p.bm25)
-    meta = [f'<span class="rag-file" dir="ltr">{esc(p.source)}</span>',
+    meta = [f'<bdi class="rag-file" dir="auto">{esc(p.source)}</bdi>',
             f'<span title="{esc(tip.strip(" ·"))}">{t(lang, "score", s=p.score)}</span>']
     if inferred:
         meta.append(f'<span class="rag-inferred" title="{t(lang, "inferred_tip")}">{t(lang, "inferred")}</span>')
