@@ -20,6 +20,26 @@ def contains_any(text: str, needles) -> bool:
     return any(normalize(n) in t for n in needles if n.strip())
 
 
+def right(text: str, golds, share: float = 0.8) -> bool:
+    """Is the answer right: a gold answer in ``text`` after normalisation, or
+    at least ``share`` of one's words (a crowd span often carries a stray
+    word the sentence words differently).
+
+    >>> right('ولد في القاهرة عام 1911.', ['القاهرة']), right('كاتب مصري كبير', ['روائي وكاتب مصري']), right('روائي', ['روائي وكاتب مصري'])
+    (True, False, False)
+    >>> right('هو روائي مصري معروف', ['روائي مصري معروف جدا'])
+    False
+    """
+    if contains_any(text, golds):
+        return True
+    words = set(tokenize(text))
+    for g in golds:
+        gw = tokenize(g)
+        if gw and sum(w in words for w in gw) / len(gw) >= share:
+            return True
+    return False
+
+
 def first_relevant_rank(relevant: list[bool]) -> int | None:
     """1-based rank of the first relevant result, or None."""
     return next((i + 1 for i, r in enumerate(relevant) if r), None)

@@ -2,7 +2,8 @@
 
 Both are untrusted binary formats: a PDF stream or a DOCX part can inflate a
 few MB into many GB, and a damaged file can send a parser into a long loop.
-So each file is read in a child process with a memory cap and a time limit;
+So each file is read in a child process with a memory cap and a time budget
+(index/reader.py);
 whatever goes wrong there becomes a skip reason, never a crash or a hung build.
 The child costs about 0.2 s of start-up per file, then 0.1-0.4 s per PDF page
 (pdfminer's parsing is 90 % of it; measured on Chromium's Arabic PDFs on this
@@ -15,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 import threading
 import zipfile
 from collections import OrderedDict
@@ -26,10 +25,7 @@ from pathlib import Path
 from .load import LoadProblem, Skip
 
 MAX_PAGES = 500  # 50-200 s of reading; a longer PDF is refused, not cut short
-MAX_SECONDS = 300  # for the longest PDF allowed, on a busy machine
-MAX_MEMORY = 2 * 1024**3  # address space of the child
 MAX_UNPACKED = 256 * 1024**2  # all parts of a .docx, uncompressed
-_ROOT = Path(__file__).resolve().parents[1]
 _CACHE: OrderedDict[str, "Document"] = OrderedDict()  # kind + file digest -> Document
 _CACHE_SIZE = 64
 _LOCK = threading.Lock()  # the chat reads files from several threads
@@ -50,10 +46,10 @@ class Document:
     damaged_pages: tuple[int, ...] = ()  # pages that could not be read, in a PDF whose other pages could
 
 
-def read_document(path: Path) -> Document:
+def read_document(path: Path, digest: str | None = None, budget: float | None = None) -> Document:
     """A .pdf or .docx file's text; raises LoadProblem."""
     path = Path(path)
-    return _isolated("pdf" if path.suffix.lower() == ".pdf" else "docx", path)
+    return _isolated("pdf" if path.suffix.lower() == ".pdf" else "docx", path, digest, budget)
 
 
 def pdf_text(path: Path) -> tuple[str, str]:
@@ -84,8 +80,10 @@ def page_ranges(pages: tuple[int, ...] | list[int]) -> str:
     return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
-def _isolated(kind: str, path: Path) -> Document:
-    digest = f"{kind}-{hashlib.sha256(path.read_bytes()).hexdigest()}-v{FORMAT}"
+def _isolated(kind: str, path: Path, digest: str | None = None, budget: float | None = None) -> Document:
+    from .reader import read_in_child
+
+    digest = f"{kind}-{digest or hashlib.sha256(path.read_bytes()).hexdigest()}-v{FORMAT}"
     with _LOCK:
         if digest in _CACHE:  # the chat's "surrounding text" and rebuilds read the same file again
             _CACHE.move_to_end(digest)
@@ -95,21 +93,14 @@ def _isolated(kind: str, path: Path) -> Document:
         return _remember(digest, _document(json.loads(saved.read_text(encoding="utf-8"))))
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not cached yet, or a damaged entry: read the file
-    code = f"import sys; sys.path.insert(0, {str(_ROOT)!r}); from index.documents import _child; _child()"
-    try:
-        proc = subprocess.run([sys.executable, "-I", "-c", code, kind, str(path)], capture_output=True,
-                              timeout=MAX_SECONDS, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise LoadProblem(Skip.TOO_COMPLEX, f"reading took longer than {MAX_SECONDS} s") from None
-    try:
-        out = json.loads(proc.stdout.decode("utf-8").strip().splitlines()[-1])
-    except (UnicodeDecodeError, ValueError, IndexError):
-        if proc.returncode < 0 or b"MemoryError" in proc.stderr:
-            raise LoadProblem(Skip.TOO_COMPLEX, f"needed more than {MAX_MEMORY // 1024**3} GiB") from None
-        last = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
-        raise LoadProblem(Skip.DAMAGED, last[:200]) from None
+    out = read_in_child(kind, path, "", budget)  # the limited child (index/reader.py), within the file's budget
     if "skip" in out:
-        raise LoadProblem(Skip(out["skip"]), out.get("detail", ""))
+        if out.get("transient"):
+            raise OSError(out.get("detail", ""))
+        problem = LoadProblem(Skip(out["skip"]), out.get("detail", ""))
+        problem.took = float(out.get("took", 0))  # index/load.py remembers a failure that cost something
+        raise problem
+    out.pop("took", None)
     try:
         saved.parent.mkdir(parents=True, exist_ok=True)
         tmp = saved.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
@@ -139,32 +130,26 @@ def _remember(digest: str, doc: Document) -> Document:
     return doc
 
 
-def _child() -> None:
-    """Entry point of the child process: argv = kind, path; one JSON line out."""
-    import logging
-    import resource
-    import warnings
-
-    resource.setrlimit(resource.RLIMIT_AS, (MAX_MEMORY, MAX_MEMORY))
-    logging.disable(logging.WARNING)  # pdfminer warns on every Chromium PDF ("Could not get FontBBox"); a
-    warnings.simplefilter("ignore")  # hostile file could make it warn millions of times into our pipe
-    kind, path = sys.argv[1], Path(sys.argv[2])
+def parse_document(kind: str, path: Path, rel: str = "", memory_mb: int = 2048) -> dict:
+    """In the child (index/reader.py, which sets the memory cap): a PDF or
+    DOCX file's text as a JSON-ready dict, or {"skip": code, "detail": ...}."""
+    too_big = {"skip": str(Skip.TOO_COMPLEX), "detail": f"needed more than {memory_mb} MiB", "restart": True}
     try:
         doc = (_read_pdf if kind == "pdf" else _read_docx)(path)
-        out = {"title": doc.title, "body": doc.body, "image_pages": list(doc.image_pages),
-               "damaged_pages": list(doc.damaged_pages)}
+        return {"title": doc.title, "body": doc.body, "image_pages": list(doc.image_pages),
+                "damaged_pages": list(doc.damaged_pages)}
     except _Refused as e:
-        out = {"skip": str(e.code), "detail": e.detail}
+        return {"skip": str(e.code), "detail": e.detail}
     except MemoryError:
-        out = {"skip": str(Skip.TOO_COMPLEX), "detail": f"needed more than {MAX_MEMORY // 1024**3} GiB"}
+        return too_big
     except RecursionError:
-        out = {"skip": str(Skip.TOO_COMPLEX), "detail": "nested too deeply"}
+        return {"skip": str(Skip.TOO_COMPLEX), "detail": "nested too deeply"}
+    except OSError:
+        raise
     except Exception as e:  # noqa: BLE001 - any parser failure is a damaged file
         if "allocate" in str(e):  # zlib's "Unable to allocate output buffer": a stream that inflates past the cap
-            out = {"skip": str(Skip.TOO_COMPLEX), "detail": f"needed more than {MAX_MEMORY // 1024**3} GiB"}
-        else:
-            out = {"skip": str(Skip.DAMAGED), "detail": f"{type(e).__name__}: {e}"[:200]}
-    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            return too_big
+        return {"skip": str(Skip.DAMAGED), "detail": f"{type(e).__name__}: {e}"[:200]}
 
 
 def _read_pdf(path: Path) -> Document:

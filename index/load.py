@@ -18,6 +18,7 @@ from .errors import CorpusError
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 DOCUMENTS = (".pdf", ".docx")  # binary formats, read by index/documents.py
 MAX_FILE_BYTES = 20 * 1024 * 1024
+REMEMBER_AFTER_S = 1.0  # a read that took longer is remembered, failed or not (index/reader.py)
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,15 @@ _ENGLISH = {
 class LoadProblem(ValueError):
     """One file or line cannot be loaded; ``load_corpus`` turns it into a Skipped."""
 
-    def __init__(self, code: Skip, detail: str = ""):
-        self.code, self.detail = code, detail
-        super().__init__(_ENGLISH[code].format(detail=detail))
+    def __init__(self, code: Skip, detail: str = "", remembered: bool = False):
+        self.code, self.detail, self.remembered = code, detail, remembered
+        self.took = 0.0  # seconds the child spent finding it out
+        super().__init__(_ENGLISH[code].format(detail=detail) + (_REMEMBERED if remembered else ""))
+
+
+# A file that failed is remembered by its content's digest (index/reader.py): a 77 KB PDF
+# stalled every rebuild for 300 s, again and again.
+_REMEMBERED = "; it failed before and is not read again until it changes"
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ class Skipped:
     source: str
     code: Skip
     detail: str = ""
+    remembered: bool = False  # failed before with this content: not read this time
 
     @property
     def reason(self) -> str:
@@ -112,8 +120,10 @@ class Skipped:
 
         >>> Skipped('a.bin', Skip.BINARY).reason
         'binary file (contains NUL bytes)'
+        >>> Skipped('a.pdf', Skip.TOO_COMPLEX, 'reading took longer than 22 s', True).reason
+        'too complex to read safely (reading took longer than 22 s); it failed before and is not read again until it changes'
         """
-        return _ENGLISH[self.code].format(detail=self.detail)
+        return _ENGLISH[self.code].format(detail=self.detail) + (_REMEMBERED if self.remembered else "")
 
 
 def _decode(data: bytes) -> str:
@@ -187,33 +197,83 @@ def _make_article(art_id: str, source: str, title: str, body: str, url: str = ""
     )
 
 
+def _kind(ext: str) -> str:
+    return {".htm": "html", ".markdown": "md"}.get(ext, ext[1:])
+
+
 def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
-    """Articles in one file, plus per-record problems (for JSONL)."""
+    """Articles in one file, plus per-record problems (for JSONL).  The file
+    is parsed in the limited child process (index/reader.py) within its time
+    budget; a file that failed before with the same content raises its
+    remembered LoadProblem without being read."""
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         raise LoadProblem(Skip.UNSUPPORTED, ext or path.name)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise LoadProblem(Skip.TOO_LARGE, f"{size // 1_048_576} MiB > {MAX_FILE_BYTES // 1_048_576} MiB")
-    if ext in DOCUMENTS:
-        if size == 0:
-            raise LoadProblem(Skip.EMPTY)
-        from .documents import page_ranges, read_document
+    if size == 0:
+        raise LoadProblem(Skip.EMPTY)
+    from .reader import TimedOut, digest_of, limits, remember_failure, remembered
 
-        doc = read_document(path)
-        lost = [Skipped(f"{rel}:pages {page_ranges(pages)}", code, detail) for pages, code, detail in
-                ((doc.image_pages, Skip.NO_TEXT_LAYER, ""), (doc.damaged_pages, Skip.DAMAGED, "unreadable pages")) if pages]
-        return [_make_article(rel, rel, doc.title, doc.body)], lost
+    kind, digest = _kind(ext), digest_of(path)
+    budget = limits().budget(size)
+    earlier = remembered(kind, digest, budget)
+    if earlier is not None:
+        raise earlier
+    try:
+        if ext in DOCUMENTS:
+            from .documents import page_ranges, read_document
+
+            doc = read_document(path, digest, budget)
+            lost = [Skipped(f"{rel}:pages {page_ranges(pages)}", code, detail) for pages, code, detail in
+                    ((doc.image_pages, Skip.NO_TEXT_LAYER, ""), (doc.damaged_pages, Skip.DAMAGED, "unreadable pages"))
+                    if pages]
+            return [_make_article(rel, rel, doc.title, doc.body)], lost
+        from .reader import cached_text, keep_text, read_in_child
+
+        out = cached_text(kind, digest, rel)
+        if out is None:
+            out = read_in_child(kind, path, rel, budget)
+            if "skip" not in out and out.get("took", 0) >= REMEMBER_AFTER_S:
+                keep_text(kind, digest, rel, out)
+        if "skip" in out:
+            problem = LoadProblem(Skip(out["skip"]), out.get("detail", ""))
+            problem.took = float(out.get("took", 0))
+            if out.get("transient"):
+                raise OSError(problem.detail)
+            raise problem
+        return ([Article(**a) for a in out["articles"]],
+                [Skipped(b["source"], Skip(b["code"]), b["detail"]) for b in out["skipped"]])
+    except LoadProblem as e:
+        # remembered when reading cost something: out of time or memory, or a second or more of parsing
+        # (an empty or binary file is found out in milliseconds, and is said the same way every time)
+        if e.code == Skip.TOO_COMPLEX or getattr(e, "took", 0) >= REMEMBER_AFTER_S:
+            remember_failure(kind, digest, e, budget, isinstance(e, TimedOut))
+        raise
+
+
+def check_upload(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
+    """An uploaded file read as a rebuild will read it (the child, the same
+    time budget): its articles, or LoadProblem with the reason, so that the
+    upload is refused at once instead of stalling the next rebuild.  What it
+    read is kept (PDF/DOCX texts by digest), and so is a failure."""
+    return load_file(Path(path), rel)
+
+
+def parse_text(kind: str, path: Path, rel: str, memory_mb: int = 0) -> dict:
+    """In the child (index/reader.py): a text file's articles and per-line
+    problems, as JSON-ready dicts; raises LoadProblem."""
+    import dataclasses
+
     raw = _decode(path.read_bytes())
-    if ext == ".jsonl":
-        return _load_jsonl(raw, rel)
-    if ext in (".html", ".htm"):
-        title, body = _html_text(raw)
-    elif ext in (".md", ".markdown"):
-        title, body = _markdown_text(raw)
+    if kind == "jsonl":
+        arts, bad = _load_jsonl(raw, rel)
     else:
-        title, body = "", raw
-    return [_make_article(rel, rel, title, body)], []
+        title, body = _html_text(raw) if kind == "html" else _markdown_text(raw) if kind == "md" else ("", raw)
+        arts, bad = [_make_article(rel, rel, title, body)], []
+    return {"articles": [dataclasses.asdict(a) for a in arts],
+            "skipped": [{"source": b.source, "code": str(b.code), "detail": b.detail} for b in bad]}
 
 
 def _load_jsonl(raw: str, rel: str) -> tuple[list[Article], list[Skipped]]:
@@ -308,7 +368,7 @@ def load_corpus(folder: Path, follow_links: bool = False) -> tuple[list[Article]
         try:
             arts, bad = load_file(path, rel)
         except LoadProblem as e:
-            skipped.append(Skipped(rel, e.code, e.detail))
+            skipped.append(Skipped(rel, e.code, e.detail, e.remembered))
             continue
         except OSError as e:
             skipped.append(Skipped(rel, Skip.UNREADABLE, e.strerror or type(e).__name__))

@@ -193,7 +193,7 @@ def build_milvus(corpus: Path, uri: str, token: str = "", name: str = DEFAULT_NA
                 "corpus": str(Path(corpus).resolve()), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "counts": {"articles": len(articles), "chunks": n_docs},
                 "bm25": {"k1": 1.2, "b": 0.75, "avg_len": avg_len, "terms": len(vocab)},
-                "previous": live,
+                "previous": live, "generation": gen,  # checked on load (milvus_store.check_collection)
             }
             write_aux(client, gen, manifest, vocab, df, articles, counts, skipped)
             client.flush(gen)

@@ -147,6 +147,39 @@ class MilvusLexical:
         return [(r, sc) for r, sc in sorted(out, key=lambda x: (-x[1], x[0])) if sc > 0]
 
 
+def check_collection(client, collection: str, meta: dict) -> None:
+    """The collection against the product's own manifest: its generation, its
+    vectors' size and the embedder that wrote them, its row and term counts.
+    With Milvus Lite's manifest.json of the live collection overwritten, Milvus
+    falls back to manifest.json.prev where the collection is empty: `rag
+    search` printed [] and `rag index status` said "up to date, 31 chunks".
+    Raises IndexCorruptError, like a FAISS file whose checksum differs."""
+    def damaged(what: str) -> IndexCorruptError:
+        return IndexCorruptError(f"The Milvus index is damaged: collection {collection} {what}. Rebuild it: "
+                                 "rag index build --store milvus (it rebuilds a damaged index in full)")
+
+    if meta.get("generation", collection) != collection:  # indexes built before the field: not checked
+        raise damaged(f"holds the manifest of {meta.get('generation')}")
+    try:
+        fields = {f["name"]: f.get("params") or {} for f in client.describe_collection(collection)["fields"]}
+        building = client.get(aux_name(collection), ids=["building"], output_fields=["val"])
+        rows = client.query(collection, filter="row >= 0", output_fields=["count(*)"])[0]["count(*)"]
+        terms = client.query(aux_name(collection), filter='key like "t:%"', output_fields=["count(*)"])[0]["count(*)"]
+    except (RagError, LookupError, TypeError) as e:
+        raise damaged(f"cannot be counted ({e})") from None
+    dim, embedder = meta["embedder"]["dim"], meta["embedder"]["id"]
+    wrote = json.loads(building[0]["val"]).get("embedder") if building else embedder
+    if int(fields.get("vec", {}).get("dim", dim)) != dim or wrote != embedder:
+        raise damaged(f"holds {fields.get('vec', {}).get('dim')}-d vectors of {wrote}, its manifest says {dim}-d of "
+                      f"{embedder}")
+    want = int(meta["counts"]["chunks"])
+    if rows != want:
+        raise damaged(f"holds {rows} chunks, its manifest says {want}")
+    want_terms = int(meta.get("bm25", {}).get("terms", terms))
+    if terms != want_terms:
+        raise damaged(f"holds {terms} BM25 terms, its manifest says {want_terms}")
+
+
 def search_params(index_type: str) -> dict:
     """Search-time settings matching index/store.py's FAISS ones (efSearch 96, nprobe 16)."""
     params = {"hnsw": {"ef": 96}, "ivf": {"nprobe": 16}}.get(index_type, {})
@@ -192,6 +225,7 @@ class MilvusStore:
             raise IndexMismatchError(
                 f"Milvus index {name!r} was built with embedder '{meta['embedder']['id']}', but '{expect_embedder}' "
                 f"is configured. Rebuild it (rag index build --full --store milvus --embedder {expect_embedder}).")
+        check_collection(client, collection, meta)
         return cls(uri=uri, name=name, collection=collection, meta=meta, client=client, _checked=time.monotonic())
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from typing import Iterator
 
 from index.errors import ModelError, RagError
@@ -26,6 +27,8 @@ from .prompt import ABSTAIN, STOP, build_prompt
 from .query import analyse_query
 from .relevance import with_clitic_names, with_clitics
 from .retrieve import Hit, Retriever, make_retriever
+from .rule_flags import Context, rule_flags
+from .selector import features, load_selector
 from .rewrite import rewrite
 from .settings import Settings
 from .stores import open_store
@@ -176,16 +179,28 @@ class Assistant:
             known = lex.known(qa.terms + with_clitics(qa.slot)) if query == q.text else set(qa.terms)
             absent = unmentioned(qa.terms, lex.known(entity_terms(lex.analyzer)), lex.analyzer) \
                 if query == q.text else []
-            evidence, why = usable(qa, scored, known, idf, lex.analyzer, absent)
-            confidence = answerability(qa, scored, ret.hits)
-        if not ret.hits or confidence < s.answerable_threshold:
-            evidence, why = [], LOW_CONFIDENCE
+            X = None
+            if s.selector == "rules":  # the hand rules as hard filters, for comparison (eval/README.md)
+                evidence, why = usable(qa, scored, known, idf, lex.analyzer, absent)
+                confidence = answerability(qa, scored, ret.hits)
+                threshold = s.answerable_threshold
+            else:  # the learned selector (rag/selector.py): the rules are its features
+                sel = load_selector()
+                X = features(qa, scored, ret.hits, rule_flags(qa, scored, Context(known, idf, tuple(absent))))
+                evidence = [replace(c, score=float(p)) for c, p in zip(scored, sel.predict(X))]
+                confidence = sel.confidence(max((c.score for c in evidence), default=0.0))
+                threshold, why = sel.threshold, None
+        if not ret.hits or confidence < threshold:
+            evidence, why = [], why or LOW_CONFIDENCE
+        # Two articles at odds are found on the relevance scores (their ratio is
+        # what DISAGREE_RATIO was measured on), among the sentences the selector kept.
+        sides = evidence if X is None else [c for c, e in zip(scored, evidence) if e.score > 0]
         evidence.sort(key=lambda c: -c.score)
-        disagree = disagreement(evidence)
+        disagree = disagreement(sides)
         if disagree:  # said in any mode: a model's answer may take one side
             notices.append(Notice(Code.ARTICLES_DISAGREE, disagree[0].n, disagree[1].n))
         return Turn(q.text, query, lang, mode, why_mode, qa, lex, ret, ret.hits, evidence, why, gen, timings,
-                    notices, confidence, disagree)
+                    notices, confidence, disagree, scored, X)
 
     def _finish(self, t: Turn, text: str, mode: str, abstained: bool, shown: list[Hit],
                 checks: list[SentenceCheck] | None = None, cites: list[Citation] | None = None,
@@ -248,7 +263,11 @@ class Assistant:
             if not failed:
                 t.notices.append(Notice(Code.MODEL_UNSUPPORTED if out.raw.strip() else Code.MODEL_EMPTY))
         with t.timings("extract"):
-            text = extract_answer(t.evidence, t.lang, disagree=t.disagree)
+            if t.features is None:  # the hand-rule path: its own ratios
+                text = extract_answer(t.evidence, t.lang, disagree=t.disagree)
+            else:  # scores are the selector's probabilities: its ratio, as in the eval
+                sel = load_selector()
+                text = extract_answer(t.evidence, t.lang, sel.max_sentences, t.disagree, sel.keep_ratio)
         t.timings.once("first_checked")
         yield text
         yield self._finish(t, text, "extractive", False, t.hits, raw=out.raw, rejected=out.rejected)

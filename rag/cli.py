@@ -157,6 +157,15 @@ def cmd_chat(args, s: Settings) -> int:
 
 
 def cmd_eval(args, s: Settings) -> int:
+    if args.squad:  # the open-corpus eval: a SQuAD-format file indexed as a folder (eval/open_corpus.py)
+        from eval.open_corpus import run_open_eval
+
+        out = Path(args.out if args.out != "runs/eval" else "runs/eval-squad")
+        summary = run_open_eval(s.replace(k=args.k), Path(args.squad), args.seed, out,
+                                Path(args.english) if args.english else None, articles=args.articles)
+        print(json.dumps(summary["answer"], ensure_ascii=False, indent=2))
+        print(f"report: {out / 'report.md'}")
+        return 0
     from eval.runner import run_eval
 
     summary = run_eval(
@@ -277,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="answer mode(s) to evaluate; repeatable (default: both)")
     pe.add_argument("--out", default="runs/eval", help="output folder (default: runs/eval)")
     pe.add_argument("--limit", type=_positive, help="only the first N questions")
+    pe.add_argument("--squad", help="a SQuAD-format JSON file: index its articles as a folder and answer its questions, "
+                    "cross-validated by article (e.g. eval/datasets/arcd/arcd-train.json)")
+    pe.add_argument("--seed", type=int, default=0, help="--squad: which articles and paragraphs are left out")
+    pe.add_argument("--english", help="--squad: English versions of some of its questions (JSONL with id, question)")
+    pe.add_argument("--articles", type=_positive, help="--squad: only the first N articles (a quick run)")
     pe.add_argument("--llm-model")
     pe.add_argument("--llm-url")
     pe.set_defaults(func=cmd_eval)

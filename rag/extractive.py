@@ -212,7 +212,7 @@ def _same_fact(a: Candidate, b: Candidate) -> bool:
 
 
 def extract_answer(cands: list[Candidate], language: str, max_sentences: int = MAX_SENTENCES,
-                   disagree: tuple[Candidate, Candidate] | None = None) -> str:
+                   disagree: tuple[Candidate, Candidate] | None = None, keep_ratio: float | None = None) -> str:
     """The best sentences (up to ``max_sentences``), each followed by its [n].
 
     A further sentence is kept only when it scores at least ``KEEP_RATIO`` of
@@ -241,6 +241,8 @@ def extract_answer(cands: list[Candidate], language: str, max_sentences: int = M
     # An English question is matched to Arabic sentences by meaning alone (no
     # shared words), a weaker ranking: more of the close sentences are shown.
     keep, other = (EN_KEEP_RATIO, EN_KEEP_RATIO) if language == "en" else (KEEP_RATIO, OTHER_PASSAGE_RATIO)
+    if keep_ratio is not None:  # scores are the selector's probabilities: its own ratio (rag/selector.py)
+        keep = other = keep_ratio
     for c in cands[1:]:
         if c.score < keep * best.score:
             break

@@ -12,6 +12,7 @@ wait for another instead of failing.  The schema version is SQLite's
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -35,6 +36,14 @@ MAX_TITLE = 120  # characters of a title (the first question, or a rename)
 MAX_QUESTION = 4000  # characters of a stored question (the answer used at most max_question_chars)
 MAX_SEARCH_WORDS = 8
 BUSY_MS = 10_000  # a writer waits this long for another before giving up
+# ... except the chat's own writes, made in the single answer slot: a database locked by another
+# process held that slot, and so every user, 10 s per turn (issue 24).  The chat tries this long,
+# then saves the turn from a thread of its own with BUSY_MS (ui/conversations.py).
+CHAT_BUSY_MS = 500
+
+
+class HistoryBusy(HistoryError):
+    """The database stayed locked by another connection for the whole busy timeout."""
 LIST_LIMIT = 200  # conversations a list returns (newest first)
 
 
@@ -133,31 +142,48 @@ class ConversationStore:
         self._ready = False
 
     # ------------------------------------------------------------ connection
-    def _fail(self, e: sqlite3.Error) -> HistoryError:
+    def _fail(self, e: sqlite3.Error, busy_ms: int = BUSY_MS) -> HistoryError:
         msg = str(e)
         if isinstance(e, sqlite3.DatabaseError) and ("not a database" in msg or "malformed" in msg):
             return HistoryError(f"{self.path} is not a readable conversation database ({msg}). Move it aside to "
                                 "start a new history, or set RAG_HISTORY_DB to another file.")
+        code = getattr(e, "sqlite_errorcode", None)
+        if code == sqlite3.SQLITE_FULL or "is full" in msg or (
+                (code is not None and code & 0xFF == sqlite3.SQLITE_IOERR or "disk I/O" in msg) and self._disk_full()):
+            # was "make its folder writable", which sent the operator to the wrong fix (issue 24)
+            return HistoryError(f"The disk holding the conversation database {self.path} is full ({msg}). Free "
+                                "some space there, or set RAG_HISTORY_DB to a file on another disk.")
         if "readonly" in msg or "unable to open" in msg or "disk I/O" in msg or "full" in msg:
             return HistoryError(f"Cannot write the conversation database {self.path} ({msg}). Make its folder "
                                 "writable, or set RAG_HISTORY_DB to a file in a writable folder.")
         if "locked" in msg or "busy" in msg:
-            return HistoryError(f"The conversation database {self.path} stayed locked by another process for "
-                                f"{BUSY_MS / 1000:.0f} s ({msg}); try again.")
+            return HistoryBusy(f"The conversation database {self.path} stayed locked by another process for "
+                               f"{busy_ms / 1000:g} s ({msg}); try again.")
         return HistoryError(f"Conversation database {self.path}: {msg}")
 
+    def _disk_full(self) -> bool:
+        """Whether the database's disk has no room left: on a full tmpfs SQLite said
+        "disk I/O error" (growing its shared-memory file), not SQLITE_FULL."""
+        import shutil
+
+        try:
+            return shutil.disk_usage(self.path.parent).free < 64 * 1024
+        except OSError:
+            return False
+
     @contextmanager
-    def _conn(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """A connection for one call, in one transaction (committed on success)."""
+    def _conn(self, write: bool = True, busy_ms: int = BUSY_MS) -> Iterator[sqlite3.Connection]:
+        """A connection for one call, in one transaction (committed on success);
+        a lock held by another connection is waited for ``busy_ms``."""
         if not self._ready or not self.path.exists():  # first use, or the file was moved aside
             self._ready = False
             self._open()
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_MS / 1000, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=busy_ms / 1000, isolation_level=None)
         except sqlite3.Error as e:
-            raise self._fail(e) from None
+            raise self._fail(e, busy_ms) from None
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
             conn.execute("PRAGMA foreign_keys = ON")
             # Writers queue here, not halfway through a turn; readers do not wait (WAL).
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -166,7 +192,7 @@ class ConversationStore:
         except sqlite3.Error as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            raise self._fail(e) from None
+            raise self._fail(e, busy_ms) from None
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -185,8 +211,18 @@ class ConversationStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # Conversations are private: a new file (and so its -wal/-shm files, which
                 # SQLite creates with the database's mode) is readable by its owner only.
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                # Only when it does not exist: closing any descriptor of an open database drops every
+                # POSIX lock this process holds on it, and with them its WAL read lock; another process
+                # then took itself for the last user, checkpointed and deleted the WAL, and this process
+                # read "database disk image is malformed" (seen with two processes on one file, issue 24).
+                try:
+                    os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                except FileExistsError:
+                    pass
             except OSError as e:
+                if e.errno == errno.ENOSPC:
+                    raise HistoryError(f"The disk holding {self.path} is full: free some space there, or set "
+                                       "RAG_HISTORY_DB to a file on another disk.") from None
                 raise HistoryError(f"Cannot create the folder {self.path.parent} for the conversation database "
                                    f"({e.strerror or e}). Set RAG_HISTORY_DB to a file in a writable folder.") from None
             conn = None
@@ -233,23 +269,23 @@ class ConversationStore:
         return row
 
     # ------------------------------------------------------------ operations
-    def create(self, user: str, title: str = "") -> Conversation:
+    def create(self, user: str, title: str = "", busy_ms: int = BUSY_MS) -> Conversation:
         now = time.time()
         cid = secrets.token_hex(6)
         title = clean_title(title)
-        with self._conn() as conn:
+        with self._conn(busy_ms=busy_ms) as conn:
             conn.execute("INSERT INTO conversations (id, user, title, title_norm, created, updated) "
                          "VALUES (?, ?, ?, ?, ?, ?)", (cid, self._user(user), title, normalize(title), now, now))
         return Conversation(cid, title, now, now, 0)
 
-    def append(self, user: str, cid: str, answer: Answer, question: str | None = None) -> int:
+    def append(self, user: str, cid: str, answer: Answer, question: str | None = None, busy_ms: int = BUSY_MS) -> int:
         """Store one turn (the question as asked and the answer as shown);
         returns its number (1, 2, ...).  The first question titles an untitled
         conversation."""
         question = str(answer.question if question is None else question)[:MAX_QUESTION]
         record = json.dumps(answer_record(answer), ensure_ascii=False)
         now = time.time()
-        with self._conn() as conn:
+        with self._conn(busy_ms=busy_ms) as conn:
             _, title, _, _ = self._owned(conn, user, cid)
             n = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM turns WHERE conversation = ?",
                              (cid,)).fetchone()[0]
@@ -312,8 +348,18 @@ class ConversationStore:
                          (title, normalize(title), cid))
         return title
 
-    def delete(self, user: str, cid: str) -> None:
+    def purge_empty(self, older_than_s: float) -> int:
+        """Delete every user's conversations that got no answer and were created
+        more than ``older_than_s`` seconds ago (a server killed mid-answer
+        leaves one); returns how many."""
         with self._conn() as conn:
+            cur = conn.execute("DELETE FROM conversations WHERE updated < ? AND NOT EXISTS "
+                               "(SELECT 1 FROM turns t WHERE t.conversation = conversations.id)",
+                               (time.time() - older_than_s,))
+            return cur.rowcount
+
+    def delete(self, user: str, cid: str, busy_ms: int = BUSY_MS) -> None:
+        with self._conn(busy_ms=busy_ms) as conn:
             self._owned(conn, user, cid)
             conn.execute("DELETE FROM turns WHERE conversation = ?", (cid,))
             conn.execute("DELETE FROM conversations WHERE id = ?", (cid,))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,7 +66,9 @@ def cmd_export(args, s: Settings) -> int:
         return 0
     out = Path(args.out)
     try:
-        out.write_text(text, encoding="utf-8")
+        # a user's conversation: a new file is readable by its owner only, as the database is (issue 24)
+        with open(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
+            fh.write(text)
     except OSError as e:
         raise HistoryError(f"Cannot write {out}: {e.strerror or e}. Choose another --out file.") from None
     print(f"exported {conv.id} ({conv.n_turns} turn(s)) -> {out}", file=sys.stderr)

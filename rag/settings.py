@@ -70,6 +70,17 @@ class Settings:
     llm_timeout: float = 120.0
     max_question_chars: int = 1000
     support_threshold: float = 0.3
+    # learned: the selector trained on open Arabic QA data (rag/selector.py, rag/data/selector.json);
+    # rules: the hand rules as hard filters with answerable_threshold (the earlier answerer)
+    selector: str = "learned"  # learned | rules
+    # reading articles (index/reader.py): every file is parsed in a child process with at most
+    # read_memory_mb of address space, for read_seconds + read_seconds_per_mb x its size in MB
+    # (at most read_max_seconds).  A 77 KB PDF of 500 pages sharing one heavy stream stalled
+    # every rebuild for 300 s; it now fails after 22 s and is not read again until it changes.
+    read_seconds: float = 20.0
+    read_seconds_per_mb: float = 30.0
+    read_max_seconds: float = 300.0
+    read_memory_mb: int = 2048
     # chat
     host: str = "127.0.0.1"
     port: int = 7860
@@ -78,6 +89,10 @@ class Settings:
     # then writes while the chat retrieves and checks for the others
     answer_concurrency: int = 0
     queue_size: int = 64  # questions that may wait; beyond it a client is told the queue is full
+    # logins one client address may try a minute, right or wrong (ui/auth.py): from loopback
+    # 10,001 junk names in 12.5 s flushed a lockout; 60 a minute is one a second for everyone
+    # behind one proxy or --share tunnel
+    login_rate_per_minute: int = 60
     # saved conversations (rag/history.py); None = conversations.sqlite3 beside the index folder
     history_db: Path | None = None
     # the chat's example questions; empty: the demo's with the bundled articles, else made from the articles'
@@ -100,6 +115,7 @@ class Settings:
             (self.index_type in ("flat", "hnsw", "ivf"), f"index_type must be flat, hnsw or ivf, not {self.index_type!r}"),
             (self.retriever in ("hybrid", "dense", "bm25"),
              f"retriever must be hybrid, dense or bm25, not {self.retriever!r}"),
+            (self.selector in ("learned", "rules"), f"selector must be learned or rules, not {self.selector!r}"),
             (self.mode in ("auto", "generative", "extractive"),
              f"mode must be auto, generative or extractive, not {self.mode!r}"),
             (self.max_tokens >= 1 and self.passage_tokens >= 0 and self.max_question_chars >= 10,
@@ -108,6 +124,10 @@ class Settings:
             (self.llm_timeout > 0, f"llm_timeout must be positive, not {self.llm_timeout}"),
             (self.answer_concurrency >= 0 and self.queue_size >= 1,
              "answer_concurrency must be 0 (automatic) or more and queue_size at least 1"),
+            (self.read_seconds > 0 and self.read_seconds_per_mb >= 0 and self.read_max_seconds >= self.read_seconds
+             and self.read_memory_mb >= 256, "read_seconds must be positive, read_seconds_per_mb 0 or more, "
+             "read_max_seconds at least read_seconds and read_memory_mb at least 256"),
+            (self.login_rate_per_minute >= 1, f"login_rate_per_minute must be at least 1, not {self.login_rate_per_minute}"),
         )
         errors = [msg for ok, msg in checks if not ok]
         if errors:
@@ -134,6 +154,12 @@ class Settings:
         """The embedder a rebuild should use: the one the user set, else None
         (keep the index's own)."""
         return self.embedder if "embedder" in self.explicit else None
+
+    def read_limits(self):
+        from index.reader import ReadLimits
+
+        return ReadLimits(seconds=self.read_seconds, seconds_per_mb=self.read_seconds_per_mb,
+                          max_seconds=self.read_max_seconds, memory_mb=self.read_memory_mb)
 
     def chunk_config(self):
         from index.chunk import ChunkConfig
@@ -198,4 +224,8 @@ def load_settings(
     for key, val in (overrides or {}).items():
         if val is not None and key in types:
             values[key] = _coerce(key, types[key], val)
-    return Settings(**values, explicit=frozenset(values))
+    settings = Settings(**values, explicit=frozenset(values))
+    from index.reader import configure
+
+    configure(settings.read_limits())  # every read of this process (rebuilds, status, uploads) uses them
+    return settings

@@ -16,6 +16,7 @@ from typing import Any
 
 from .answer import Answer, Passage
 from .cite import Citation, SentenceCheck
+from .mdsafe import md_code, md_line, md_text
 from .notices import Notice
 
 EXPORT_FORMAT = "arabic-rag.conversation"
@@ -97,10 +98,6 @@ def _quote(text: str) -> str:
     return "\n".join(("> " + line).rstrip() for line in text.strip().splitlines())
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 def sources(ans: Answer) -> tuple[str, list[Passage]]:
     """(heading key, passages) an export lists under an answer: the cited
     passages in citation order, or the closest ones for an abstention."""
@@ -121,23 +118,34 @@ def to_markdown(conv, labels: dict | None = None, notice=None) -> str:
     """A conversation (``rag.history.Conversation``) as Markdown: each question,
     the answer with its [n] markers, then its numbered sources with title,
     source file and passage text.  ``labels`` (keys of MD_LABELS) and
-    ``notice`` (a Notice -> text) put its own words in another language."""
+    ``notice`` (a Notice -> text) put its own words in another language.
+    Every piece of stored text is escaped (rag/mdsafe.py): the file renders
+    no tag, link or image of a question's or an article's making.
+
+    >>> from rag.history import Conversation, Turn
+    >>> a = Answer('q', 'q', '<script>x</script> [1]', 'ar', 'extractive', False, [], [], [], 0.5)
+    >>> md = to_markdown(Conversation('c1', '[t](javascript:1)', 0, 0, 1, (Turn('<img src=x>', a, {}, 0),)))
+    >>> '<' in md, '](' in md
+    (False, False)
+    >>> print(md.splitlines()[0])
+    # \\[t]\\(javascript:1)
+    """
     labels = {**MD_LABELS, **(labels or {})}
     notice = notice or (lambda n: n.english())
     summary = labels["summary"].format(n=len(conv.turns), created=iso(conv.created), updated=iso(conv.updated))
-    out = [f"# {_one_line(conv.title)}", "", f"_{summary}_", ""]
+    out = [f"# {md_line(conv.title)}", "", f"_{summary}_", ""]
     for i, turn in enumerate(conv.turns, 1):
         ans = turn.answer
-        out += [f"## {i}. {_one_line(turn.question)}", "", ans.text.strip(), ""]
+        out += [f"## {i}. {md_line(turn.question)}", "", md_text(ans.text.strip()), ""]
         if ans.query and ans.query != ans.question:
-            out += [f"_{labels['searched_for']} {_one_line(ans.query)}_", ""]
+            out += [f"_{labels['searched_for']} {md_line(ans.query)}_", ""]
         notes = [notice(n) for n in ans.notices]
-        out += [f"- {labels['note']} {n}" for n in notes] + ([""] if notes else [])
+        out += [f"- {labels['note']} {md_line(n)}" for n in notes] + ([""] if notes else [])
         heading, passages = sources(ans)
         if passages:
             out += [f"**{labels[heading]}**", ""]
             for p in passages:
-                out += [f"[{p.n}] **{_one_line(p.title)}** — `{_one_line(p.source)}`", "", _quote(p.text), ""]
+                out += [f"[{p.n}] **{md_line(p.title)}** — {md_code(p.source)}", "", _quote(md_text(p.text)), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -69,3 +69,5 @@ class Turn:
     notices: list[Notice]
     confidence: float  # answerability (rag/abstain.py), compared with the answerable threshold
     disagree: tuple[Candidate, Candidate] | None = None  # two articles saying opposite things about it
+    candidates: list[Candidate] | None = None  # every candidate sentence, before selection (the eval trains on them)
+    features: object = None  # their selector features (numpy rows of rag.selector.FEATURES), if computed

@@ -46,7 +46,8 @@ def test_a_saved_chat_comes_back_exactly_as_it_was_shown(setup):
     assert state["user"] == "alice" and state["id"] and store.get("alice", state["id"], turns=False)
     assert outs[0][6] == BRICS  # the title box, once (a title being typed later is not overwritten)
     _, messages, sources, history, state2, listing, title, md, js = outs[-1]
-    assert state2 == state and 'rag-conv-current' in listing and md["value"].endswith(".md")
+    # the download buttons link to the export route (ui/exports.py): no file is written
+    assert state2 == state and 'rag-conv-current' in listing and md["link"] == f"rag-export/{state['id']}/md"
     outs = _turn(be, convs, FOLLOW_UP, messages, history, state, "alice")
     _, messages, sources, history, *_ = outs[-1]
     assert "بحثت عن:" in messages[-1]["content"]
@@ -54,8 +55,10 @@ def test_a_saved_chat_comes_back_exactly_as_it_was_shown(setup):
     # a reload: restore gives the very same chat, sources panel and follow-up history
     got = convs.restore(state, "", req("alice"))
     assert got[0] == messages and got[2] == sources and got[1] == history and got[5] == BRICS
-    md_path = got[6]["value"]
-    text = open(md_path, encoding="utf-8").read()
+    from ui.exports import markdown_of
+
+    assert got[6]["link"].endswith("/md") and got[7]["link"].endswith("/json")
+    text = markdown_of(store.get("alice", state["id"]), "ar")
     assert f"## 2. {FOLLOW_UP}" in text and "**المصادر**" in text
     assert store.get("alice", state["id"]).n_turns == 2 and len(store.list("alice")) == 1
 
@@ -236,3 +239,33 @@ def test_an_older_answers_sources_come_from_its_stored_turn(setup):
     # another user's conversation, a turn that does not exist, a malformed pick: nothing changes
     for who, pick in (("bob", "0:1"), ("alice", "7:1"), ("alice", "-1:1"), ("alice", "x")):
         assert not isinstance(convs.turn_sources(state, pick, req(who)), str), (who, pick)
+
+
+def test_a_conversation_left_without_an_answer_is_neither_listed_nor_reopened(setup):
+    """A server killed mid-answer (kill -9) leaves a conversation with no turn: it stayed in
+    the list for good, "questions: 0".  Now it is listed only while it is the open one being
+    answered, and a page that comes back to it gets an empty chat."""
+    be, store, convs = setup
+    orphan = store.create("alice", "سؤال لم يُجب")
+    answered = _turn(be, convs, BRICS, [], [], {"id": "", "user": ""}, "alice")[-1][4]
+    listing = convs.filter(answered, "", req("alice"))
+    assert orphan.id not in listing and answered["id"] in listing
+    assert orphan.id in convs._list("alice", orphan.id)  # while it is the one being answered
+    back = convs.restore({"id": orphan.id, "user": "alice"}, "", req("alice"))
+    assert back[0] == [] and back[3] == {"id": "", "user": "alice"} and orphan.id not in back[4]
+
+
+def test_old_export_copies_in_the_temp_folder_are_removed(tmp_path, monkeypatch):
+    from ui.exports import remove_old_copies
+
+    old = tmp_path / "rag-exports-abc" / "c0ffee"
+    old.mkdir(parents=True)
+    (old / "conversation-c0ffee.md").write_text("سؤال", encoding="utf-8")
+    cache = tmp_path / "gradio" / "f00d"
+    cache.mkdir(parents=True)
+    (cache / "conversation-c0ffee.json").write_text("{}", encoding="utf-8")
+    (cache / "article.txt").write_text("مقال", encoding="utf-8")  # an upload: not an export
+    monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
+    assert remove_old_copies(tmp_path) == 2
+    assert not (tmp_path / "rag-exports-abc").exists() and not (cache / "conversation-c0ffee.json").exists()
+    assert (cache / "article.txt").exists()

@@ -48,9 +48,10 @@ ROME = "ولم تصادق قرغيزستان على اتفاقية روما، ا
 def _private_text_cache(tmp_path, monkeypatch):
     """In-process reads cache their texts in this test's folder (the CLI and chat
     subprocesses use the real one)."""
-    from index import documents
+    from index import documents, reader
 
     monkeypatch.setattr(documents, "_cache_dir", lambda: tmp_path / "doc-cache")
+    monkeypatch.setattr(reader, "_cache_dir", lambda: tmp_path / "doc-cache")  # remembered failures
     monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
 
 
@@ -347,10 +348,10 @@ def test_visual_order_is_detected_by_the_letters_not_assumed():
 
 
 def test_a_file_that_reads_too_long_is_skipped_not_waited_for(pdfs, monkeypatch):
-    from index import documents
+    from index import documents, reader
 
-    monkeypatch.setattr(documents, "MAX_SECONDS", 0.05)  # the real child, killed at the limit
-    with pytest.raises(LoadProblem) as e:
+    monkeypatch.setattr(reader, "_limits", reader.ReadLimits(seconds=0.05, seconds_per_mb=0))  # the real child,
+    with pytest.raises(LoadProblem) as e:  # killed at the limit
         documents.pdf_text(pdfs["long"])
     assert e.value.code == Skip.TOO_COMPLEX and "longer than" in str(e.value)
 
@@ -390,7 +391,10 @@ def test_a_read_text_is_kept_on_disk_and_a_damaged_entry_ignored(pdfs, monkeypat
     first = documents.read_document(pdfs["columns"])
     (entry,) = (tmp_path / "doc-cache").glob("pdf-*.json")
     monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())
-    monkeypatch.setattr(documents.sys, "executable", "/nonexistent/python")  # no child can start now
+    from index import reader
+
+    reader.stop()
+    monkeypatch.setattr(reader.sys, "executable", "/nonexistent/python")  # no child can start now
     assert documents.read_document(pdfs["columns"]) == first  # from the disk
     entry.write_text("{ damaged", encoding="utf-8")
     monkeypatch.setattr(documents, "_CACHE", type(documents._CACHE)())

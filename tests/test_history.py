@@ -360,3 +360,138 @@ def test_cli_corrupt_database_is_a_clear_error(tmp_path, capsys):
     bad.write_bytes(b"\x00garbage" * 64)
     code, out, err = _cli(capsys, "list", "--history-db", str(bad))
     assert code == 1 and "not a readable conversation database" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ issue 24: exports, full disk, locks, orphans
+HOSTILE = ("<img src=x onerror=alert(1)> <script>alert(2)</script> [x](javascript:alert(3)) "
+           "![i](javascript:alert(4)) <a href='javascript:alert(5)'>y</a> \u202eعكس\u202c \u2066x\u2069 "
+           "[r]: javascript:alert(6)\n[r] a@b.c <javascript:alert(7)> `code` | t |")
+
+
+def live_elements(markdown: str) -> list[str]:
+    """What a permissive Markdown previewer (CommonMark with raw HTML on, GFM tables and
+    strikethrough, no link validation) makes of ``markdown`` that could act: any tag
+    beyond plain formatting, an on* attribute, a link or image that is not http(s)."""
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # a previewer that trusts every link
+    plain = {"h1", "h2", "p", "em", "strong", "blockquote", "ul", "ol", "li", "code", "br", "hr", "pre"}
+    found = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag not in plain:
+                found.append(f"<{tag} {attrs}>")
+            for k, v in attrs:
+                if k.startswith("on") or (k in ("href", "src") and not str(v).startswith(("http://", "https://"))):
+                    found.append(f"{tag} {k}={v}")
+
+    P().feed(md.render(markdown))
+    return found
+
+
+def test_the_markdown_export_of_a_hostile_conversation_renders_no_live_element(db):
+    """A question, answer, title, passage and file name carrying HTML, script, javascript: links
+    and bidi overrides: the export escapes them all; the words stay readable."""
+    store = ConversationStore(db)
+    conv = store.create("", HOSTILE)
+    ans = make_answer(HOSTILE, text=f"{HOSTILE} [1].")
+    import dataclasses
+
+    ans.passages[0] = dataclasses.replace(ans.passages[0], title=HOSTILE, source="x`<b>`.txt", text=HOSTILE)
+    store.append("", conv.id, ans, HOSTILE)
+    md = to_markdown(store.get("", conv.id))
+    assert live_elements(md) == [], live_elements(md)
+    assert not any(ch in md for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "alert(1)" in md and "عكس" in md and "[1]" in md  # the text is kept, as text
+    # the check itself finds what the unescaped text would have made
+    assert live_elements(HOSTILE) and live_elements(HOSTILE.replace("<", "").replace(">", ""))
+
+
+def test_the_cli_export_file_is_readable_by_its_owner_only(db, tmp_path, capsys):
+    store = ConversationStore(db)
+    conv = store.create("alice")
+    store.append("alice", conv.id, make_answer())
+    out = tmp_path / "shared" / "alice.md"
+    out.parent.mkdir()
+    code, _, _ = _cli(capsys, "export", conv.id, "--user", "alice", "--out", str(out), "--history-db", str(db))
+    assert code == 0 and out.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_full_disk_is_said_as_a_full_disk(tmp_path):
+    """A real full disk (a 256 KiB tmpfs filled up): SQLite says "disk I/O error", which was
+    reported as "make its folder writable"."""
+    import subprocess
+
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        store = ConversationStore(mnt / "conversations.sqlite3")
+        conv = store.create("", "قبل")
+        with pytest.raises(OSError), open(mnt / "filler", "wb") as fh:
+            while True:
+                fh.write(b"x" * 4096)
+                fh.flush()
+        with pytest.raises(HistoryError) as e:
+            for _ in range(100):
+                store.append("", conv.id, make_answer())
+        assert "is full" in str(e.value) and "writable" not in str(e.value)
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_lock_held_by_another_process_is_waited_for_only_as_long_as_asked(db):
+    from rag.history import HistoryBusy
+
+    store = ConversationStore(db)
+    conv = store.create("")
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        t0 = __import__("time").monotonic()
+        with pytest.raises(HistoryBusy):
+            store.append("", conv.id, make_answer(), busy_ms=300)
+        assert __import__("time").monotonic() - t0 < 5
+        assert store.list("")  # reads go on meanwhile (WAL)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.append("", conv.id, make_answer(), busy_ms=300) == 1
+
+
+def test_conversations_left_without_an_answer_are_purged_after_a_while(db):
+    store = ConversationStore(db)
+    old, recent, kept = store.create("a", "قديمة"), store.create("a", "جارية"), store.create("b", "لها إجابة")
+    store.append("b", kept.id, make_answer())
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE conversations SET updated = updated - 7200 WHERE id IN (?, ?)", (old.id, kept.id))
+    assert store.purge_empty(3600) == 1
+    assert [c.id for c in store.list("a")] == [recent.id] and [c.id for c in store.list("b")] == [kept.id]
+
+
+def test_a_second_store_on_an_open_database_keeps_this_processs_locks(db):
+    """Opening a store used to open and close a descriptor of the database file, which drops
+    every POSIX lock the process holds on it: another process closing its connection then
+    took itself for the last one, checkpointed and deleted the WAL under this process's feet,
+    and the next read here said "database disk image is malformed"."""
+    import subprocess
+    import sys
+
+    store = ConversationStore(db)
+    conv = store.create("", "قبل")
+    held = sqlite3.connect(db, isolation_level=None)  # e.g. the chat's export route, or a tool, on the same file
+    assert held.execute("SELECT COUNT(*) FROM conversations").fetchone() == (1,)
+    ConversationStore(db).list("")  # a second store in this process opens the file
+    script = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+              "c.execute(\"UPDATE conversations SET title = 'بعد'\"); c.close()")
+    subprocess.run([sys.executable, "-c", script, str(db)], check=True)
+    store.append("", conv.id, make_answer())
+    assert held.execute("SELECT title FROM conversations").fetchone() == ("بعد",)
+    assert ConversationStore(db).get("", conv.id).n_turns == 1
+    held.close()

@@ -355,3 +355,33 @@ def test_a_server_that_goes_away_is_an_error_that_says_what_to_do(milvus_server,
         Retriever(store).search(BRICS, 3)
     with pytest.raises(RagError, match="Check that it is running"):
         Assistant(settings).ask("سؤال عن قمة بريكس")
+
+
+def test_a_damaged_milvus_lite_collection_is_an_error_and_the_next_build_repairs_it(milvus_db, corpus, tmp_path,
+                                                                                   capsys):
+    """With Milvus Lite's own manifest.json of the live collection overwritten,
+    Milvus falls back to manifest.json.prev, where the collection is empty:
+    `rag search` printed [] with exit 0 and `rag index status` said "up to
+    date".  Now loading compares the collection with the product's manifest
+    and says the index is damaged; the incremental build rebuilds it."""
+    import shutil
+
+    from index.errors import IndexCorruptError
+
+    root = tmp_path / "index"
+    shutil.copytree(milvus_db.parent, root, ignore=shutil.ignore_patterns("LOCK"))
+    uri = str(root / "milvus.db")
+    live = live_collection(connect(str(milvus_db)), "arabic_rag")
+    (root / "milvus.db" / "collections" / live / "manifest.json").write_text("{garbage", encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=r"damaged.*holds 0 chunks, its manifest says \d+.*rag index build"):
+        MilvusStore.open(uri)
+    args = ["--store", "milvus", "--index", str(root), "--corpus", str(corpus)]
+    capsys.readouterr()
+    assert main(["search", BRICS, *args]) == 1
+    assert main(["index", "status", *args]) != 0
+    assert "damaged" in capsys.readouterr().err
+    rep = mb.build_milvus(corpus, uri)  # incremental, as `rag index build` runs it
+    assert rep.full and rep.chunks_total > 0
+    store = MilvusStore.open(uri)
+    assert store.meta["generation"] == store.collection
+    assert any("المحكمة الجنائية الدولية" in h.chunk.text for h in Retriever(store).search(BRICS, 5).hits)

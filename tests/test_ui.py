@@ -350,6 +350,38 @@ def test_login_lockout_is_per_client_and_catches_spraying():
     assert check("b", "y", client="10.0.0.3") and check("a", "x", client="10.0.0.1")
 
 
+def test_locked_records_are_never_evicted_and_each_address_is_rate_limited(capsys):
+    """10,001 junk names from loopback pushed a locked record out of the
+    10,000-entry table.  Now expired records go first, then unlocked ones; the
+    locked one stays until its window has passed.  And one address gets
+    ``rate_per_minute`` logins a minute, loopback included."""
+    from ui.auth import LoginCheck
+
+    now = [0.0]
+    check = LoginCheck({"alice": "pw"}, clock=lambda: now[0], rate_per_minute=10**9)
+    for i in range(LoginCheck.MAX_FAILURES):
+        assert not check("alice", f"g{i}", client="127.0.0.1")
+    for i in range(LoginCheck.MAX_TRACKED + 1):
+        now[0] += 0.001
+        check(f"junk{i}", "x", client="127.0.0.1")
+    assert len(check._failures) <= LoginCheck.MAX_TRACKED + 1
+    assert not check("alice", "pw", client="127.0.0.1")  # still locked
+    now[0] += LoginCheck.WINDOW_S + 1
+    for i in range(LoginCheck.MAX_TRACKED + 1):  # the expired records are dropped first
+        check(f"new{i}", "x", client="127.0.0.1")
+    assert len(check._failures) <= LoginCheck.MAX_TRACKED
+    assert check("alice", "pw", client="127.0.0.1")
+
+    now[0] = 0.0
+    check = LoginCheck({"alice": "pw"}, clock=lambda: now[0], rate_per_minute=3)
+    assert [check(f"junk{i}", "x", client="127.0.0.1") for i in range(3)] == [False] * 3
+    assert not check("alice", "pw", client="127.0.0.1")  # this minute's logins are used
+    assert "attempts a minute" in capsys.readouterr().err
+    assert check("alice", "pw", client="127.0.0.2")  # another address
+    now[0] += 61
+    assert check("alice", "pw", client="127.0.0.1")
+
+
 # ------------------------------------------------------------------ handlers (no server)
 def _backend(index, corpus):
     from ui.backend import Backend

@@ -29,8 +29,11 @@ from starlette.middleware import Middleware  # noqa: E402
 from .articles import (  # noqa: E402
     MAX_UPLOAD_BYTES, UploadError, article_files, remove_article, save_upload, status_html,
 )
+from .admins import admins_from_env  # noqa: E402
 from .auth import ClientAddress, auth_from_env  # noqa: E402
-from .conversations import Conversations  # noqa: E402
+from .conversations import Conversations, user_of  # noqa: E402
+from .exports import export_route, remove_old_copies  # noqa: E402
+from .serving import translate_queue_full  # noqa: E402
 from .backend import (  # noqa: E402
     UPLOAD_TYPES, Backend, build_step, ensure_index, for_client, internal_error, user_message,
 )
@@ -200,6 +203,12 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
 
     line = WaitingLine(slots=settings.answers_at_once())
     convs = Conversations(ConversationStore(settings.history_path), be.articles, wait_s=settings.llm_timeout)
+    admins = admins_from_env()  # who may upload and rebuild (ui/admins.py)
+
+    def allowed(request) -> None:
+        if not admins.may(user_of(request)):
+            lang = lang_of(request)
+            raise gr.Error(t(lang, "not_admin"), title=t(lang, "not_admin_title"), print_exception=False)
 
     def respond(question, messages, history, k, mode, model, conv=None, search=None, request: gr.Request = None):
         # conv and search default to None: /chat API clients of before need not send them
@@ -228,12 +237,15 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         return ask_api(be, question, mode, k, model, history, lang_of(request))
 
     def upload(files, replace=False, request: gr.Request = None):  # replace: /upload API clients of before omit it
+        allowed(request)
         return (*upload_files(be, files, lang_of(request), replace), remove_choices(be))
 
     def remove(name, request: gr.Request):
+        allowed(request)  # removing changes every user's answers, like an upload
         return remove_file(be, name, lang_of(request))
 
     def rebuild(request: gr.Request, progress=gr.Progress()):  # noqa: B008 (Gradio's way to ask for a progress bar)
+        allowed(request)
         return rebuild_index(be, progress, lang_of(request))
 
     def refresh(request: gr.Request):
@@ -298,6 +310,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                     with gr.Column(scale=3):
                         status = gr.HTML(elem_id="rag-status", js_on_load=None)
                     with gr.Column(scale=2):
+                        who = gr.HTML(elem_id="rag-who-box", js_on_load=None)  # who may change the articles
                         gr.Markdown(i18n("upload_help"), elem_classes="rag-md")
                         # No file_types: Gradio would refuse other types with an English message;
                         # ui/articles.py refuses them in the reader's language.
@@ -307,7 +320,10 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                         upload_msg = gr.HTML(elem_id="rag-upload-msg", js_on_load=None)
                         with gr.Row(elem_classes="rag-remove-row"):
                             remove_pick = gr.Dropdown([], value=None, label=i18n("rm_pick"), info=i18n("rm_info"),
-                                                      allow_custom_value=False, elem_id="rag-remove-pick", scale=3)
+                                                      # custom values: Gradio would refuse a name missing from a
+                                                      # stale list in English; ui/articles.py checks it (never
+                                                      # outside the folder) and answers in the reader's language
+                                                      allow_custom_value=True, elem_id="rag-remove-pick", scale=3)
                             remove_btn = gr.Button(i18n("rm_button"), variant="stop", size="sm",
                                                    elem_id="rag-remove", scale=1, min_width=120)
                         rebuild_btn = gr.Button(i18n("rebuild"), variant="primary", elem_id="rag-rebuild")
@@ -366,12 +382,20 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
             lambda: remove_choices(be), None, remove_pick, queue=False, api_visibility="private")
         app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
         app.load(example_buttons, None, ex_buttons, api_visibility="private", concurrency_limit=None)
+
+        def who_may(request: gr.Request):
+            return admins.html(user_of(request), lang_of(request))
+
+        app.load(who_may, None, who, queue=False, api_visibility="private", show_progress="hidden")
     return app
 
 
-def launch(settings: Settings, share: bool = False) -> None:
-    """Start the chat (building the index first when there is none)."""
+def launch(settings: Settings, share: bool = False, block: bool = True) -> gr.Blocks:
+    """Start the chat (building the index first when there is none); ``block=False``
+    returns the running app (tests close it)."""
     auth = auth_from_env(settings, share)
+    admins_from_env()  # a misnamed admin stops the start, not the first upload
+    remove_old_copies()  # conversation exports earlier versions left in the shared temp folder
     ensure_index(settings)
     backend = Backend(settings)
     app = build_app(settings, backend)
@@ -389,11 +413,15 @@ def launch(settings: Settings, share: bool = False) -> None:
 
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
     app.queue(default_concurrency_limit=1, max_size=settings.queue_size)
+    translate_queue_full(app)
     app.launch(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
         auth_message=login_message() if auth else None,
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
         footer_links=["api"],  # the app has its own settings panel
         i18n=I18N, max_file_size=MAX_UPLOAD_BYTES, show_error=False,
-        app_kwargs={"middleware": [Middleware(ClientAddress)]},  # the login check throttles per client address
+        app_kwargs={"middleware": [Middleware(ClientAddress)],  # the login check throttles per client address
+                    "routes": [export_route(ConversationStore(settings.history_path))]},  # downloads, to owners only
+        prevent_thread_lock=not block,
     )
+    return app

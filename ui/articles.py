@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import RagError
-from index.load import SUPPORTED, Article, LoadProblem, Skip, load_file
+from index.load import SUPPORTED, Article, LoadProblem, Skip, check_upload, load_file
 from index.removed import NotAnArticle, move_aside
 from index.status import corpus_status
 from rag.plural import count
@@ -120,7 +120,7 @@ def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MA
     try:
         shutil.copyfile(src, stage)
         try:
-            arts, bad = load_file(stage, name)
+            arts, bad = check_upload(stage, name)  # as a rebuild reads it: a file that stalls is refused now
         except LoadProblem as e:
             raise UploadError("up_refused", name=name, reason=(e.code,)) from None
         except OSError:

@@ -39,7 +39,7 @@ def auth_from_env(settings: Settings, share: bool = False):
             f"The chat would listen on {host}, reachable from other machines, without a password (anyone could "
             "read your articles and upload files). Set RAG_CHAT_USER and RAG_CHAT_PASSWORD, or use --host 127.0.0.1."
         )
-    return LoginCheck(users) if users else None
+    return LoginCheck(users, rate_per_minute=settings.login_rate_per_minute) if users else None
 
 
 def _users_from_env(raw: str) -> dict[str, str]:
@@ -103,20 +103,29 @@ class LoginCheck:
     every attempt from there, right or wrong, is refused until the window has
     passed.  30 wrong passwords in 0.22 s were accepted before the lockout;
     then the lockout was global, so 5 bad guesses a minute from anyone locked
-    every user out.  Failures are logged to the server's stderr."""
+    every user out.  Failures are logged to the server's stderr.
+
+    Besides, each address may try at most ``rate_per_minute`` logins a minute
+    (the setting ``login_rate_per_minute``), loopback included: from loopback
+    10,001 junk names in 12.5 s pushed alice's record out of the table and her
+    lockout was forgotten.  The table is now bounded by time: expired records
+    go first, then the oldest unlocked ones; a locked record stays until its
+    window has passed."""
 
     MAX_FAILURES = 5
     MAX_ADDRESS_FAILURES = 20  # an address trying many names (password spraying)
     WINDOW_S = 60.0
-    MAX_TRACKED = 10_000  # addresses x names remembered; the oldest are forgotten first
+    MAX_TRACKED = 10_000  # records kept before pruning; locked ones are never dropped early
 
-    def __init__(self, user: str | dict[str, str], password: str = "", clock=None):
+    def __init__(self, user: str | dict[str, str], password: str = "", clock=None, rate_per_minute: int = 60):
         import time
 
         users = user if isinstance(user, dict) else {user: password}
         self._users = [(u.encode(), p.encode()) for u, p in users.items()]
         self._clock = clock or time.monotonic
         self._failures: dict[tuple[str, str], list[float]] = {}
+        self._attempts: dict[str, list[float]] = {}  # per address: its attempts in the last minute
+        self._rate = max(1, int(rate_per_minute))
         self._lock = threading.Lock()
 
     def _recent(self, key: tuple[str, str], now: float) -> list[float]:
@@ -127,6 +136,33 @@ class LoginCheck:
             self._failures.pop(key, None)
         return times
 
+    def _prune(self, now: float) -> None:
+        """Over MAX_TRACKED records: drop the expired ones, then the oldest
+        that are not locked.  Locked records stay (memory is bounded by the
+        rate limit times the window, not by forgetting who is locked out)."""
+        if len(self._failures) <= self.MAX_TRACKED:
+            return
+        for key in list(self._failures):
+            self._recent(key, now)
+        # down to 90 %: one scan per thousand failures, not one per failure at the cap
+        spare = len(self._failures) - self.MAX_TRACKED * 9 // 10
+        for key in [k for k, t in self._failures.items() if len(t) < self.MAX_FAILURES][:max(spare, 0)]:
+            del self._failures[key]
+        if len(self._attempts) > self.MAX_TRACKED:
+            for address in [a for a, t in self._attempts.items() if not t or now - t[-1] >= 60.0]:
+                del self._attempts[address]
+
+    def _too_fast(self, client: str, now: float) -> bool:
+        """True when the address has used its logins for this minute; the
+        refused attempt is not counted, so a minute of quiet opens it again."""
+        recent = [t for t in self._attempts.get(client, ()) if now - t < 60.0]
+        if len(recent) >= self._rate:
+            self._attempts[client] = recent
+            return True
+        recent.append(now)
+        self._attempts[client] = recent
+        return False
+
     def __call__(self, username: str, password: str, client: str | None = None) -> bool:
         import hmac
 
@@ -135,6 +171,10 @@ class LoginCheck:
         name = str(username)[:200]
         key = (client, name)
         with self._lock:
+            if self._too_fast(client, now):
+                print(f"login refused for user {name[:40]!r} from {client or '?'}: more than {self._rate} "
+                      "attempts a minute from there", file=sys.stderr, flush=True)
+                return False
             mine = self._recent(key, now)
             # Behind --share's tunnel or a proxy on this machine every client comes from a loopback
             # address: a limit per address would lock every user out again, so there only per name.
@@ -149,8 +189,7 @@ class LoginCheck:
                 ok |= hmac.compare_digest(str(username).encode(), u) & hmac.compare_digest(str(password).encode(), p)
             if not ok:
                 self._failures.setdefault(key, []).append(now)
-                while len(self._failures) > self.MAX_TRACKED:
-                    del self._failures[next(iter(self._failures))]
+                self._prune(now)
                 print(f"login failed for user {name[:40]!r} from {client or '?'} ({len(mine) + 1} in the last "
                       f"{self.WINDOW_S:.0f} s)", file=sys.stderr, flush=True)
             return ok

@@ -1,6 +1,7 @@
 """Saved conversations in the chat: a list beside it (new, open, rename,
 delete, search), the current conversation back after a reload or a server
-restart, and Markdown/JSON downloads.  The data is rag/history.py's.
+restart, and Markdown/JSON downloads (made on request by ui/exports.py, never
+written to disk).  The data is rag/history.py's.
 
 The browser keeps only the current conversation's id (``gr.BrowserState``);
 the server checks it against the logged-in user (``gr.Request.username``, ""
@@ -12,20 +13,17 @@ gr.I18n, the rendered list and messages from the request's language.
 from __future__ import annotations
 
 import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 
 import gradio as gr
 
 from index.errors import ConversationNotFound, HistoryError
-from rag.history import ConversationStore, Conversation, question_title
-from rag.transcript import to_json, to_markdown
+from rag.history import CHAT_BUSY_MS, ConversationStore, Conversation, HistoryBusy, question_title
 
-from .inflight import InFlight, detached
+from .exports import export_link
+from .inflight import InFlight, detached, save_later
 from .history_view import BROWSER_SECRET, CONFIRM_S, CSS_TEMPLATE, JS_ON_LOAD, STORAGE_KEY, chat_view, list_html
-from .i18n import lang_of, notice_text, t
+from .i18n import lang_of, t
 from .render import empty_sources_html, esc, sources_html
 
 
@@ -72,7 +70,10 @@ class Conversations:
         self.articles = articles
         self.inflight = InFlight()
         self.wait_s = wait_s  # how long a reloaded page waits for the answer it left
-        self._exports = Path(tempfile.mkdtemp(prefix="rag-exports-"))
+        try:  # left by a server killed mid-answer; an hour leaves another process's answer in progress alone
+            store.purge_empty(older_than_s=3600)
+        except HistoryError as e:
+            print(f"conversations: {e}", file=sys.stderr, flush=True)
 
     # -------------------------------------------------------------- layout
     def render(self, i18n) -> None:
@@ -106,33 +107,30 @@ class Conversations:
                     self.rename_btn = gr.Button(i18n("conv_rename"), size="sm", elem_id="rag-conv-rename")
                     self.delete_btn = gr.Button(i18n("conv_delete"), size="sm", variant="stop", elem_id="rag-conv-delete")
                 with gr.Row():
-                    self.md = gr.DownloadButton(i18n("conv_export_md"), size="sm", interactive=False,
-                                                elem_id="rag-export-md")
-                    self.json = gr.DownloadButton(i18n("conv_export_json"), size="sm", interactive=False,
-                                                  elem_id="rag-export-json")
+                    # links to ui/exports.py's route: the export is made when its owner clicks
+                    self.md = gr.Button(i18n("conv_export_md"), size="sm", interactive=False,
+                                        elem_id="rag-export-md")
+                    self.json = gr.Button(i18n("conv_export_json"), size="sm", interactive=False,
+                                          elem_id="rag-export-json")
 
     # -------------------------------------------------------------- pieces
     def _list(self, user: str, current: str, search: str = "", lang: str = "ar") -> str:
         try:
-            return list_html(self.store.list(user, search or ""), current, search or "", lang=lang)
+            # a conversation with no answer is the one being answered (shown while it is the open one) or
+            # was left by a server killed mid-answer (kill -9): it stayed in the list for good (issue 24)
+            convs = [c for c in self.store.list(user, search or "") if c.n_turns or c.id == current]
+            return list_html(convs, current, search or "", lang=lang)
         except HistoryError as e:
             print(f"conversation list: {e}", file=sys.stderr, flush=True)
             return list_html([], error=t(lang, "conv_not_loaded"), lang=lang)
 
     def _files(self, conv: Conversation | None, lang: str = "ar"):
-        """The two downloads of a conversation (written again on each change)."""
+        """The two download buttons of a conversation: links to its exports,
+        which ui/exports.py makes for its owner when clicked (nothing on disk)."""
         if conv is None or not conv.turns:
-            return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
-        folder = self._exports / conv.id
-        folder.mkdir(parents=True, exist_ok=True)
-        md, js = folder / f"conversation-{conv.id}.md", folder / f"conversation-{conv.id}.json"
-        labels = {k: t(lang, f"md_{k}") for k in ("summary", "searched_for", "note", "sources", "closest")}
-        markdown = to_markdown(conv, labels, lambda n: notice_text(lang, n))
-        for path, text in ((md, markdown), (js, to_json(conv))):
-            tmp = path.with_name(f".{path.name}.{threading.get_ident()}")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)  # atomic: two tabs on one conversation never serve a half-written file
-        return gr.update(value=str(md), interactive=True), gr.update(value=str(js), interactive=True)
+            return gr.update(link=None, interactive=False), gr.update(link=None, interactive=False)
+        return (gr.update(link=export_link(conv.id, "md"), interactive=True),
+                gr.update(link=export_link(conv.id, "json"), interactive=True))
 
     def _blank(self, user: str, search: str = "", lang: str = "ar"):
         """Outputs for an empty chat: (chatbot, history, sources, state, list, title, md, json)."""
@@ -142,13 +140,15 @@ class Conversations:
     def _open(self, user: str, cid: str, search: str = "", lang: str = "ar"):
         """Outputs that show a saved conversation (a blank chat when it is gone),
         once the answer it is writing, if any, is done."""
-        self.inflight.wait((user, cid), self.wait_s)
+        finished = self.inflight.wait((user, cid), self.wait_s)
         try:
             conv = self.store.get(user, cid)
         except ConversationNotFound:
             return self._blank(user, search, lang)
         except HistoryError as e:
             _warn(lang, "conv_not_loaded", e)
+            return self._blank(user, search, lang)
+        if finished and not conv.turns:  # no answer is being written into it: nothing to show or keep open
             return self._blank(user, search, lang)
         messages, history, sources = chat_view(conv, self.articles, lang)
         return (messages, history, sources, {"id": conv.id, "user": user}, self._list(user, conv.id, search, lang),
@@ -252,7 +252,7 @@ class Conversations:
         even when the browser leaves (ui/inflight.py)."""
         user, lang = user_of(request), lang_of(request)
         cid = self._current(state, user)
-        fresh, saved = "", []
+        fresh, saved, stored, later = "", [], [], []  # later: the database was locked; saved by a thread (save_later)
         if str(question or "").strip():
             try:
                 if cid:
@@ -262,31 +262,50 @@ class Conversations:
             except HistoryError:
                 pass  # reported when saving
             if not cid:
-                try:
-                    cid = fresh = self.store.create(user, question_title(question)).id
+                try:  # in the answer slot: a short wait for a lock (CHAT_BUSY_MS), then saved later
+                    cid = fresh = self.store.create(user, question_title(question), busy_ms=CHAT_BUSY_MS).id
+                except HistoryBusy:
+                    later.append(True)
                 except HistoryError as e:
                     print(f"conversation not created: {e}", file=sys.stderr, flush=True)
         key = (user, cid)
         done = self.inflight.start(key) if cid else None
 
+        def finish() -> None:
+            if done is not None:
+                self.inflight.finish(key, done)
+
         def on_answer(q: str, answer) -> None:
             try:
-                if not cid:
+                if later or not cid:
+                    if later:
+                        raise HistoryBusy("locked")
                     raise HistoryError(f"no conversation database ({self.store.path})")
-                self.store.append(user, cid, answer, q)
-                saved.append(self.store.get(user, cid))
+                self.store.append(user, cid, answer, q, busy_ms=CHAT_BUSY_MS)
+            except HistoryBusy:
+                later[:] = [(q, answer)]
+                gr.Warning(esc(t(lang, "conv_save_later")), title=t(lang, "conv_list"))
+                return
             except HistoryError as e:
                 _warn(lang, "conv_not_saved", e)
+                return
+            stored.append(True)
+            try:
+                saved.append(self.store.get(user, cid))
+            except HistoryError as e:
+                print(f"conversations: {e}", file=sys.stderr, flush=True)
 
         def on_end() -> None:
+            if later and later[0] is not True:  # the answer waits for the lock in a thread of its own
+                save_later(self.store, user, cid, question_title(later[0][0]), *later[0], on_done=finish)
+                return
             try:
-                if fresh and not saved:  # the question got no answer: no empty conversation stays
-                    self.store.delete(user, fresh)
+                if fresh and not stored:  # the question got no answer: no empty conversation stays
+                    self.store.delete(user, fresh, busy_ms=CHAT_BUSY_MS)
             except HistoryError:
                 pass
             finally:
-                if done is not None:
-                    self.inflight.finish(key, done)
+                finish()
 
         first = True
         for out in detached(lambda: turn(on_answer), on_end):
@@ -300,7 +319,7 @@ class Conversations:
                          *self._files(None))
             first = False
             yield (*out, *extra)
-        if fresh and not saved:
+        if fresh and not saved and not later:
             yield (*(gr.skip(),) * 4, *self._blank(user, search, lang)[3:])
 
     def _title(self, user: str, cid: str):

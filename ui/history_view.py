@@ -46,7 +46,7 @@ def list_html(convs: list[Conversation], current: str = "", search: str = "", er
     """The conversation list, newest first, escaped (titles are user input).
 
     >>> html = list_html([Conversation('ab12', '<b>سؤال</b>', 0.0, 0.0, 2)], current='ab12')
-    >>> 'data-conv="ab12"' in html, '&lt;b&gt;' in html, 'rag-conv-current' in html, 'الأسئلة: 2' in html
+    >>> 'data-conv="ab12"' in html, '&lt;b&gt;' in html, 'rag-conv-current' in html, 'سؤالان' in html
     (True, True, True, True)
     >>> 'لا محادثات تطابق' in list_html([], search='x')
     True

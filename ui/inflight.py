@@ -10,6 +10,7 @@ browser does; ``InFlight`` lets the reloaded page wait for that answer.
 from __future__ import annotations
 
 import contextvars
+import sys
 import queue
 import threading
 from typing import Callable, Iterator, TypeVar
@@ -77,3 +78,34 @@ class InFlight:
         with self._lock:
             ev = self._events.get(key)
         return ev is None or ev.wait(timeout)
+
+
+def save_later(store, user: str, cid: str, title: str, question: str, answer, on_done: Callable[[], None],
+               tries: int = 6) -> threading.Thread:
+    """Save a turn the chat could not save at once (the database was locked by
+    another process) from a thread of its own, waiting the store's full busy
+    timeout up to ``tries`` times (6 x 10 s), so the answer slot is not held
+    meanwhile; creates the conversation first when ``cid`` is "".  Calls
+    ``on_done`` at the end, saved or not (then it is logged)."""
+    from rag.history import HistoryBusy, HistoryError
+
+    def run() -> None:
+        c = cid
+        try:
+            for _ in range(tries):
+                try:
+                    c = c or store.create(user, title).id
+                    store.append(user, c, answer, question)
+                    return
+                except HistoryBusy:
+                    continue
+                except HistoryError as e:
+                    print(f"conversation not saved: {e}", file=sys.stderr, flush=True)
+                    return
+            print(f"conversation not saved: the database stayed locked ({store.path})", file=sys.stderr, flush=True)
+        finally:
+            on_done()
+
+    th = threading.Thread(target=run, name="save-later", daemon=True)
+    th.start()
+    return th
