@@ -65,6 +65,18 @@ def cmd_index_status(args, s: Settings) -> int:
     return 0
 
 
+def cmd_index_remove(args, s: Settings) -> int:
+    """Move articles out of the corpus folder into <corpus>/.removed/ (recoverable), then say to rebuild."""
+    from index.removed import move_aside
+
+    for name in args.names:
+        where = move_aside(s.corpus, name)
+        print(f"removed: {name} -> {where}")
+    print(f"Moved, not deleted: move a file back from {s.corpus / '.removed'} to restore it. "
+          "Run `rag index build` so the index drops the removed articles.")
+    return 0
+
+
 def cmd_search(args, s: Settings) -> int:
     from .retrieve import make_retriever
     from .textio import clean_question
@@ -227,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     st = isub.add_parser("status", help="articles, chunks, embedder, stale files")
     common(st)
     st.set_defaults(func=cmd_index_status)
+    rm = isub.add_parser("remove", help="move articles out of the corpus folder into <corpus>/.removed/ (recoverable)")
+    common(rm)
+    rm.add_argument("names", nargs="+", metavar="NAME", help="a file name as `rag index status` lists it")
+    rm.set_defaults(func=cmd_index_remove)
 
     se = sub.add_parser("search", help="show the passages retrieved for a question")
     common(se)

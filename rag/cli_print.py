@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from .plural import count
+
 
 def print_index_status(store, st, corpus: Path) -> None:
     """`rag index status`: the index, and the folder's stale files (``st``, None without a folder)."""
@@ -23,7 +25,7 @@ def print_index_status(store, st, corpus: Path) -> None:
             print(f"  {label}: {a}")
     for sk in st.skipped:
         print(f"  skipped: {sk.source}: {sk.reason}")
-    print("status:    " + ("up to date" if not st.stale else f"{st.stale} article(s) stale; run: rag index build"))
+    print("status:    " + ("up to date" if not st.stale else f"{count('en', st.stale, 'article')} stale; run: rag index build"))
 
 
 def print_hits(res, notices, as_json: bool) -> None:
@@ -84,7 +86,7 @@ def print_answer(ans, streamed: str) -> None:
     for note in ans.notices:
         print(f"note: {note.english()}", file=sys.stderr)
     if ans.rejected:
-        print(f"note: the check kept {ans.rejected} generated sentence(s) from the answer", file=sys.stderr)
+        print(f"note: the check left {count('en', ans.rejected, 'sentence')} the model wrote out of the answer", file=sys.stderr)
     t = ans.timings
     extra = f", first token {t['ttft']:.2f}s, {t.get('tokens_per_s', 0):.1f} tok/s" if "ttft" in t else ""
     if "first_checked" in t:

@@ -41,14 +41,17 @@ class Notice:
         """The notice for the CLI and for English readers; without its detail
         for a reader that shows the detail beside it (the chat).
 
-        >>> Notice(Code.CITATIONS_DROPPED, 2).english()
-        '2 citation(s) pointed to no shown passage and were removed.'
+        >>> Notice(Code.CITATIONS_DROPPED, 2).english(), Notice(Code.CITATIONS_DROPPED, 1).english()
+        ('Citations that pointed to no shown passage were removed: 2 citations.', 'Citations that pointed to no shown passage were removed: 1 citation.')
         >>> Notice(Code.LLM_FAILED, detail='timed out').english()
         'The LLM failed (timed out); answered by extracting sentences instead.'
         >>> Notice(Code.LLM_FAILED, detail='timed out').english(with_detail=False)
         'The LLM failed; answered by extracting sentences instead.'
         """
-        text = _ENGLISH[self.code].format(n=self.count, total=self.total)
+        from .plural import count
+
+        n_noun = _NOUNS.get(self.code)  # a count's noun in its plural form: "1 citation", "2 citations"
+        text = _ENGLISH[self.code].format(n=count("en", self.count, n_noun) if n_noun else self.count, total=self.total)
         if not with_detail:
             return text
         if self.code in LLM_NOT_USED:
@@ -64,16 +67,17 @@ class Notice:
         return cls(Code(d["code"]), int(d.get("count", 0)), int(d.get("total", 0)), str(d.get("detail", "")))
 
 
+_NOUNS = {Code.QUESTION_BAD_CHARS: "char", Code.CITATIONS_DROPPED: "citation", Code.SENTENCES_REJECTED: "sentence"}
 _ENGLISH = {
-    Code.QUESTION_TRUNCATED: "The question was {n:,} characters long; only the first {total:,} were used.",
-    Code.QUESTION_BAD_CHARS: "{n} character(s) that were not valid UTF-8 were dropped from the question.",
+    Code.QUESTION_TRUNCATED: "The question was {n:,} characters long; its start and its end were used ({total:,} characters), the middle left out.",
+    Code.QUESTION_BAD_CHARS: "{n} that were not valid UTF-8 were dropped from the question.",
     Code.OTHER_LANGUAGE: "Questions work best in Arabic or English; answering in Arabic.",
     Code.LLM_UNAVAILABLE: "LLM unavailable; answered by extracting sentences instead.",
     Code.LLM_FAILED: "The LLM failed; answered by extracting sentences instead.",
     Code.PASSAGES_TRIMMED: "Only {n} of {total} passages fit in the model's context.",
-    Code.CITATIONS_DROPPED: "{n} citation(s) pointed to no shown passage and were removed.",
-    Code.SENTENCES_REJECTED: "{n} sentence(s) of the model's answer were left out: not supported by the passages "
-                             "or not about the question.",
+    Code.CITATIONS_DROPPED: "Citations that pointed to no shown passage were removed: {n}.",
+    Code.SENTENCES_REJECTED: "Sentences of the model's answer were left out, not supported by the passages "
+                             "or not about the question: {n}.",
     Code.MODEL_UNSUPPORTED: "The model's answer was not supported by the passages; showing the passages' best "
                             "sentences instead.",
     Code.MODEL_EMPTY: "The model wrote no text; showing the passages' best sentences instead.",

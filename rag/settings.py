@@ -95,6 +95,9 @@ class Settings:
     login_rate_per_minute: int = 60
     # saved conversations (rag/history.py); None = conversations.sqlite3 beside the index folder
     history_db: Path | None = None
+    # the chat's example questions; empty: the demo's with the bundled articles, else made from the articles'
+    # titles and kept when answered (ui/examples.py).  TOML: a list; RAG_EXAMPLES: separated by "|"
+    examples: tuple[str, ...] = ()
 
     # which settings the user set (TOML, environment or flags), not a setting itself
     explicit: frozenset = dataclasses.field(default=frozenset(), repr=False, compare=False)
@@ -176,6 +179,9 @@ class Settings:
 def _coerce(name: str, typ: Any, value: Any) -> Any:
     typ = str(typ)
     try:
+        if "tuple" in typ:
+            items = value if isinstance(value, (list, tuple)) else str(value).split("|")
+            return tuple(str(q).strip() for q in items if str(q).strip())
         if "Path" in typ:
             return Path(str(value)).expanduser()
         if typ == "int":

@@ -25,7 +25,9 @@ class Question:
 
 def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
     """Validate a question: not empty, control characters removed, trimmed to
-    ``max_chars`` at a word boundary (with a notice).
+    ``max_chars`` at word boundaries (with a notice): its start and its end
+    are kept, since people paste context and ask last (a 1,616-character
+    question cut to its first 999 lost the question at its end).
 
     >>> clean_question('  لماذا   تغيب بوتين؟ ').text
     'لماذا تغيب بوتين؟'
@@ -50,9 +52,31 @@ def clean_question(raw: str | None, max_chars: int = 1000) -> Question:
         raise QuestionError("The question is empty. Type a question about the articles.", QuestionError.EMPTY)
     notices = [Notice(Code.QUESTION_BAD_CHARS, bad)] if bad else []
     if len(text) > max_chars:
-        cut = text[:max_chars]
-        if " " in cut[max_chars // 2 :]:
-            cut = cut[: cut.rfind(" ")]
+        cut = keep_ends(text, max_chars)
         notices.append(Notice(Code.QUESTION_TRUNCATED, len(text), len(cut)))
         text = cut
     return Question(text=text, language=detect_language(text), notices=tuple(notices))
+
+
+GAP = " … "
+
+
+def keep_ends(text: str, max_chars: int) -> str:
+    """``text`` in at most ``max_chars`` characters: a third from its start and
+    the rest from its end, each cut at a word, joined by « … ».
+
+    >>> keep_ends("context " * 30 + "so why did it rain?", 60)
+    'context context … context context so why did it rain?'
+    >>> len(keep_ends("x" * 50, 20)) <= 20
+    True
+    """
+    if len(text) <= max_chars:
+        return text
+    room = max_chars - len(GAP)
+    head_n = room // 3
+    head, tail = text[:head_n], text[len(text) - (room - head_n):]
+    if " " in head[head_n // 2:]:
+        head = head[: head.rfind(" ")]
+    if " " in tail[: len(tail) // 2]:
+        tail = tail[tail.find(" ") + 1:]
+    return head.rstrip() + GAP + tail.lstrip()

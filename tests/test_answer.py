@@ -93,6 +93,11 @@ def test_long_question_is_trimmed_with_notice():
     assert len(q.text) == 1000 and q.notices == (Notice(Code.QUESTION_TRUNCATED, 20_000, 1000),)
     q = clean_question("بوتين " * 4000, 1000)
     assert len(q.text) <= 1000 and q.text.endswith("بوتين")
+    # context pasted first, the question last (1,616 characters): the question is kept whole
+    pasted = "وُلد نجيب محفوظ في القاهرة وكتب روايات كثيرة. " * 35 + "متى حصل نجيب محفوظ على جائزة نوبل؟"
+    q = clean_question(pasted, 1000)
+    assert len(pasted) > 1500 and len(q.text) <= 1000 and q.text.endswith("متى حصل نجيب محفوظ على جائزة نوبل؟")
+    assert q.text.startswith("وُلد نجيب محفوظ") and q.notices[0].total == len(q.text)
     assert clean_question("Путин посетил Китай").language == "other"
 
 

@@ -375,7 +375,7 @@ def test_chat_upload_rebuild_and_answer_from_a_pdf(pdfs, docxs, tmp_path):
         srv.start()
         client = Client(srv.url, verbose=False)
         files = [handle_file(str(up / n)) for n in ("تقرير قرغيزستان.pdf", "scan.pdf", "كوريا.docx")]
-        msg, _ = client.predict(files, api_name="/upload")
+        msg, *_ = client.predict(files, api_name="/upload")
         assert msg.count("✓") == 2 and "✗" in msg and "ممسوح ضوئياً" in msg, msg
         summary, status, _ = client.predict(api_name="/rebuild")
         assert "أُضيف: \u2066تقرير قرغيزستان.pdf\u2069" in summary and "أُضيف: \u2066كوريا.docx\u2069" in summary, summary

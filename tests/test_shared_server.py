@@ -88,13 +88,14 @@ def test_only_the_admin_changes_the_articles(shared, tmp_path):
     f.write_text(HOSTILE_ARTICLE, encoding="utf-8")
     bob = _client(shared, "bob")
     for call in (lambda: bob.predict([handle_file(str(f))], api_name="/upload"),
-                 lambda: bob.predict(api_name="/rebuild")):
+                 lambda: bob.predict(api_name="/rebuild"),
+                 lambda: bob.predict(sorted(p.name for p in shared["corpus"].glob("*.txt"))[0], api_name="/remove")):
         with pytest.raises(Exception) as e:
             call()
         assert "لا يحق لهذا الحساب" in str(e.value), e.value
-    assert not (shared["corpus"] / "festival.txt").exists()
+    assert not (shared["corpus"] / "festival.txt").exists() and not (shared["corpus"] / ".removed").exists()
     alice = _client(shared, "alice")
-    msg, _ = alice.predict([handle_file(str(f))], api_name="/upload")
+    msg, *_ = alice.predict([handle_file(str(f))], api_name="/upload")
     assert "✓" in msg and (shared["corpus"] / "festival.txt").exists()
     summary, _, _ = alice.predict(api_name="/rebuild")
     assert "festival.txt" in summary

@@ -19,6 +19,8 @@ from rag.settings import load_settings
 from ui.articles import (
     MAX_NAME_CHARS,
     ArticleTexts,
+    article_files,
+    remove_article,
     UploadError,
     index_status,
     sanitize_filename,
@@ -111,7 +113,7 @@ def test_followup_query_and_notices_are_shown():
                   notices=[Notice(Code.QUESTION_TRUNCATED, 2000, 1000)])
     html = answer_html(ans)
     assert "بحثت عن:" in html and "متى زار بوتين قرغيزستان" in html
-    assert "استُخدم أول 1,000" in html  # known notices shown in Arabic
+    assert "استُخدم أوله وآخره (1000 حرف)" in html  # known notices shown in Arabic
 
 
 def test_sources_panel_highlights_cited_sentences_and_collapses_the_rest():
@@ -214,11 +216,19 @@ def test_save_upload_never_overwrites_nor_escapes(tmp_path):
     src = _file(tmp_path, "up.txt", ARTICLE)
     other = _file(tmp_path, "up2.txt", ARTICLE + "\nسطر إضافي يجعل الملف مختلفاً.".encode())
     before = {p for p in tmp_path.rglob("*") if corpus not in p.parents}
-    first = save_upload(src, "../../evil.txt", corpus)
-    second = save_upload(other, "../../evil.txt", corpus)
-    assert first.path == corpus / "evil-2.txt" and second.path == corpus / "evil-3.txt"
+    # the same name with other text: asked, not saved as «evil-2.txt» beside it (both were indexed and cited)
+    with pytest.raises(UploadError, match="لاستبداله") as refused:
+        save_upload(src, "../../evil.txt", corpus)
+    assert "Replace the article of the same name" in refused.value.text("en")
+    assert sorted(p.name for p in corpus.iterdir()) == ["evil.txt"]
     assert (corpus / "evil.txt").read_text(encoding="utf-8").startswith("موجود")
-    assert first.path.read_bytes() == ARTICLE
+    first = save_upload(src, "../../evil.txt", corpus, replace=True)  # replaced: the old one moved aside, kept
+    assert first.path == corpus / "evil.txt" and first.path.read_bytes() == ARTICLE
+    old = corpus / first.replaced
+    assert first.replaced.startswith(".removed/") and old.read_text(encoding="utf-8").startswith("موجود")
+    assert "استُبدل «evil.txt»" in first.text("ar") and ".removed/" in first.text("en")
+    second = save_upload(other, "evil.txt", corpus, replace=True)
+    assert second.path.read_bytes() != ARTICLE and len(list((corpus / ".removed").rglob("evil.txt"))) == 2
     with pytest.raises(UploadError, match="موجود بالفعل"):  # the same bytes again: not indexed twice
         save_upload(src, "copy.txt", corpus)
     assert {p for p in tmp_path.rglob("*") if corpus not in p.parents} == before  # nothing written outside
@@ -254,7 +264,18 @@ def test_index_status_reports_stale_files(built_index, corpus):
     st = index_status(corpus, manifest)
     assert st["new"] == ["new.txt"] and st["changed"] == [] and st["missing"] == []
     html = status_html(corpus, manifest)
-    assert "1 مقالة غير محدّثة" in html and "new.txt" in html
+    assert "أُضيف إلى المجلد: مقالة واحدة" in html and "new.txt" in html and "لإضافتها" not in html
+    # removed (moved aside, recoverable): the status says removed, not "rebuild to add it"
+    moved = remove_article(corpus, [f for f in article_files(corpus) if f != "new.txt"][0])
+    assert (corpus / moved).is_file() and moved.startswith(".removed/")
+    st = index_status(corpus, manifest)
+    assert len(st["missing"]) == 1 and ".removed" not in " ".join(a for a, _, _ in st["articles"])
+    html = status_html(corpus, manifest, lang="en")
+    assert "removed from the folder: 1 article" in html and "added to the folder: 1 article" in html
+    with pytest.raises(UploadError):
+        remove_article(corpus, moved)  # the removed folder is not an article
+    with pytest.raises(UploadError):
+        remove_article(corpus, "../outside.txt")
     assert "لا يوجد فهرس" in status_html(corpus, None)
 
 
@@ -549,7 +570,7 @@ def test_server_rendered_html_follows_the_reader_language(tmp_path, built_index,
     ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].", [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
                   [p1], [_cite(p1)], notices=[Notice(Code.CITATIONS_DROPPED, 2)])
     html = answer_html(ans, "en")
-    assert "2 citation(s) pointed to no shown passage" in html and "extractive" in html and "Source 1" in html
+    assert "shown passage were removed: 2 citations" in html and "extractive" in html and "Source 1" in html
     assert "Sources" in sources_html(ans, lang="en")
     bad = tmp_path / "x.bin"
     bad.write_bytes(b"\x00\x01binary")

@@ -325,10 +325,10 @@ def test_api_answers_uploads_safely_and_rebuilds(server, tmp_path):
     (up / "evil.txt").write_text(FESTIVAL, encoding="utf-8")
     (up / "x.exe").write_text(FESTIVAL, encoding="utf-8")
     before = _outside(server.root, server.corpus)
-    msg, _status = client.predict([handle_file(str(up / "a" / "b" / ".." / ".." / "evil.txt"))], api_name="/upload")
+    msg, _status, _ = client.predict([handle_file(str(up / "a" / "b" / ".." / ".." / "evil.txt"))], api_name="/upload")
     assert "✓" in msg and (server.corpus / "evil.txt").read_text(encoding="utf-8") == FESTIVAL
     # the same file again is refused: it would be indexed twice
-    msg, _ = client.predict([handle_file(str(up / "evil.txt"))], api_name="/upload")
+    msg, _, _ = client.predict([handle_file(str(up / "evil.txt"))], api_name="/upload")
     assert "✗" in msg and "موجود بالفعل" in msg
     # the same name (other text) sent raw, bypassing the client's own basename
     (up / "evil-raw.txt").write_text(FESTIVAL + "\nويشارك فيه مزارعون من كل المدن.", encoding="utf-8")
@@ -336,13 +336,14 @@ def test_api_answers_uploads_safely_and_rebuilds(server, tmp_path):
         paths = httpx.post(server.url + "gradio_api/upload",
                            files=[("files", ("../../evil.txt", fh, "text/plain"))]).raise_for_status().json()
     raw = {"path": paths[0], "orig_name": "../../evil.txt", "meta": {"_type": "gradio.FileData"}}
-    msg, _ = client.predict([raw], api_name="/upload")
-    assert "✓" in msg and (server.corpus / "evil-2.txt").exists()  # never overwrites
-    msg, _ = client.predict([handle_file(str(up / "x.exe"))], api_name="/upload")
+    msg, _, _ = client.predict([raw], api_name="/upload")
+    assert "✗" in msg and not (server.corpus / "evil-2.txt").exists()  # never overwrites, asks to replace
+    assert (server.corpus / "evil.txt").read_text(encoding="utf-8") == FESTIVAL
+    msg, _, _ = client.predict([handle_file(str(up / "x.exe"))], api_name="/upload")
     assert "✗" in msg and ".exe" in msg
     assert _outside(server.root, server.corpus) == before, "an upload wrote outside the corpus folder"
     assert not (server.root / "evil.txt").exists() and not (server.root.parent / "evil.txt").exists()
-    assert sorted(p.name for p in server.corpus.iterdir() if not p.name[:3].isdigit()) == ["evil-2.txt", "evil.txt"]
+    assert sorted(p.name for p in server.corpus.iterdir() if not p.name[:3].isdigit()) == ["evil.txt"]
 
     # rebuild: the chat answers from the new index without a restart
     summary, status, info = client.predict(api_name="/rebuild")

@@ -22,17 +22,20 @@ from index.build import fraction  # noqa: E402
 from rag.models import BUNDLED_LLM as BUNDLED  # noqa: E402
 from rag.history import ConversationStore  # noqa: E402
 from rag.notices import LLM_NOT_USED  # noqa: E402
+from rag.plural import count  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
-from .articles import MAX_UPLOAD_BYTES, UploadError, save_upload, status_html  # noqa: E402
+from .articles import (  # noqa: E402
+    MAX_UPLOAD_BYTES, UploadError, article_files, remove_article, save_upload, status_html,
+)
 from .admins import admins_from_env  # noqa: E402
 from .auth import ClientAddress, auth_from_env  # noqa: E402
 from .conversations import Conversations, user_of  # noqa: E402
 from .exports import export_route, remove_old_copies  # noqa: E402
 from .serving import translate_queue_full  # noqa: E402
 from .backend import (  # noqa: E402
-    EXAMPLES, UPLOAD_TYPES, Backend, build_step, ensure_index, for_client, internal_error, user_message,
+    UPLOAD_TYPES, Backend, build_step, ensure_index, for_client, internal_error, user_message,
 )
 from .i18n import MESSAGES, build_summary, lang_of, notice_text, t  # noqa: E402
 from .render import (  # noqa: E402
@@ -44,10 +47,11 @@ from .render import (  # noqa: E402
     streaming_html,
     user_html,
 )
-from .style import CSS, HEAD, JS, theme  # noqa: E402
+from .style import CSS, HEAD, JS, login_message, theme  # noqa: E402
 from .waiting import WaitingLine  # noqa: E402
 
 OK, NO = "✓", "✗"  # in the bundled fonts (emoji are not)
+EXAMPLE_SLOTS = 4  # example chips under the chat (ui/examples.py SHOWN)
 
 
 def toast(message) -> str:
@@ -112,8 +116,9 @@ def ask_api(be: Backend, question: str, mode: str = "", k: int = 0, model: str =
     return d
 
 
-def upload_files(be: Backend, files, lang: str = "ar") -> tuple[str, str]:
-    """Save uploaded files into the corpus folder; (message HTML, index status HTML)."""
+def upload_files(be: Backend, files, lang: str = "ar", replace: bool = False) -> tuple[str, str]:
+    """Save uploaded files into the corpus folder (replacing articles of the same
+    name when ``replace``); (message HTML, index status HTML)."""
     if not files:
         gr.Warning(t(lang, "no_files"), title=t(lang, "no_files_title"))
         return gr.skip(), gr.skip()
@@ -121,7 +126,7 @@ def upload_files(be: Backend, files, lang: str = "ar") -> tuple[str, str]:
     for f in files:
         path = Path(str(f))
         try:
-            saved = save_upload(path, path.name, be.settings.corpus, MAX_UPLOAD_BYTES)
+            saved = save_upload(path, path.name, be.settings.corpus, MAX_UPLOAD_BYTES, replace=bool(replace))
             ok += 1
             lines.append(f'<li class="rag-ok">{OK} {esc(saved.text(lang))}</li>')
         except (UploadError, OSError) as e:
@@ -132,6 +137,26 @@ def upload_files(be: Backend, files, lang: str = "ar") -> tuple[str, str]:
     tail = f"<p>{t(lang, 'added_tail')}</p>" if ok else ""
     return (f'<div class="rag-msg"><ul>{"".join(lines)}</ul>{tail}</div>',
             status_html(be.settings.corpus, be.manifest(), lang=lang))
+
+
+def remove_file(be: Backend, name, lang: str = "ar"):
+    """Move one article out of the corpus folder into <corpus>/.removed/ (recoverable);
+    (message HTML, index status HTML, the remove list)."""
+    if not name:
+        gr.Warning(t(lang, "rm_none"), title=t(lang, "rm_title"))
+        return gr.skip(), gr.skip(), gr.skip()
+    try:
+        where = remove_article(be.settings.corpus, str(name))
+        msg = f'<div class="rag-msg"><p class="rag-ok">{OK} {esc(t(lang, "rm_done", name=name, where=where))}</p></div>'
+    except UploadError as e:
+        gr.Warning(toast(e.text(lang)), title=t(lang, "rm_title"))
+        msg = f'<div class="rag-msg"><p class="rag-bad">{NO} {esc(e.text(lang))}</p></div>'
+    return msg, status_html(be.settings.corpus, be.manifest(), lang=lang), remove_choices(be)
+
+
+def remove_choices(be: Backend):
+    """The remove list: the article files of the folder now."""
+    return gr.update(choices=article_files(be.settings.corpus), value=None)
 
 
 def rebuild_index(be: Backend, progress=None, lang: str = "ar") -> tuple[str, str, str]:
@@ -188,6 +213,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
     def respond(question, messages, history, k, mode, model, conv=None, search=None, request: gr.Request = None):
         # conv and search default to None: /chat API clients of before need not send them
         key, t0, lang = _turn_key(request), time.monotonic(), lang_of(request)
+        line.start(key)  # it holds an answer slot now (ui/waiting.py counts those apart from the waiting)
         try:
             yield from convs.saving(
                 lambda save: chat_turn(be, question, messages, history, k, mode, model, save, lang),
@@ -202,7 +228,7 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
             return ""
         lang = lang_of(request)
         when = (t(lang, "queued_eta", s=max(1, round(eta))) if eta else
-                t(lang, "queued_next") if ahead == 1 else t(lang, "queued_after", n=ahead))
+                t(lang, "queued_next") if ahead == 1 else t(lang, "queued_after", n=count(lang, ahead, "answer")))
         return f'<div class="rag-queue">{t(lang, "queued", pos=ahead + 1, when=when)}</div>'
 
     def ask(question: str, mode: str = "", k: int = 0, model: str = "",
@@ -210,9 +236,13 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         """Answer one question (stateless): the checked answer, its citations and the retrieved passages."""
         return ask_api(be, question, mode, k, model, history, lang_of(request))
 
-    def upload(files, request: gr.Request):
+    def upload(files, replace=False, request: gr.Request = None):  # replace: /upload API clients of before omit it
         allowed(request)
-        return upload_files(be, files, lang_of(request))
+        return (*upload_files(be, files, lang_of(request), replace), remove_choices(be))
+
+    def remove(name, request: gr.Request):
+        allowed(request)  # removing changes every user's answers, like an upload
+        return remove_file(be, name, lang_of(request))
 
     def rebuild(request: gr.Request, progress=gr.Progress()):  # noqa: B008 (Gradio's way to ask for a progress bar)
         allowed(request)
@@ -248,8 +278,10 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                         history = gr.State([])
                         with gr.Row(elem_classes="rag-examples"):
                             gr.HTML(i18n("try"), elem_classes="rag-ex-label")
-                            ex_buttons = [gr.Button(q, size="sm", elem_classes="rag-example",
-                                                    elem_id=f"rag-example-{i}") for i, q in enumerate(EXAMPLES)]
+                            shown = be.examples.shown()  # the user's own (ui/examples.py); filled in on load
+                            ex_buttons = [gr.Button(shown[i] if i < len(shown) else "", size="sm",
+                                                    elem_classes="rag-example", visible=i < len(shown),
+                                                    elem_id=f"rag-example-{i}") for i in range(EXAMPLE_SLOTS)]
                         waiting = gr.HTML("", elem_id="rag-queue", js_on_load=None)
                         with gr.Row(elem_classes="rag-input-row"):
                             question = gr.Textbox(label=i18n("question_label"), show_label=False,
@@ -283,8 +315,17 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                         # No file_types: Gradio would refuse other types with an English message;
                         # ui/articles.py refuses them in the reader's language.
                         files = gr.File(file_count="multiple", label=i18n("files"), elem_id="rag-upload")
+                        replace = gr.Checkbox(False, label=i18n("up_replace"), elem_id="rag-replace")
                         add = gr.Button(i18n("add"), elem_id="rag-add")
                         upload_msg = gr.HTML(elem_id="rag-upload-msg", js_on_load=None)
+                        with gr.Row(elem_classes="rag-remove-row"):
+                            remove_pick = gr.Dropdown([], value=None, label=i18n("rm_pick"), info=i18n("rm_info"),
+                                                      # custom values: Gradio would refuse a name missing from a
+                                                      # stale list in English; ui/articles.py checks it (never
+                                                      # outside the folder) and answers in the reader's language
+                                                      allow_custom_value=True, elem_id="rag-remove-pick", scale=3)
+                            remove_btn = gr.Button(i18n("rm_button"), variant="stop", size="sm",
+                                                   elem_id="rag-remove", scale=1, min_width=120)
                         rebuild_btn = gr.Button(i18n("rebuild"), variant="primary", elem_id="rag-rebuild")
                         build_msg = gr.HTML(elem_id="rag-build-msg", js_on_load=None)
 
@@ -307,13 +348,16 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
             respond, chat_in, chat_out, api_name="chat", **opts).then(idle, None, [*lock, waiting], **private)
         question.submit(busy, None, [*lock, waiting], **private).then(
             respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, [*lock, waiting], **private)
-        def busy_example(q: str):
-            def start(request: gr.Request):
-                return [gr.update(value=q, interactive=False), *busy(request)[1:]]
-            return start
+        def busy_example(q: str, request: gr.Request):  # the button's own text: examples change after a build
+            return [gr.update(value=q, interactive=False), *busy(request)[1:]]
 
-        for btn, q in zip(ex_buttons, EXAMPLES):
-            btn.click(busy_example(q), None, [*lock, waiting], **private).then(
+        def example_buttons():
+            qs = be.examples.shown()
+            return [gr.update(value=qs[i], visible=True) if i < len(qs) else gr.update(visible=False)
+                    for i in range(EXAMPLE_SLOTS)]
+
+        for btn in ex_buttons:
+            btn.click(busy_example, btn, [*lock, waiting], **private).then(
                 respond, chat_in, chat_out, api_visibility="private", **opts).then(idle, None, [*lock, waiting],
                                                                                    **private)
         def new_chat(request: gr.Request):
@@ -325,15 +369,20 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
         convs.wire(app, chatbot, history, sources, [clear.click, chatbot.clear])
         jump.click(None, None, None, js=convs.JUMP_JS)
         gr.api(ask, api_name="ask", concurrency_limit=s.answers_at_once(), concurrency_id="answer")
-        add.click(upload, files, [upload_msg, status], api_name="upload", concurrency_limit=4).then(
-            lambda: None, None, files, queue=False, api_visibility="private")
+        add.click(upload, [files, replace], [upload_msg, status, remove_pick], api_name="upload",
+                  concurrency_limit=4).then(lambda: None, None, files, queue=False, api_visibility="private")
+        remove_btn.click(remove, remove_pick, [upload_msg, status, remove_pick], api_name="remove", concurrency_limit=1)
         rebuild_btn.click(rebuild, None, [build_msg, status, info], api_name="rebuild",
                           concurrency_limit=1, concurrency_id="build",
                           show_progress_on=[build_msg]).then(  # one progress bar, not one per output
-            lambda: "", None, upload_msg, queue=False, api_visibility="private")  # "press rebuild" is done
+            lambda: "", None, upload_msg, queue=False, api_visibility="private").then(  # "press rebuild" is done
+            example_buttons, None, ex_buttons, queue=False, api_visibility="private")  # made from the new index
         # The status reads the whole corpus folder: only when the Articles tab is opened.
-        articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None)
+        articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None).then(
+            lambda: remove_choices(be), None, remove_pick, queue=False, api_visibility="private")
         app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
+        app.load(example_buttons, None, ex_buttons, api_visibility="private", concurrency_limit=None)
+
         def who_may(request: gr.Request):
             return admins.html(user_of(request), lang_of(request))
 
@@ -356,13 +405,18 @@ def launch(settings: Settings, share: bool = False, block: bool = True) -> gr.Bl
             backend.assistant().warm()
         except Exception as e:  # noqa: BLE001 - the first question shows it to the user properly
             print(f"warm-up skipped: {e}", file=sys.stderr, flush=True)
+        try:  # example questions from the user's articles, each answered by the product first (ui/examples.py)
+            qs = backend.examples.refresh()
+            print(f"example questions: {len(qs)}", file=sys.stderr, flush=True)
+        except Exception as e:  # noqa: BLE001 - no examples rather than no chat
+            print(f"example questions skipped: {e}", file=sys.stderr, flush=True)
 
     threading.Thread(target=warm, name="warm-up", daemon=True).start()
     app.queue(default_concurrency_limit=1, max_size=settings.queue_size)
     translate_queue_full(app)
     app.launch(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
-        auth_message=t("ar", "login") if auth else None,
+        auth_message=login_message() if auth else None,
         theme=theme(), css=CSS, head=HEAD, js=JS, ssr_mode=False, pwa=False, mcp_server=False,
         footer_links=["api"],  # the app has its own settings panel
         i18n=I18N, max_file_size=MAX_UPLOAD_BYTES, show_error=False,

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from index.errors import RagError
 from index.load import SUPPORTED, Article, LoadProblem, Skip, check_upload, load_file
+from index.removed import NotAnArticle, move_aside
 from index.status import corpus_status
+from rag.plural import count
 
-from .i18n import skip_text, t
+from .i18n import skip_text, stale_text, t
 from .render import esc
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -68,28 +70,20 @@ def sanitize_filename(name: str) -> str:
     return stem + ext
 
 
-def _free_name(folder: Path, name: str) -> Path:
-    """``name`` in ``folder``, or ``stem-2.ext``, ``stem-3.ext``... if taken."""
-    stem, ext = os.path.splitext(name)
-    candidate, i = folder / name, 1
-    while candidate.exists():
-        i += 1
-        candidate = folder / f"{stem[: MAX_NAME_CHARS - len(ext) - 4]}-{i}{ext}"
-    return candidate
-
-
 @dataclass(frozen=True)
 class Saved:
     original: str
     path: Path | None  # None when refused
     name: str  # the sanitised name asked for
     articles: int = 1  # articles in the file (JSONL: several)
+    replaced: str = ""  # where the previous version went (<corpus>/.removed/...), when one was replaced
 
     def text(self, lang: str = "ar") -> str:
         """What the uploader reads, in their language."""
-        msg = (t(lang, "up_saved", name=self.name) if self.path.name == self.name else
+        msg = (t(lang, "up_replaced", name=self.name, old=self.replaced) if self.replaced else
+               t(lang, "up_saved", name=self.name) if self.path.name == self.name else
                t(lang, "up_saved_as", name=self.name, final=self.path.name))
-        return msg + (t(lang, "up_articles", n=self.articles) if self.articles > 1 else "")
+        return msg + (t(lang, "up_articles", n=count(lang, self.articles, "article")) if self.articles > 1 else "")
 
 
 def _same_file(src: Path, corpus: Path) -> Path | None:
@@ -105,9 +99,15 @@ def _same_file(src: Path, corpus: Path) -> Path | None:
     return None
 
 
-def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Saved:
-    """Copy one uploaded file into ``corpus`` under a sanitised, unused name,
-    after checking it is a readable article.  Raises UploadError when refused."""
+def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MAX_UPLOAD_BYTES,
+                replace: bool = False) -> Saved:
+    """Copy one uploaded file into ``corpus`` under its sanitised name, after
+    checking it is a readable article.  An article of that name already there
+    is replaced only when ``replace`` says so (the old one moved aside into
+    <corpus>/.removed/, index/removed.py); else the upload is refused with a
+    message that says how to replace it (a changed «نجيب محفوظ.txt» was saved
+    as «نجيب محفوظ-2.txt» and both versions were indexed and cited).  Raises
+    UploadError when refused."""
     corpus = Path(corpus).resolve()
     corpus.mkdir(parents=True, exist_ok=True)
     name = sanitize_filename(original_name)
@@ -130,25 +130,49 @@ def save_upload(src: Path, original_name: str, corpus: Path, max_bytes: int = MA
         same = _same_file(src, corpus)
         if same is not None:
             raise UploadError("up_duplicate", name=name, other=same.relative_to(corpus).as_posix())
-        while True:
-            final = _free_name(corpus, name)
-            if final.resolve().parent != corpus:  # belt and braces: never outside the corpus
-                raise UploadError("up_unsafe", name=name)
+        final = corpus / name
+        if final.resolve().parent != corpus:  # belt and braces: never outside the corpus
+            raise UploadError("up_unsafe", name=name)
+        replaced = ""
+        if final.exists() or final.is_symlink():
+            if not replace or not final.is_file():
+                raise UploadError("up_exists", name=name)
+            replaced = move_aside(corpus, name).relative_to(corpus).as_posix()
+        try:
             try:
                 os.link(stage, final)  # fails if the name appeared meanwhile: never overwrites
-                break
             except FileExistsError:
-                continue
+                raise
             except OSError:  # filesystems without hard links
-                try:
-                    with final.open("xb") as out, stage.open("rb") as inp:
-                        shutil.copyfileobj(inp, out)
-                    break
-                except FileExistsError:
-                    continue
-        return Saved(original_name, final, name, len(arts))
+                with final.open("xb") as out, stage.open("rb") as inp:
+                    shutil.copyfileobj(inp, out)
+        except FileExistsError:
+            raise UploadError("up_exists", name=name) from None
+        return Saved(original_name, final, name, len(arts), replaced)
     finally:
         stage.unlink(missing_ok=True)
+
+
+def article_files(corpus: Path) -> list[str]:
+    """The article files of the corpus folder (relative names, sorted), for the
+    remove list: supported types, hidden files and the removed folder left out."""
+    corpus = Path(corpus)
+    if not corpus.is_dir():
+        return []
+    return sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*")
+                  if p.suffix.lower() in SUPPORTED and p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(corpus).parts))
+
+
+def remove_article(corpus: Path, name: str) -> str:
+    """Move an article out of the folder into <corpus>/.removed/ (recoverable);
+    where it went, relative to the folder.  UploadError when there is no such article."""
+    try:
+        return move_aside(corpus, name).relative_to(Path(corpus).resolve()).as_posix()
+    except NotAnArticle:
+        raise UploadError("rm_missing", name=str(name or "…")) from None
+    except OSError as e:
+        raise UploadError("rm_failed", name=str(name), reason=e.strerror or type(e).__name__) from None
 
 
 class ArticleTexts:
@@ -220,23 +244,23 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str 
     elif not st["corpus_ok"]:
         state = f'<div class="rag-status-bad">{esc(st.get("corpus_error", ""))}</div>'
     elif stale:
-        state = f'<div class="rag-status-warn">{t(lang, "st_stale", n=stale)}</div>'
+        state = f'<div class="rag-status-warn">{stale_text(lang, len(st["new"]), len(st["changed"]), len(st["missing"]))}</div>'
     else:
         state = f'<div class="rag-status-ok">{t(lang, "st_ok")}</div>'
     table = "".join(f'<span class="rag-k">{t(lang, k)}</span><bdi class="rag-v" dir="auto">{esc(v)}</bdi>' for k, v in rows)
     folder = f'<div class="rag-folder">{t(lang, "st_folder")} <bdi dir="ltr">{esc(corpus)}</bdi></div>'
     items = "".join(
         f'<li class="rag-art-{_STATE[s][1]}"><span class="rag-art-title">{esc(title)}</span>'
-        f'<span class="rag-file" dir="ltr">{esc(aid)}</span><span class="rag-art-state">{t(lang, _STATE[s][0])}</span></li>'
+        f'<bdi class="rag-file" dir="auto">{esc(aid)}</bdi><span class="rag-art-state">{t(lang, _STATE[s][0])}</span></li>'
         for aid, title, s in st["articles"]
     )
     items += "".join(
-        f'<li class="rag-art-new"><span class="rag-art-title">—</span><span class="rag-file" dir="ltr">{esc(a)}</span>'
+        f'<li class="rag-art-new"><span class="rag-art-title">—</span><bdi class="rag-file" dir="auto">{esc(a)}</bdi>'
         f'<span class="rag-art-state">{t(lang, "art_missing")}</span></li>' for a in st["missing"]
     )
     items += "".join(
         f'<li class="rag-art-skip"><span class="rag-art-title">{esc(skip_text(lang, code))}</span>'
-        f'<span class="rag-file" dir="ltr">{esc(src)}</span><span class="rag-art-state">{t(lang, "art_skipped")}</span></li>'
+        f'<bdi class="rag-file" dir="auto">{esc(src)}</bdi><span class="rag-art-state">{t(lang, "art_skipped")}</span></li>'
         for src, code in st["skipped"]
     )
     return (f'<div class="rag-status">{state}<div class="rag-kv">{table}</div>{folder}'

@@ -23,15 +23,13 @@ from rag.models import BUNDLED_LLM as BUNDLED
 from rag.settings import Settings
 
 from .articles import ArticleTexts
+from .examples import DEMO, Examples
+from rag.plural import count
+
 from .i18n import t
 from .render import esc
 
-EXAMPLES = [
-    "لماذا تغيب بوتين عن قمة بريكس؟",
-    "متى زار بوتين قرغيزستان؟",
-    "من سيرافق بوتين في زيارته إلى كوريا الشمالية؟",
-    "Why did Putin skip the BRICS summit?",
-]
+EXAMPLES = list(DEMO)  # the bundled demo's; another folder gets its own (ui/examples.py)
 UPLOAD_TYPES = tuple(e for e in SUPPORTED if e != ".markdown")  # .md says it; the list stays short
 def build_step(stage: str, done: int = 0, total: int = 0, lang: str = "ar") -> str:
     """A build's progress in Arabic, the count isolated left-to-right (a
@@ -117,6 +115,7 @@ class Backend:
         s = self._settings_for(self.default_model)
         pin_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads)  # the default stays loaded
         self.assistant()  # the default one; loads the index lazily
+        self.examples = Examples(settings, self.assistant, self.manifest)  # refreshed at start-up (launch) and after a build
 
     def _settings_for(self, key: str) -> Settings:
         return self.settings.replace(llm_model="" if key == BUNDLED else key)
@@ -216,7 +215,8 @@ class Backend:
             idx = f'<span class="rag-status-bad">{t(lang, "info_no_index")}</span>'
         else:
             c = m.get("counts", {})
-            idx = (t(lang, "info_counts", articles=c.get("articles", "?"), chunks=c.get("chunks", "?"))
+            idx = (t(lang, "info_counts", articles=count(lang, c.get("articles", "?"), "article"),
+                     chunks=count(lang, c.get("chunks", "?"), "chunk"))
                    + f' <bdi dir="ltr">{esc(m["embedder"]["id"])}</bdi>')
         return (f'<div class="rag-info"><span>{t(lang, "info_index")} {idx}</span>'
                 f'<span>{t(lang, "info_llm")} {llm_html}</span></div>')
@@ -226,6 +226,7 @@ class Backend:
 
         report = build_store(self.settings, progress=progress)
         self.reload_all()
+        self.examples.refresh()  # made from the articles now in the index, each checked again
         return report
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from rag.history import Conversation
+from rag.plural import count
 
 from .i18n import t
 from .render import answer_html, empty_sources_html, esc, sources_html, user_html
@@ -45,7 +46,7 @@ def list_html(convs: list[Conversation], current: str = "", search: str = "", er
     """The conversation list, newest first, escaped (titles are user input).
 
     >>> html = list_html([Conversation('ab12', '<b>سؤال</b>', 0.0, 0.0, 2)], current='ab12')
-    >>> 'data-conv="ab12"' in html, '&lt;b&gt;' in html, 'rag-conv-current' in html, 'الأسئلة: 2' in html
+    >>> 'data-conv="ab12"' in html, '&lt;b&gt;' in html, 'rag-conv-current' in html, 'سؤالان' in html
     (True, True, True, True)
     >>> 'لا محادثات تطابق' in list_html([], search='x')
     True
@@ -59,7 +60,7 @@ def list_html(convs: list[Conversation], current: str = "", search: str = "", er
     for c in convs:
         cls = ' class="rag-conv-current"' if c.id == current else ""
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
-        meta = f'<bdi dir="ltr">{when}</bdi> · {esc(t(lang, "conv_turns", n=c.n_turns))}'
+        meta = f'<bdi dir="ltr">{when}</bdi> · {esc(t(lang, "conv_turns", n=count(lang, c.n_turns, "question")))}'
         items.append(f'<li{cls}><button type="button" data-conv="{esc(c.id)}" title="{esc(c.title)}">'
                      f'<span class="rag-conv-title">{esc(c.title or t(lang, "conv_untitled"))}</span>'
                      f'<span class="rag-conv-meta">{meta}</span></button></li>')

@@ -13,6 +13,7 @@ from __future__ import annotations
 from index.load import Skip
 from rag.models import BUNDLED_LLM
 from rag.notices import Code
+from rag.plural import count
 
 LANGS = ("ar", "en")
 
@@ -62,7 +63,7 @@ _AR: dict[str, str] = {
     "build_full": "بناء كامل",
     "build_incremental": "بناء تزايدي",
     "build_counts": "{kind}: أُضيف {added}، حُدّث {updated}، حُذف {removed}، دون تغيير {unchanged}، متجاهَل {skipped}",
-    "build_chunks": "{total} مقطعاً في الفهرس، حُسبت تضمينات {embedded} منها الآن ({s:.1f} ث)",
+    "build_chunks": "في الفهرس {total}، حُسبت تضمينات {embedded} منها الآن ({s:.1f} ث)",
     "build_added": "أُضيف",
     "build_updated": "حُدّث",
     "build_removed": "حُذف",
@@ -80,7 +81,7 @@ _AR: dict[str, str] = {
     "queued": "سؤالك في قائمة الانتظار (الترتيب {pos})؛ {when}.",
     "queued_eta": "يبدأ بعد نحو {s} ث",
     "queued_next": "يبدأ عند انتهاء الإجابة الجارية",
-    "queued_after": "يبدأ بعد انتهاء الإجابات التي قبله ({n})",
+    "queued_after": "يبدأ بعد انتهاء ما قبله: {n}",
     "in_queue": "في الانتظار:",
     "running": "قيد التنفيذ",
     "too_big_upload": "حجم الملف أكبر من الحد المسموح ({limit}): {names}",
@@ -109,7 +110,7 @@ _AR: dict[str, str] = {
     "sources": "المصادر",
     "no_passages": "لم يُعثر على مقاطع.",
     "closest": "{label} — هذه أقرب المقاطع التي وُجدت:",
-    "cited_of": "{n} من {total} مقاطع مستشهد بها",
+    "cited_of": "المقاطع المستشهد بها: {n} من {total}",
     "uncited": "مقاطع أخرى مسترجعة لم يُستشهد بها ({n})",
     "score": "الدرجة {s:.3f}",
     "inferred": "إحالة مضافة آلياً",
@@ -120,7 +121,7 @@ _AR: dict[str, str] = {
     "info_index": "الفهرس:",
     "info_llm": "النموذج اللغوي:",
     "info_no_index": "لا يوجد فهرس — ابنِه من تبويب «المقالات»",
-    "info_counts": "{articles} مقالات · {chunks} مقطعاً · التضمين",
+    "info_counts": "{articles} · {chunks} · التضمين",
     "info_base": "(نموذج أساسي: الإجابات جمل من المقالات بعد التحقق، دون توليد)",
     # articles tab
     "st_indexed_articles": "المقالات المفهرسة",
@@ -129,7 +130,10 @@ _AR: dict[str, str] = {
     "st_embedder": "نموذج التضمين",
     "st_index_type": "نوع الفهرس",
     "st_none": "لا يوجد فهرس بعد. اضغط «إعادة بناء الفهرس».",
-    "st_stale": "{n} مقالة غير محدّثة في الفهرس — اضغط «إعادة بناء الفهرس» لإضافتها.",
+    "st_stale": "الفهرس لا يطابق مجلد المقالات — {what}. اضغط «إعادة بناء الفهرس» ليتبع الفهرس هذه التغييرات.",
+    "st_part_new": "أُضيف إلى المجلد: {n}",
+    "st_part_changed": "تغيّر: {n}",
+    "st_part_missing": "أُزيل من المجلد: {n}",
     "st_ok": "الفهرس محدّث.",
     "st_folder": "مجلد المقالات:",
     "art_ok": "مفهرس",
@@ -138,15 +142,27 @@ _AR: dict[str, str] = {
     "art_missing": "حُذف من المجلد",
     "art_skipped": "متجاهَل",
     # uploads
-    "up_no_ext": "«{name}» بلا امتداد؛ الأنواع المقبولة: {types}.",
-    "up_bad_type": "«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {types}.",
+    "up_no_ext": "«{name}» بلا امتداد؛ الأنواع المقبولة: {types}",  # no final stop: it drew «..docx» beside the last, left-to-right type
+    "up_bad_type": "«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {types}",
     "up_too_big": "«{name}» حجمه {mb:.1f} ميغابايت؛ الحد {limit:.0f} ميغابايت للملف.",
     "up_refused": "رُفض «{name}»: {reason}.",
     "up_unsafe": "رُفض «{name}»: اسم ملف غير آمن.",
     "up_duplicate": "«{name}» موجود بالفعل في المقالات باسم «{other}»؛ لم يُضف مرة ثانية.",
     "up_saved": "حُفظ «{name}».",
     "up_saved_as": "حُفظ «{name}» باسم {final}.",
-    "up_articles": " ({n} مقالات)",
+    "up_articles": " ({n})",
+    "up_exists": "في المقالات ملف باسم «{name}» بنص آخر؛ لم يُحفظ هذا الملف. لاستبداله اختر «استبدل المقالة التي لها "
+                 "الاسم نفسه» ثم أضفه مرة أخرى (تُنقل النسخة السابقة إلى مجلد ‎.removed‎ ولا تُحذف).",
+    "up_replaced": "استُبدل «{name}»؛ النسخة السابقة محفوظة في {old}.",
+    "up_replace": "استبدل المقالة التي لها الاسم نفسه (تُنقل النسخة السابقة إلى ‎.removed‎)",
+    "rm_pick": "إزالة مقالة من المجلد",
+    "rm_button": "أزل المقالة",
+    "rm_info": "تُنقل إلى مجلد ‎.removed‎ داخل مجلد المقالات ولا تُحذف؛ أعدها منه متى شئت. ثم أعد بناء الفهرس.",
+    "rm_none": "اختر مقالة أولاً.",
+    "rm_done": "أُزيلت «{name}» من المجلد ونُقلت إلى {where}. اضغط «إعادة بناء الفهرس» ليحذفها الفهرس.",
+    "rm_missing": "لا مقالة باسم «{name}» في المجلد.",
+    "rm_failed": "تعذّرت إزالة «{name}»: {reason}.",
+    "rm_title": "تعذّرت الإزالة",
     "unnamed": "بلا اسم",
     # saved conversations
     "conv_title_html": '<div class="rag-sources-title">المحادثات</div>',
@@ -161,7 +177,7 @@ _AR: dict[str, str] = {
     "conv_empty": "لا محادثات محفوظة بعد. ستظهر هنا بعد أول سؤال.",
     "conv_no_match": "لا محادثات تطابق البحث.",
     "conv_untitled": "محادثة بلا عنوان",
-    "conv_turns": "الأسئلة: {n}",
+    "conv_turns": "{n}",
     "conv_not_saved": "تعذّر حفظ المحادثة؛ الإجابة معروضة لكنها لن تبقى بعد إعادة التحميل.",
     "conv_not_loaded": "تعذّر فتح سجل المحادثات.",
     "conv_gone": "لم تعد هذه المحادثة موجودة (ربما حُذفت من نافذة أخرى).",
@@ -266,7 +282,7 @@ _EN: dict[str, str] = {
     "build_full": "full build",
     "build_incremental": "incremental build",
     "build_counts": "{kind}: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged, {skipped} skipped",
-    "build_chunks": "{total} chunks in the index, {embedded} embedded now ({s:.1f} s)",
+    "build_chunks": "{total} in the index, {embedded} embedded now ({s:.1f} s)",
     "build_added": "added",
     "build_updated": "updated",
     "build_removed": "removed",
@@ -285,7 +301,7 @@ _EN: dict[str, str] = {
     "queued": "Your question is queued (position {pos}); {when}.",
     "queued_eta": "it starts in about {s} s",
     "queued_next": "it starts when the current answer ends",
-    "queued_after": "it starts after the {n} answers before it",
+    "queued_after": "it starts after the {n} before it",
     "in_queue": "queue:",
     "running": "processing",
     "too_big_upload": "The file is larger than the limit ({limit}): {names}",
@@ -312,7 +328,7 @@ _EN: dict[str, str] = {
     "sources": "Sources",
     "no_passages": "No passages found.",
     "closest": "{label}: these are the closest passages found:",
-    "cited_of": "{n} of {total} passages cited",
+    "cited_of": "{n} of {total} cited",
     "uncited": "Other retrieved passages, not cited ({n})",
     "score": "score {s:.3f}",
     "inferred": "citation added by the checker",
@@ -323,7 +339,7 @@ _EN: dict[str, str] = {
     "info_index": "Index:",
     "info_llm": "Language model:",
     "info_no_index": "No index: build it from the Articles tab",
-    "info_counts": "{articles} articles · {chunks} chunks · embedder",
+    "info_counts": "{articles} · {chunks} · embedder",
     "info_base": "(base model: answers are checked sentences from the articles, not generated)",
     "st_indexed_articles": "Indexed articles",
     "st_chunks": "Chunks",
@@ -331,7 +347,10 @@ _EN: dict[str, str] = {
     "st_embedder": "Embedder",
     "st_index_type": "Index type",
     "st_none": "No index yet. Press “Rebuild the index”.",
-    "st_stale": "{n} article(s) not up to date in the index: press “Rebuild the index” to add them.",
+    "st_stale": "The index does not match the articles folder ({what}): press “Rebuild the index” so it follows these changes.",
+    "st_part_new": "added to the folder: {n}",
+    "st_part_changed": "changed: {n}",
+    "st_part_missing": "removed from the folder: {n}",
     "st_ok": "The index is up to date.",
     "st_folder": "Articles folder:",
     "art_ok": "indexed",
@@ -347,7 +366,21 @@ _EN: dict[str, str] = {
     "up_duplicate": "“{name}” is already in the articles as “{other}”; not added again.",
     "up_saved": "Saved “{name}”.",
     "up_saved_as": "Saved “{name}” as {final}.",
-    "up_articles": " ({n} articles)",
+    "up_articles": " ({n})",
+    "up_exists": "The articles already have a file named “{name}” with other text; this file was not saved. To replace "
+                 "it, tick “Replace the article of the same name” and add it again (the previous version is moved "
+                 "to the .removed folder, not deleted).",
+    "up_replaced": "Replaced “{name}”; the previous version is kept in {old}.",
+    "up_replace": "Replace the article of the same name (the previous version is moved to .removed)",
+    "rm_pick": "Remove an article from the folder",
+    "rm_button": "Remove the article",
+    "rm_info": "It is moved to the .removed folder inside the articles folder, not deleted; move it back any time. "
+               "Then rebuild the index.",
+    "rm_none": "Choose an article first.",
+    "rm_done": "Removed “{name}” from the folder; it is in {where}. Press “Rebuild the index” so the index drops it.",
+    "rm_missing": "There is no article named “{name}” in the folder.",
+    "rm_failed": "“{name}” could not be removed: {reason}.",
+    "rm_title": "Could not remove",
     "unnamed": "unnamed",
     "conv_title_html": '<div class="rag-sources-title">Conversations</div>',
     "conv_list": "Conversations",
@@ -361,7 +394,7 @@ _EN: dict[str, str] = {
     "conv_empty": "No saved conversations yet. They appear here after the first question.",
     "conv_no_match": "No conversation matches the search.",
     "conv_untitled": "Untitled conversation",
-    "conv_turns": "questions: {n}",
+    "conv_turns": "{n}",
     "conv_not_saved": "The conversation could not be saved; the answer is shown but will not survive a reload.",
     "conv_not_loaded": "The conversation history could not be opened.",
     "conv_gone": "This conversation no longer exists (perhaps deleted in another window).",
@@ -413,14 +446,14 @@ _EN: dict[str, str] = {
 }
 
 _NOTICE_AR = {
-    Code.QUESTION_TRUNCATED: "السؤال طويل ({n:,} حرفاً)؛ استُخدم أول {total:,} حرفاً منه فقط.",
-    Code.QUESTION_BAD_CHARS: "حُذف من السؤال {n} محرفاً ليس بترميز UTF-8.",
+    Code.QUESTION_TRUNCATED: "السؤال طويل ({n})؛ استُخدم أوله وآخره ({total}) وحُذف ما بينهما.",
+    Code.QUESTION_BAD_CHARS: "حُذف من السؤال ما ليس بترميز UTF-8: {n}.",
     Code.OTHER_LANGUAGE: "تعمل الأسئلة بالعربية أو الإنجليزية على أفضل وجه؛ الإجابة بالعربية.",
     Code.LLM_UNAVAILABLE: "النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
     Code.LLM_FAILED: "تعذّر على النموذج اللغوي الإجابة؛ عُرضت جمل مستخرجة من المقالات بدلاً منه.",
-    Code.PASSAGES_TRIMMED: "اتسع سياق النموذج لـ{n} من {total} مقاطع فقط.",
-    Code.CITATIONS_DROPPED: "حُذفت {n} إحالة لا تشير إلى أي مقطع معروض.",
-    Code.SENTENCES_REJECTED: "حُجبت {n} جملة من إجابة النموذج: لم تدعمها المقاطع أو لم تُجب عن السؤال.",
+    Code.PASSAGES_TRIMMED: "اتسع سياق النموذج لبعض المقاطع فقط: {n} من {total}.",
+    Code.CITATIONS_DROPPED: "حُذف من الإحالات ما لا يشير إلى أي مقطع معروض: {n}.",
+    Code.SENTENCES_REJECTED: "حُجب من إجابة النموذج ما لم تدعمه المقاطع أو لم يُجب عن السؤال: {n}.",
     Code.MODEL_UNSUPPORTED: "لم تجتز أي جملة كتبها النموذج التحقق؛ عُرضت أفضل جمل المقاطع بدلاً منها.",
     Code.MODEL_EMPTY: "لم يكتب النموذج أي نص؛ عُرضت أفضل جمل المقاطع.",
     Code.ARTICLES_DISAGREE: "المقالات لا تتفق في هذا: المقطعان [{n}] و[{total}] يقولان أمرين متعاكسين.",
@@ -456,7 +489,7 @@ MESSAGES = {"ar": _AR, "en": _EN}
 def t(lang: str, key: str, **kw) -> str:
     """The string ``key`` in ``lang`` (Arabic when unknown), formatted.
 
-    >>> t('en', 'cited_of', n=2, total=5), t('ar', 'source_n', n=3), t('fr', 'send')
+    >>> t('en', 'cited_of', n=2, total='5 passages'), t('ar', 'source_n', n=3), t('fr', 'send')
     ('2 of 5 passages cited', 'المصدر 3', 'إرسال')
     """
     table = MESSAGES.get(lang, _AR)
@@ -483,10 +516,35 @@ def lang_of(request) -> str:
 
 
 def notice_text(lang: str, notice) -> str:
-    """A library notice in the reader's language (English is the library's own)."""
+    """A library notice in the reader's language (English is the library's own),
+    its counts in the form the language's plural rules ask for.
+
+    >>> from rag.notices import Notice
+    >>> notice_text('ar', Notice(Code.CITATIONS_DROPPED, 2)), notice_text('ar', Notice(Code.PASSAGES_TRIMMED, 3, 12))
+    ('حُذف من الإحالات ما لا يشير إلى أي مقطع معروض: إحالتان.', 'اتسع سياق النموذج لبعض المقاطع فقط: 3 من 12 مقطعاً.')
+    """
     if lang == "en":
         return notice.english(with_detail=False)  # the detail is shown beside the notice, not inside it
-    return _NOTICE_AR[notice.code].format(n=notice.count, total=notice.total)
+    n_noun, total_noun = _NOTICE_NOUNS.get(notice.code, (None, None))
+    n = count(lang, notice.count, n_noun) if n_noun else notice.count
+    total = count(lang, notice.total, total_noun) if total_noun else notice.total
+    return _NOTICE_AR[notice.code].format(n=n, total=total)
+
+
+_NOTICE_NOUNS = {Code.QUESTION_TRUNCATED: ("char", "char"), Code.QUESTION_BAD_CHARS: ("char", None),
+                 Code.PASSAGES_TRIMMED: (None, "passage"), Code.CITATIONS_DROPPED: ("citation", None),
+                 Code.SENTENCES_REJECTED: ("sentence", None)}
+
+
+def stale_text(lang: str, new: int, changed: int, missing: int) -> str:
+    """What changed in the folder since the build, each count in its plural form.
+
+    >>> stale_text('en', 0, 1, 2)
+    'The index does not match the articles folder (changed: 1 article; removed from the folder: 2 articles): press “Rebuild the index” so it follows these changes.'
+    """
+    parts = [t(lang, f"st_part_{k}", n=count(lang, v, "article"))
+             for k, v in (("new", new), ("changed", changed), ("missing", missing)) if v]
+    return t(lang, "st_stale", what=("؛ " if lang == "ar" else "; ").join(parts))
 
 
 def build_summary(lang: str, report) -> list[str]:
@@ -494,7 +552,7 @@ def build_summary(lang: str, report) -> list[str]:
     lines = [t(lang, "build_counts", kind=t(lang, "build_full" if report.full else "build_incremental"),
                added=len(report.added), updated=len(report.updated), removed=len(report.removed),
                unchanged=report.unchanged, skipped=len(report.skipped)),
-             t(lang, "build_chunks", total=report.chunks_total, embedded=report.chunks_embedded,
+             t(lang, "build_chunks", total=count(lang, report.chunks_total, "chunk"), embedded=report.chunks_embedded,
                s=sum(report.timings.values()))]
     for key, items in (("build_added", report.added), ("build_updated", report.updated),
                        ("build_removed", report.removed)):

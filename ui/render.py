@@ -15,6 +15,8 @@ from index.arabic import split_sentences
 from rag.cite import parse_markers, strip_markers, support_score
 from rag.notices import Code, Notice  # noqa: F401 - Code: the doctests
 
+from rag.plural import count
+
 from .i18n import notice_text, t
 
 CONTEXT_CHARS = 420  # article text shown on each side of a passage
@@ -24,7 +26,7 @@ def notice_ar(notice: Notice) -> str:
     """A notice in Arabic, without its detail.
 
     >>> notice_ar(Notice(Code.QUESTION_TRUNCATED, 2000, 1000))
-    'السؤال طويل (2,000 حرفاً)؛ استُخدم أول 1,000 حرفاً منه فقط.'
+    'السؤال طويل (2000 حرف)؛ استُخدم أوله وآخره (1000 حرف) وحُذف ما بينهما.'
     """
     return notice_text("ar", notice)
 
@@ -309,7 +311,7 @@ def _card(p, article_text: ArticleText | None, cited: bool, inferred: bool,
     tip = t(lang, "score_dense", s=p.dense) if p.dense is not None else ""
     if p.bm25 is not None:
         tip += " · " + t(lang, "score_bm25", s=p.bm25)
-    meta = [f'<span class="rag-file" dir="ltr">{esc(p.source)}</span>',
+    meta = [f'<bdi class="rag-file" dir="auto">{esc(p.source)}</bdi>',
             f'<span title="{esc(tip.strip(" ·"))}">{t(lang, "score", s=p.score)}</span>']
     if inferred:
         meta.append(f'<span class="rag-inferred" title="{t(lang, "inferred_tip")}">{t(lang, "inferred")}</span>')
@@ -343,7 +345,7 @@ def sources_html(ans, article_text: ArticleText | None = None, lang: str = "ar")
     inferred = {c.n for c in ans.citations if c.inferred}
     cited = "".join(_card(by_n[n], article_text, True, n in inferred, marks.get(n, set()), lang) for n in order)
     rest = [p for p in ans.passages if p.n not in set(order)]
-    note = f'<div class="rag-sources-note">{t(lang, "cited_of", n=len(order), total=len(ans.passages))}</div>'
+    note = f'<div class="rag-sources-note">{t(lang, "cited_of", n=len(order), total=count(lang, len(ans.passages), "passage"))}</div>'
     more = ""
     if rest:
         more = (f'<details class="rag-uncited"><summary>{t(lang, "uncited", n=len(rest))}</summary>'

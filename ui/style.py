@@ -3,7 +3,9 @@ local fonts only (nothing fetched from the internet)."""
 
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
 
 import gradio as gr
 
@@ -22,6 +24,44 @@ def theme() -> gr.themes.Base:
 
 
 HEAD = '<meta name="color-scheme" content="light dark">'
+
+FONT_DIR = Path(__file__).parent / "fonts"  # Noto Arabic woff2, OFL (fonts/OFL.txt)
+# Arabic letters, marks, digits and presentation forms; Latin falls through to the next font
+ARABIC_RANGE = "U+0600-06FF, U+0750-077F, U+0870-08FF, U+FB50-FDFF, U+FE70-FEFF, U+200C-200F, U+2066-2069"
+
+
+def font_css() -> str:
+    """@font-face rules for the bundled Noto Naskh/Sans Arabic, the fonts inside
+    the CSS (data: URLs): the page shows them on any machine (it drew DejaVu Sans
+    where no Arabic font was installed), nothing is fetched from the internet,
+    and no server path reaches the page.  Sans Bold is left out (buttons use
+    the regular weight; a synthetic bold is close): 207 KB of woff2 in all."""
+    rules = []
+    for family, weight, name in (("Noto Naskh Arabic", 400, "NotoNaskhArabic-Regular"),
+                                 ("Noto Naskh Arabic", 700, "NotoNaskhArabic-Bold"),
+                                 ("Noto Sans Arabic", 400, "NotoSansArabic-Regular")):
+        path = FONT_DIR / f"{name}.woff2"
+        if not path.is_file():  # a broken install: the page falls back to the machine's fonts
+            continue
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: {weight}; '
+                     f'font-display: swap; unicode-range: {ARABIC_RANGE}; '
+                     f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
+    return "\n".join(rules) + "\n"
+
+
+# Gradio's login page gets neither the app's CSS nor its JS; its message is HTML, so the page's direction and the
+# message in the page's language come with it (Gradio sets <html lang> from the browser's locale).
+LOGIN_CSS = ('html[lang^="ar"] body, html[lang^="ar"] .wrap, html[lang^="ar"] form { direction: rtl; text-align: right; }'
+             'html[lang^="ar"] input { direction: rtl; unicode-bidi: plaintext; text-align: right; }'
+             'html[lang^="ar"] .rag-login-en, html:not([lang^="ar"]) .rag-login-ar { display: none; }')
+
+
+def login_message() -> str:
+    """The login page's message: its style, then the Arabic and the English text
+    (the one of the page's language is shown)."""
+    return (f"<style>{LOGIN_CSS}</style><span class=\"rag-login-ar\" dir=\"rtl\" lang=\"ar\">{t('ar', 'login')}</span>"
+            f"<span class=\"rag-login-en\" dir=\"ltr\" lang=\"en\">{t('en', 'login')}</span>")
 
 # Gradio's fixed English screen-reader labels, by ui/i18n.py key (its "en" value is Gradio's text)
 A11Y_KEYS = ("a11y_chat", "a11y_loading_response", "a11y_loading_content", "a11y_scroll_down", "a11y_more_tabs",
@@ -254,7 +294,9 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-src:not(.rag-src-cited) .rag-num { background: var(--neutral-400); }
 .rag-title { unicode-bidi: plaintext; }
 .rag-src-meta { font-size: .78rem; color: var(--rag-muted); margin: 2px 0 6px; }
-.rag-file { font-family: "DejaVu Sans Mono", monospace; font-size: .75rem; unicode-bidi: isolate; }
+/* a file name is a name in its own script: «ابن خلدون.pdf» read right to left (it showed «ا بن خلدون.pdf», the
+   extension first, in monospace); the element says dir="auto", the isolate keeps it apart from the text around it */
+.rag-file { font-size: .8rem; unicode-bidi: isolate; }
 .rag-inferred { color: var(--rag-warn); }
 .rag-src-text { unicode-bidi: plaintext; white-space: normal; }
 mark.rag-hl { background: var(--rag-hl); color: inherit; border-radius: 3px; padding: 0 2px; }
@@ -317,4 +359,18 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
   ul.rag-articles li { flex-wrap: wrap; gap: 0 12px; } .rag-art-title { flex: 1 1 100%; }
 }
 """
+CSS += """
+/* toasts: at the bottom, the newest few, never a pile over the header (eight refused uploads covered it) */
+.toast-wrap { top: auto !important; bottom: 12px !important; max-height: 45vh; overflow: hidden; }
+@media (max-width: 640px) {
+  .toast-wrap { left: 8px !important; right: 8px !important; width: auto !important; }
+  /* 400 px: the model's pill breaks inside a name no more; the example questions wrap, each whole on screen */
+  .rag-info span { max-width: 100%; overflow-wrap: anywhere; white-space: normal; }
+  .rag-info bdi { white-space: nowrap; }
+  .rag-examples { flex-wrap: wrap !important; overflow-x: visible; gap: 6px; }
+  .rag-examples button.rag-example { flex: 0 1 auto !important; max-width: 100%; white-space: normal !important;
+    font-size: .88rem; padding: 4px 10px; text-align: start; }
+}
+"""
 CSS += LAYOUT_CSS + "\n"
+CSS = font_css() + CSS
