@@ -29,7 +29,7 @@ MAX_UNPACKED = 256 * 1024**2  # all parts of a .docx, uncompressed
 _CACHE: OrderedDict[str, "Document"] = OrderedDict()  # kind + file digest -> Document
 _CACHE_SIZE = 64
 _LOCK = threading.Lock()  # the chat reads files from several threads
-FORMAT = "9"  # bump when extraction changes what comes out: cached texts of another format are not used
+FORMAT = "10"  # bump when extraction changes what comes out: cached texts of another format are not used
 _OLE = b"\xd0\xcf\x11\xe0"  # a password-protected .docx (or an old .doc) is an OLE file, not a zip
 
 
@@ -159,8 +159,11 @@ def _read_pdf(path: Path) -> Document:
     from pdfplumber.utils.exceptions import PdfminerException
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+    from . import pdf_marks
     from .pdf_layout import page_lines
     from .pdf_pages import drop_running, paragraphs, settle_brackets, title_of
+
+    pdf_marks.install()  # a shadda and its vowel drawn as one glyph come back as the two marks
 
     try:
         pdf = pdfplumber.open(path)

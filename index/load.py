@@ -169,12 +169,36 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKUP = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)|[*_`]{1,3}")
 
 
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_TITLE = re.compile(r"^title[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _front_matter(raw: str) -> tuple[str, str]:
+    """(the ``title:`` of a YAML front matter block, the text after the block).
+
+    >>> _front_matter('---\\ntitle: "نجيب محفوظ"\\ndate: 2024-01-01\\n---\\nنص.')
+    ('نجيب محفوظ', 'نص.')
+    >>> _front_matter('# عنوان\\nنص.')
+    ('', '# عنوان\\nنص.')
+    """
+    m = _FRONT_MATTER.match(raw)
+    if not m:
+        return "", raw
+    t = _FRONT_TITLE.search(m.group(1))
+    title = t.group(1) if t else ""
+    if len(title) >= 2 and title[0] == title[-1] and title[0] in "'\"":
+        title = title[1:-1]
+    return title.strip(), raw[m.end():]
+
+
 def _markdown_text(raw: str) -> tuple[str, str]:
-    title = ""
+    """The title is the front matter's ``title:``, else the first ``# `` heading."""
+    title, raw = _front_matter(raw.replace("\r\n", "\n"))
     for line in raw.splitlines():
+        if title:
+            break
         if line.startswith("# "):
             title = line[2:].strip()
-            break
     lines = []
     for line in raw.splitlines():
         if line.strip().startswith("!["):
