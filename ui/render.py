@@ -308,11 +308,15 @@ ArticleText = Callable[[object], "str | None"]  # passage -> full article text (
 def _card(p, article_text: ArticleText | None, cited: bool, inferred: bool,
           spans: set[tuple[int, int]] = frozenset(), lang: str = "ar") -> str:
     # the tooltip is read by screen readers too: in the reader's language
-    tip = t(lang, "score_dense", s=p.dense) if p.dense is not None else ""
+    # The fused retrieval score (about 0.18 for every passage) tells a reader nothing: the card
+    # shows the passage's rank, the raw scores stay in the tooltip (issue 23 item 12).
+    tip = t(lang, "score_fused", s=p.score)
+    if p.dense is not None:
+        tip += " · " + t(lang, "score_dense", s=p.dense)
     if p.bm25 is not None:
         tip += " · " + t(lang, "score_bm25", s=p.bm25)
     meta = [f'<bdi class="rag-file" dir="auto">{esc(p.source)}</bdi>',
-            f'<span title="{esc(tip.strip(" ·"))}">{t(lang, "score", s=p.score)}</span>']
+            f'<span class="rag-rank" title="{esc(tip)}">{t(lang, "rank", n=p.n)}</span>']
     if inferred:
         meta.append(f'<span class="rag-inferred" title="{t(lang, "inferred_tip")}">{t(lang, "inferred")}</span>')
     ctx = ""
@@ -345,7 +349,11 @@ def sources_html(ans, article_text: ArticleText | None = None, lang: str = "ar")
     inferred = {c.n for c in ans.citations if c.inferred}
     cited = "".join(_card(by_n[n], article_text, True, n in inferred, marks.get(n, set()), lang) for n in order)
     rest = [p for p in ans.passages if p.n not in set(order)]
-    note = f'<div class="rag-sources-note">{t(lang, "cited_of", n=len(order), total=count(lang, len(ans.passages), "passage"))}</div>'
+    conf = getattr(ans, "confidence", None)  # the selector's calibrated probability (rag/selector.py)
+    sure = (f' · <span class="rag-confidence" title="{esc(t(lang, "confidence_tip"))}">'
+            f'{t(lang, "confidence", p=round(100 * conf))}</span>') if conf is not None else ""
+    note = (f'<div class="rag-sources-note">{t(lang, "cited_of", n=len(order), total=count(lang, len(ans.passages), "passage"))}'
+            f'{sure}</div>')
     more = ""
     if rest:
         more = (f'<details class="rag-uncited"><summary>{t(lang, "uncited", n=len(rest))}</summary>'
