@@ -129,6 +129,21 @@ def test_sources_panel_highlights_cited_sentences_and_collapses_the_rest():
     assert '<details class="rag-context">' in cited and '<mark class="rag-ctx-passage">' in cited
 
 
+def test_source_cards_show_rank_and_the_answer_its_confidence():
+    """The fused score (about 0.18 for every passage) is not shown; the
+    card's rank is, and the answer's calibrated confidence beside the count."""
+    from dataclasses import replace
+
+    p1, p2 = _passage(1, "زار بوتين قرغيزستان."), _passage(2, "نص آخر.", cited=False)
+    ans = replace(_answer("زار بوتين قرغيزستان [1].", [SentenceCheck("زار بوتين قرغيزستان.", (1,), True, 1.0)],
+                          [p1, p2], [_cite(p1)]), confidence=0.834)
+    ar, en = sources_html(ans), sources_html(ans, lang="en")
+    assert "المرتبة 1 في البحث" in ar and "المرتبة 2 في البحث" in ar and "<bdi>83٪</bdi>" in ar
+    assert "search rank 2" in en and "83 %" in en
+    visible = re.sub(r'title="[^"]*"', "", ar)
+    assert f"{p1.score:.3f}" not in visible and "الدرجة" not in visible
+
+
 def test_highlight_is_the_evidence_the_checker_accepted():
     """The checker accepted the reason sentence for a 'why' question; the words
     of the answer overlap the other sentence more, and re-scoring them without
