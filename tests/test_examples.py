@@ -56,3 +56,26 @@ def test_demo_examples_only_for_the_demo_and_the_settings_win(built_index, tmp_p
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "a.txt").write_text("مقالة\n\nنص قصير عن شيء ما.\n", encoding="utf-8")
     assert _backend(tmp_path / "c", tmp_path / "none").examples.refresh() == []
+
+
+def test_the_demo_plus_an_article_keeps_the_demo_questions_the_product_answers(tmp_path):
+    """A user who adds an article to the demo folder keeps the demo's
+    questions, each asked again first (a rebuild once left one chip, made
+    from the new title, and the page's other example slots empty)."""
+    import shutil
+
+    from index.build import build_index
+    from ui.examples import DEMO, is_demo
+
+    corpus, index = tmp_path / "demo+1", tmp_path / "idx"
+    shutil.copytree(ARTICLES, corpus)
+    (corpus / "التمور.txt").write_text("مهرجان التمور\n\nيقام مهرجان التمور في الواحة الخضراء كل عام في شهر أكتوبر، "
+                                       "ويعرض فيه المزارعون أنواع التمور.\n", encoding="utf-8")
+    assert not is_demo(corpus) and is_demo(corpus, exact=False) and not is_demo(tmp_path, exact=False)
+    build_index(corpus, index)
+    be = _backend(corpus, index)
+    qs = be.examples.refresh()
+    assert qs and set(qs) <= set(DEMO) | {q for q in qs if "التمور" in q} and set(qs) & set(DEMO), qs
+    for q in qs:
+        a = be.assistant().ask(q, mode="extractive")
+        assert not a.abstained and a.citations, q

@@ -52,13 +52,16 @@ def test_split_never_splits_an_article_and_near_topic_answers_are_absent():
     assert load_squad(ARCD, seed=0) == split and load_squad(ARCD, seed=1) != split
 
 
-def test_threshold_utility_prefers_refusing_wrong_answers():
+def test_threshold_is_the_lowest_that_keeps_wrong_answers_under_the_cap():
     O = sf.Outcome
     outs = [O("a", "answerable", "dev", 0.9, True, True, True, True, "x"),
             O("b", "answerable", "dev", 0.4, True, False, False, False, "y"),
-            O("c", "off_corpus", "dev", 0.3, True, False, False, False, "z")]
-    t = sf.choose_threshold(outs)
-    assert 0.4 < t <= 0.9
+            O("c", "answerable", "dev", 0.6, True, True, True, True, "w"),
+            O("d", "off_corpus", "dev", 0.3, True, False, False, False, "z")]
+    t = sf.choose_threshold(outs, max_wrong=0.05)
+    assert 0.4 < t <= 0.6  # refuses the wrong one, keeps both right ones
+    assert sf.wrong_shown(outs, t) == 0 and sf.wrong_shown(outs, 0.4) == pytest.approx(1 / 3)
+    assert sf.choose_threshold(outs, max_wrong=0.5) == 0.05  # one wrong of three is allowed: answer all
 
 
 @pytest.mark.slow

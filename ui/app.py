@@ -378,10 +378,12 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
             lambda: "", None, upload_msg, queue=False, api_visibility="private").then(  # "press rebuild" is done
             example_buttons, None, ex_buttons, queue=False, api_visibility="private")  # made from the new index
         # The status reads the whole corpus folder: only when the Articles tab is opened.
-        articles_tab.select(refresh, None, [status, info], api_visibility="private", concurrency_limit=None).then(
+        # Quick private events show no Gradio overlay: its "In queue: 1 of 1" is English on an Arabic page.
+        quiet = dict(api_visibility="private", concurrency_limit=None, show_progress="hidden")
+        articles_tab.select(refresh, None, [status, info], **quiet).then(
             lambda: remove_choices(be), None, remove_pick, queue=False, api_visibility="private")
-        app.load(page_info, None, info, api_visibility="private", concurrency_limit=None)
-        app.load(example_buttons, None, ex_buttons, api_visibility="private", concurrency_limit=None)
+        app.load(page_info, None, info, **quiet)
+        app.load(example_buttons, None, ex_buttons, **quiet)
 
         def who_may(request: gr.Request):
             return admins.html(user_of(request), lang_of(request))

@@ -30,8 +30,9 @@ def _signature(folder: Path) -> set[tuple[str, int]]:
             if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)}
 
 
-def is_demo(corpus: Path, demo: Path | None = None) -> bool:
-    """True when ``corpus`` holds exactly the bundled demo articles (same names and sizes)."""
+def is_demo(corpus: Path, demo: Path | None = None, exact: bool = True) -> bool:
+    """True when ``corpus`` holds exactly the bundled demo articles (same names
+    and sizes); with ``exact=False``, when it holds them among others."""
     from rag.settings import _REPO_DATA
 
     demo = Path(demo or _REPO_DATA / "articles")
@@ -41,9 +42,10 @@ def is_demo(corpus: Path, demo: Path | None = None) -> bool:
     if corpus.resolve() == demo.resolve():
         return True
     try:
-        return _signature(corpus) == _signature(demo)
+        mine, theirs = _signature(corpus), _signature(demo)
     except OSError:
         return False
+    return mine == theirs if exact else bool(theirs) and theirs <= mine
 
 
 def candidates(title: str) -> list[str]:
@@ -84,19 +86,30 @@ def answered(answer) -> bool:
     return not answer.abstained and bool(answer.citations)
 
 
-def from_titles(titles, ask, shown: int = SHOWN, tries: int = MAX_TRIES) -> list[str]:
+def from_titles(titles, ask, shown: int = SHOWN, tries: int = MAX_TRIES, first: tuple[str, ...] = ()) -> list[str]:
     """Questions made from the articles' titles that ``ask`` (question ->
     Answer) answers: one per article, at most ``shown``, asking at most
     ``tries`` questions.  An item of ``titles`` is a title or a tuple of names
-    for one article (its title, then its file's name).
+    for one article (its title, then its file's name).  ``first``: ready-made
+    questions tried before them, each kept on the same condition (the demo's,
+    when the demo articles are in a folder with others).
 
     >>> from types import SimpleNamespace as N
     >>> ask = lambda q: N(abstained="محفوظ" not in q, citations=[1])
     >>> from_titles([("نجيب محفوظ (11 ديسمبر 1911 - 30 أغسطس 2006) روائي مصري، هو أول عربي", "نجيب محفوظ"), "ابن خلدون"], ask)
     ['من هو نجيب محفوظ؟']
+    >>> from_titles(["ابن خلدون"], ask, first=("ما هو محفوظ؟", "من هو فلان؟"))
+    ['ما هو محفوظ؟']
     """
     out: list[str] = []
     seen: set[str] = set()
+    for q in first:
+        if tries <= 0 or len(out) >= shown:
+            return out
+        tries -= 1
+        seen.add(q)
+        if _answers(ask, q):
+            out.append(q)
     for item in titles:
         names = [n for n in ((item,) if isinstance(item, str) else item) if n]
         qs = [q for n in dict.fromkeys(names) for q in candidates(n) if q not in seen]
@@ -105,13 +118,18 @@ def from_titles(titles, ask, shown: int = SHOWN, tries: int = MAX_TRIES) -> list
                 return out
             tries -= 1
             seen.add(q)
-            try:
-                if answered(ask(q)):
-                    out.append(q)
-                    break
-            except Exception as e:  # noqa: BLE001 - an example that fails is just not shown
-                print(f"example question skipped ({q}): {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+            if _answers(ask, q):
+                out.append(q)
+                break
     return out
+
+
+def _answers(ask, q: str) -> bool:
+    try:
+        return answered(ask(q))
+    except Exception as e:  # noqa: BLE001 - an example that fails is just not shown
+        print(f"example question skipped ({q}): {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        return False
 
 
 CACHE_FILE = "examples.json"  # in the index folder: a restart on the same index asks nothing again
@@ -166,7 +184,10 @@ class Examples:
             key = cache_key(self._manifest(), self.settings)
             fixed = self._cached(key)
             if fixed is None:
-                fixed = from_titles(self._titles(), lambda q: self._assistant().ask(q, mode="extractive"))
+                # the demo's questions first when its articles are still there (a user added some)
+                first = DEMO if is_demo(self.settings.corpus, exact=False) else ()
+                fixed = from_titles(self._titles(), lambda q: self._assistant().ask(q, mode="extractive"),
+                                    first=first)
                 self._save(key, fixed)
         with self._lock:
             self._shown = fixed

@@ -350,7 +350,9 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 /* a phone: the header's facts under the title; an article's file and state under its title */
 @media (max-width: 640px) {
   /* the question box on the first screen: a shorter chat, the examples in one scrolling row */
-  #rag-chat { height: 32vh !important; min-height: 200px !important; }
+  /* 24vh: four example questions of the length of «ما البلد الذي زاره بوتين في آسيا الوسطى؟» wrap to four
+     rows on a 390 px screen and pushed the send button 100 px below it at 32vh */
+  #rag-chat { height: 24vh !important; min-height: 180px !important; }
   .rag-examples { flex-wrap: nowrap !important; overflow-x: auto; }
   .rag-examples button.rag-example { flex: 0 0 auto !important; white-space: nowrap; }
   .rag-header { flex-direction: column !important; align-items: stretch !important; }
@@ -366,6 +368,7 @@ CSS += """
   .toast-wrap { left: 8px !important; right: 8px !important; width: auto !important; }
   /* 400 px: the model's pill breaks inside a name no more; the example questions wrap, each whole on screen */
   .rag-info span { max-width: 100%; overflow-wrap: anywhere; white-space: normal; }
+  .rag-info { font-size: .78rem; gap: 4px 10px; }
   .rag-info bdi { white-space: nowrap; }
   .rag-examples { flex-wrap: wrap !important; overflow-x: visible; gap: 6px; }
   .rag-examples button.rag-example { flex: 0 1 auto !important; max-width: 100%; white-space: normal !important;
