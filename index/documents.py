@@ -3,12 +3,14 @@
 Both are untrusted binary formats: a PDF stream or a DOCX part can inflate a
 few MB into many GB, and a damaged file can send a parser into a long loop.
 So each file is read in a child process with a memory cap and a time budget
-(index/reader.py);
+(index/reader.py starts it, index/child.py runs in it);
 whatever goes wrong there becomes a skip reason, never a crash or a hung build.
 The child costs about 0.2 s of start-up per file, then 0.1-0.4 s per PDF page
 (pdfminer's parsing is 90 % of it; measured on Chromium's Arabic PDFs on this
 shared 2-core machine), so what comes out is kept on disk by the file's digest:
-a rebuild reads an unchanged PDF in milliseconds, not seconds.
+a rebuild reads an unchanged PDF in milliseconds, not seconds.  The cache's
+version, ``FORMAT``, is defined in index/doc_format.py (reader.py keys
+remembered failures by it too).
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .load import LoadProblem, Skip
+from . import reader
+from .doc_format import FORMAT
+from .problems import LoadProblem, Skip
 
 MAX_PAGES = 500  # 50-200 s of reading; a longer PDF is refused, not cut short
 MAX_UNPACKED = 256 * 1024**2  # all parts of a .docx, uncompressed
 _CACHE: OrderedDict[str, "Document"] = OrderedDict()  # kind + file digest -> Document
 _CACHE_SIZE = 64
 _LOCK = threading.Lock()  # the chat reads files from several threads
-FORMAT = "10"  # bump when extraction changes what comes out: cached texts of another format are not used
 _OLE = b"\xd0\xcf\x11\xe0"  # a password-protected .docx (or an old .doc) is an OLE file, not a zip
 
 
@@ -81,8 +84,6 @@ def page_ranges(pages: tuple[int, ...] | list[int]) -> str:
 
 
 def _isolated(kind: str, path: Path, digest: str | None = None, budget: float | None = None) -> Document:
-    from .reader import read_in_child
-
     digest = f"{kind}-{digest or hashlib.sha256(path.read_bytes()).hexdigest()}-v{FORMAT}"
     with _LOCK:
         if digest in _CACHE:  # the chat's "surrounding text" and rebuilds read the same file again
@@ -93,7 +94,8 @@ def _isolated(kind: str, path: Path, digest: str | None = None, budget: float | 
         return _remember(digest, _document(json.loads(saved.read_text(encoding="utf-8"))))
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not cached yet, or a damaged entry: read the file
-    out = read_in_child(kind, path, "", budget)  # the limited child (index/reader.py), within the file's budget
+    # the limited child (index/reader.py), within the file's budget; looked up at each call: a test may replace it
+    out = reader.read_in_child(kind, path, "", budget)
     if "skip" in out:
         if out.get("transient"):
             raise OSError(out.get("detail", ""))
@@ -131,7 +133,7 @@ def _remember(digest: str, doc: Document) -> Document:
 
 
 def parse_document(kind: str, path: Path, rel: str = "", memory_mb: int = 2048) -> dict:
-    """In the child (index/reader.py, which sets the memory cap): a PDF or
+    """In the child (index/child.py, which sets the memory cap): a PDF or
     DOCX file's text as a JSON-ready dict, or {"skip": code, "detail": ...}."""
     too_big = {"skip": str(Skip.TOO_COMPLEX), "detail": f"needed more than {memory_mb} MiB", "restart": True}
     try:

@@ -1,6 +1,8 @@
 """Read articles from a corpus folder: .txt, .md, .html/.htm, .jsonl, .pdf and .docx.
 
-Each bad file is reported with a reason and skipped; the rest loads.
+Each bad file is reported with a reason and skipped; the rest loads.  The
+reasons (``Skip``, ``LoadProblem``, ``SUPPORTED``) are defined in
+index/problems.py and imported here, so ``from index.load import Skip`` works.
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
+from . import reader
 from .clean import clean_lines, clean_title, title_from
+from .documents import page_ranges, read_document
 from .errors import CorpusError
+from .problems import _ENGLISH, _REMEMBERED, SUPPORTED, LoadProblem, Skip
+from .reader import TimedOut, cached_text, digest_of, keep_text, limits, remember_failure, remembered
 
-SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 DOCUMENTS = (".pdf", ".docx")  # binary formats, read by index/documents.py
 MAX_FILE_BYTES = 20 * 1024 * 1024
 REMEMBER_AFTER_S = 1.0  # a read that took longer is remembered, failed or not (index/reader.py)
@@ -37,74 +41,6 @@ class Article:
             h.update(part.encode("utf-8"))
             h.update(b"\0")
         return h.hexdigest()[:16]
-
-
-class Skip(StrEnum):
-    """Why a file or a JSONL line was not indexed (the CLI prints ``english``,
-    the chat translates the code)."""
-
-    EMPTY = "empty"
-    BINARY = "binary"
-    NOT_UTF8 = "not_utf8"  # detail: the byte and offset
-    NO_TEXT = "no_text"  # nothing left after cleaning
-    UNSUPPORTED = "unsupported"  # detail: the extension
-    TOO_LARGE = "too_large"  # detail: the size
-    BAD_JSON = "bad_json"  # detail: the parser's message
-    NOT_OBJECT = "not_object"
-    NO_TEXT_FIELD = "no_text_field"
-    DUPLICATE_ID = "duplicate_id"  # detail: the id
-    TOO_DEEP = "too_deep"
-    UNREADABLE = "unreadable"  # detail: the error's type or message
-    BROKEN_LINK = "broken_link"
-    NOT_REGULAR = "not_regular"
-    OUTSIDE_LINK = "outside_link"
-    OUTSIDE_FOLDER_LINK = "outside_folder_link"
-    NO_TEXT_LAYER = "no_text_layer"  # a scanned PDF: images, no text
-    ENCRYPTED = "encrypted"  # detail: what else it may be
-    DAMAGED = "damaged"  # detail: the parser's message
-    TOO_MANY_PAGES = "too_many_pages"  # detail: the count
-    TOO_COMPLEX = "too_complex"  # detail: the limit it hit (time, memory, unpacked size)
-
-
-_ENGLISH = {
-    Skip.EMPTY: "empty file",
-    Skip.BINARY: "binary file (contains NUL bytes)",
-    Skip.NOT_UTF8: "not valid UTF-8 ({detail}); re-save the file as UTF-8",
-    Skip.NO_TEXT: "no article text left after cleaning",
-    Skip.UNSUPPORTED: "unsupported file type '{detail}' (use " + ", ".join(SUPPORTED) + ")",
-    Skip.TOO_LARGE: "file too large ({detail})",
-    Skip.BAD_JSON: "invalid JSON: {detail}",
-    Skip.NOT_OBJECT: "not a JSON object",
-    Skip.NO_TEXT_FIELD: "missing or empty 'text'",
-    Skip.DUPLICATE_ID: "duplicate id '{detail}'",
-    Skip.TOO_DEEP: "JSON nested too deeply",
-    Skip.UNREADABLE: "unreadable ({detail})",
-    Skip.BROKEN_LINK: "a broken link",
-    Skip.NOT_REGULAR: "not a regular file (a pipe, socket or device)",
-    Skip.OUTSIDE_LINK: "a link to a file outside the corpus folder (skipped; pass --follow-links to index it)",
-    Skip.OUTSIDE_FOLDER_LINK: "a link to a folder outside the corpus folder (skipped; pass --follow-links to index "
-                              "its files)",
-    Skip.NO_TEXT_LAYER: "a scanned PDF: its pages are images with no text layer; run OCR on it (e.g. ocrmypdf) "
-    "and add the result",
-    Skip.ENCRYPTED: "password-protected {detail}; save a copy without a password",
-    Skip.DAMAGED: "damaged or truncated file ({detail})",
-    Skip.TOO_MANY_PAGES: "too many pages ({detail}); split it into smaller files",
-    Skip.TOO_COMPLEX: "too complex to read safely ({detail})",
-}
-
-
-class LoadProblem(ValueError):
-    """One file or line cannot be loaded; ``load_corpus`` turns it into a Skipped."""
-
-    def __init__(self, code: Skip, detail: str = "", remembered: bool = False):
-        self.code, self.detail, self.remembered = code, detail, remembered
-        self.took = 0.0  # seconds the child spent finding it out
-        super().__init__(_ENGLISH[code].format(detail=detail) + (_REMEMBERED if remembered else ""))
-
-
-# A file that failed is remembered by its content's digest (index/reader.py): a 77 KB PDF
-# stalled every rebuild for 300 s, again and again.
-_REMEMBERED = "; it failed before and is not read again until it changes"
 
 
 @dataclass(frozen=True)
@@ -238,8 +174,6 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
         raise LoadProblem(Skip.TOO_LARGE, f"{size // 1_048_576} MiB > {MAX_FILE_BYTES // 1_048_576} MiB")
     if size == 0:
         raise LoadProblem(Skip.EMPTY)
-    from .reader import TimedOut, digest_of, limits, remember_failure, remembered
-
     kind, digest = _kind(ext), digest_of(path)
     budget = limits().budget(size)
     earlier = remembered(kind, digest, budget)
@@ -247,18 +181,14 @@ def load_file(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
         raise earlier
     try:
         if ext in DOCUMENTS:
-            from .documents import page_ranges, read_document
-
             doc = read_document(path, digest, budget)
             lost = [Skipped(f"{rel}:pages {page_ranges(pages)}", code, detail) for pages, code, detail in
                     ((doc.image_pages, Skip.NO_TEXT_LAYER, ""), (doc.damaged_pages, Skip.DAMAGED, "unreadable pages"))
                     if pages]
             return [_make_article(rel, rel, doc.title, doc.body)], lost
-        from .reader import cached_text, keep_text, read_in_child
-
         out = cached_text(kind, digest, rel)
         if out is None:
-            out = read_in_child(kind, path, rel, budget)
+            out = reader.read_in_child(kind, path, rel, budget)  # looked up at each call: a test may replace it
             if "skip" not in out and out.get("took", 0) >= REMEMBER_AFTER_S:
                 keep_text(kind, digest, rel, out)
         if "skip" in out:
@@ -286,7 +216,7 @@ def check_upload(path: Path, rel: str) -> tuple[list[Article], list[Skipped]]:
 
 
 def parse_text(kind: str, path: Path, rel: str, memory_mb: int = 0) -> dict:
-    """In the child (index/reader.py): a text file's articles and per-line
+    """In the child (index/child.py): a text file's articles and per-line
     problems, as JSON-ready dicts; raises LoadProblem."""
     import dataclasses
 

@@ -10,6 +10,10 @@ DOCX, HTML, Markdown, JSONL, text) run in long-lived children with an
 address-space cap (starting a child per file cost 0.2 s a file; each reading
 thread takes an idle one, so a slow file holds up no other read), the parent
 kills a child when its file's budget has passed, and the next file gets a new one.
+
+This module is the parent's side and imports no parser (so that
+index/documents.py and index/load.py can import it without a cycle); the
+child runs ``serve`` in index/child.py, which imports the parsers.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .load import LoadProblem, Skip
+from .doc_format import FORMAT as DOCUMENT_FORMAT
+from .problems import LoadProblem, Skip
 
 _ROOT = Path(__file__).resolve().parents[1]
 FORMAT = "1"  # bump when what a failure means changes: remembered failures of another format are forgotten
@@ -81,7 +86,7 @@ def digest_of(path: Path) -> str:
 def _failure_file(kind: str, digest: str) -> Path:
     """Keyed by content and by the reading code's version too: a failure of older code is tried again."""
     if kind in ("pdf", "docx"):
-        from .documents import FORMAT as code
+        code = DOCUMENT_FORMAT
     else:
         code = _code_digest()
     return _cache_dir() / "failed" / f"{kind}-{digest}-v{FORMAT}-{code}.json"
@@ -116,7 +121,7 @@ def _code_digest() -> str:
     global _CODE
     if not _CODE:
         h = hashlib.sha256()
-        for name in ("load.py", "clean.py", "arabic.py", "reader.py"):
+        for name in ("load.py", "problems.py", "clean.py", "arabic.py", "reader.py", "child.py"):
             h.update((Path(__file__).parent / name).read_bytes())
         _CODE = h.hexdigest()[:16]
     return _CODE
@@ -153,7 +158,7 @@ class _Worker:
     """The long-lived child: one JSON request a line in, one JSON answer a line out."""
 
     def __init__(self, memory_mb: int):
-        code = (f"import sys; sys.path.insert(0, {str(_ROOT)!r}); from index.reader import serve; "
+        code = (f"import sys; sys.path.insert(0, {str(_ROOT)!r}); from index.child import serve; "
                 f"serve({int(memory_mb)})")
         self.memory_mb = memory_mb
         self.proc = subprocess.Popen([sys.executable, "-I", "-c", code], stdin=subprocess.PIPE,
@@ -267,40 +272,3 @@ def read_in_child(kind: str, path: Path, rel: str = "", budget: float | None = N
 
 class TimedOut(LoadProblem):
     """A file ran out of its time budget."""
-
-
-def serve(memory_mb: int) -> None:
-    """The child's loop: limits set once, then one file per request line."""
-    import logging
-    import resource
-    import warnings
-
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-    logging.disable(logging.WARNING)  # pdfminer warns on every Chromium PDF ("Could not get FontBBox"); a
-    warnings.simplefilter("ignore")  # hostile file could make it warn millions of times
-    from .documents import parse_document
-    from .load import parse_text
-
-    for line in sys.stdin:
-        req = json.loads(line)
-        # CPU seconds too, so that a child whose parent died mid-file stops at the budget by itself
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = int(used.ru_utime + used.ru_stime + float(req.get("budget", 300)) * 2 + 5)
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.getrlimit(resource.RLIMIT_CPU)[1]))
-        t0 = time.monotonic()
-        try:
-            fn = parse_document if req["kind"] in ("pdf", "docx") else parse_text
-            out = fn(req["kind"], Path(req["path"]), req["rel"], memory_mb)
-        except MemoryError:
-            out = {"skip": str(Skip.TOO_COMPLEX), "detail": f"needed more than {memory_mb} MiB", "restart": True}
-        except RecursionError:
-            out = {"skip": str(Skip.TOO_COMPLEX), "detail": "nested too deeply"}
-        except LoadProblem as e:
-            out = {"skip": str(e.code), "detail": e.detail}
-        except OSError as e:
-            out = {"skip": str(Skip.UNREADABLE), "detail": e.strerror or type(e).__name__, "transient": True}
-        except Exception as e:  # noqa: BLE001 - any parser failure is a damaged file
-            out = {"skip": str(Skip.DAMAGED), "detail": f"{type(e).__name__}: {e}"[:200]}
-        out["took"] = round(time.monotonic() - t0, 3)  # the parse alone, not the child's start-up
-        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
