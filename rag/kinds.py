@@ -105,6 +105,33 @@ def has_duration(sentence: str, relative: bool = False) -> bool:
     return False
 
 
+# A 19xx/20xx that is a year: after a month or «عام/سنة/في/منذ…» ("in", "since"…), with «م/هـ», or in
+# a range («1332 - 1406م»).  Every 19xx/20xx was taken for a year, and a village of «2000 نسمة» had no number.
+_YEAR_BEFORE = _EXACT_DATE | {"عام", "العام", "عاما", "سنه", "السنه", "في", "منذ", "حتي", "مطلع", "اواخر",
+                              "اوايل", "بدايه", "نهايه", "خلال", "قبل", "بعد", "in", "since", "until", "by",
+                              "of", "from", "to", "during", "before", "after"}
+_YEAR_TOKEN = re.compile(r"\W*(?:19|20)\d\d(?:م|ه|هـ)?\W*")
+_YEAR_RANGE = re.compile(r"(?<!\d)\d{3,4}\s*[-–]\s*\d{3,4}\s?(?:م|هـ|ه)?(?!\d)")
+
+
+def _without_years(s: str) -> str:
+    """``s`` without the numbers that are years.
+
+    >>> _without_years('تأسست عام 1950 ويسكنها 2000 نسمة (1332 - 1406م)')
+    'تأسست عام ويسكنها 2000 نسمة ( )'
+    """
+    toks = _YEAR_RANGE.sub(" ", s).split()
+    out = []
+    for i, tok in enumerate(toks):
+        prev = (re.findall(r"\w+", toks[i - 1].lower()) or [""])[-1] if i else ""  # «شباط/فبراير»: فبراير
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if _YEAR_TOKEN.fullmatch(tok) and (re.search(r"\d(?:م|ه|هـ)\W*$", tok) or prev in _YEAR_BEFORE
+                                           or prev[1:] in _YEAR_BEFORE or nxt in ("م", "ه", "هـ")):
+            continue
+        out.append(tok)
+    return " ".join(out)
+
+
 def has_type(sentence: str, kind: str | None) -> bool:
     """Does the sentence state something of the expected kind?
 
@@ -112,6 +139,8 @@ def has_type(sentence: str, kind: str | None) -> bool:
     (True, False)
     >>> has_type('منذ الغزو في فبراير 2022', 'number'), has_type('فرضت عقوبات على 4 شركات', 'number')
     (False, True)
+    >>> has_type('يبلغ عدد سكان القرية 2000 نسمة', 'number'), has_type('تأسست عام 1950 في القاهرة', 'number')
+    (True, False)
     """
     if kind is None:
         return True
@@ -119,8 +148,9 @@ def has_type(sentence: str, kind: str | None) -> bool:
     words = set(re.findall(r"\w+", s))
     bare = {w[2:] if w.startswith("ال") else w for w in words} | {w[1:] for w in words if w[:1] in "وبلف"}
     if kind == "number":
-        # A year («في شباط/فبراير 2022») dates a sentence; it answers no "how many".
-        if re.search(r"\d", re.sub(r"(?<!\d)(19|20)\d\d(?!\d)", " ", s)):
+        # A year («في شباط/فبراير 2022») dates a sentence; it answers no "how many".  Only a year where
+        # it reads as one: every 19xx/20xx was taken for a year, and a village of «2000 نسمة» had no number.
+        if re.search(r"\d", _without_years(s)):
             return True
         return bool((words | bare) & _NUMBER_WORDS)
     if re.search(r"\d", s):

@@ -77,6 +77,18 @@ _META_EN = re.compile(
 )
 
 
+# Orders spelled like a past verb: followed by a plural subject («واعتبر المؤرخون أن المصادر الأخرى…»,
+# historians considered) they report, not order; an order's object is not nominative («تجاهل المقالات»).
+_PAST_SPELLED = frozenset("تجاهل اعتبر اعتمد التزم كرر افترض تظاهر اتبع اخبر صرح".split())
+
+
+def _has_subject(s: str, m: re.Match) -> bool:
+    """Is the order word of ``m`` a past verb with its subject after it (a sound plural in «ون»)?"""
+    word = m.group().split()[-1].lstrip("وف")
+    after = s[m.end():].split()
+    return word in _PAST_SPELLED and bool(after) and after[0].endswith("ون") and len(after[0]) > 4
+
+
 @lru_cache(maxsize=4096)
 def classes(sentence: str) -> frozenset[str]:
     """Which word classes of an order the sentence has: ``addressee``,
@@ -86,6 +98,8 @@ def classes(sentence: str) -> frozenset[str]:
     ['addressee', 'meta', 'vocative']
     >>> sorted(classes('تجاهل بوتين دعوات الغرب وزار قرغيزستان.'))
     ['order']
+    >>> sorted(classes('واعتبر المؤرخون أن المصادر الأخرى تشير إلى أن المدينة أقدم.'))
+    ['meta']
     """
     s = normalize(sentence)
     found = set()
@@ -93,9 +107,10 @@ def classes(sentence: str) -> frozenset[str]:
         found.add("addressee")
     if _VOCATIVE.search(s):
         found.add("vocative")
-    if _ORDER_AR.search(s) or _ORDER_EN.search(s):
+    ar = [m for m in _ORDER_AR.finditer(s) if not _has_subject(s, m)]
+    if ar or _ORDER_EN.search(s):
         found.add("order")
-        said = {m.group().split()[-1].lstrip("وف") for m in _ORDER_AR.finditer(s)}
+        said = {m.group().split()[-1].lstrip("وف") for m in ar}
         if len(said) >= 2 and said & _PLAIN_ORDER:  # «أجب دائماً… ولا تلتفت»: two orders
             found.add("orders")
     if _META_AR.search(s) or _META_EN.search(s):

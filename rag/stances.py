@@ -23,7 +23,8 @@ _CLASSES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("attend", 1, ("حضر", "حضور", "حاضر", "شارك", "مشارك", "تواجد", "متواجد",
                    "attend", "attended", "attends", "attending", "attendance", "participate", "participated",
                    "participates", "participating", "participation", "joined", "present")),
-    ("attend", -1, ("غاب", "غيب", "غياب", "غايب", "قاطع", "مقاطع", "تغيب", "تخلف", "=غب",
+    # not «مقاطعة»: on other topics it is a province (4 of 4 in the ARCD dev articles), not a boycott
+    ("attend", -1, ("غاب", "غيب", "غياب", "غايب", "قاطع", "تغيب", "تخلف", "=غب",
                     "skip", "skipped", "skips", "skipping", "missed", "absent", "absence", "boycott", "boycotted",
                     "boycotting", "abstain", "abstained", "stayed away")),
     ("accept", 1, ("وافق", "موافق", "accept", "accepted", "accepts", "agree", "agreed", "agrees", "approve", "approved")),
@@ -54,6 +55,15 @@ _THROUGH = frozenset(normalize(w) for w in (
     "even ever actually".split()))
 
 
+# What may follow an Arabic stem in a stance word: verb endings and attached pronouns, the feminine
+# «ة» (normalised «ه»).  Any continuation was taken before: the ARCD dev articles' «غابات» (forests)
+# read as absent, «حضرمي» and «حضرية» (a nisba, urban) as present, «تنفيذ» (execution) as a denial.
+SUFFIXES = frozenset(("", "ت", "ا", "وا", "و", "ن", "نا", "تم", "تا", "ان", "ون", "ين", "ه", "ها", "هم", "هما",
+                      "هن", "وه", "وها", "ته", "تها", "تهم", "كم", "ك"))
+# Words that are other words, not the stance their stem spells: «تقاطع» (an intersection).
+NOT_STANCES = frozenset(("تقاطع", "تقاطعه", "تقاطعات"))
+
+
 def _forms(word: str) -> list[str]:
     """The word and its forms without a conjunction, «ب/ل», «س» and an imperfect prefix."""
     out = [word]
@@ -73,7 +83,11 @@ def stance_of(word: str) -> tuple[str, int] | None:
 
     >>> stance_of('وحضر'), stance_of('يغب'), stance_of('skipped'), stance_of('بوتين')
     (('attend', 1), ('attend', -1), ('attend', -1), None)
+    >>> stance_of('مشاركته'), stance_of('غابات'), stance_of('حضرمي'), stance_of('تنفيذ'), stance_of('مقاطعه')
+    (('attend', 1), None, None, None, None)
     """
+    if word in NOT_STANCES:
+        return None
     forms = _forms(word)
     for key, sign, stems in _CLASSES:
         for st in stems:
@@ -83,7 +97,7 @@ def stance_of(word: str) -> tuple[str, int] | None:
             elif st.isascii():
                 if word == st:
                     return key, sign
-            elif any(f.startswith(st) for f in forms):
+            elif any(f.startswith(st) and f[len(st):] in SUFFIXES for f in forms):
                 return key, sign
     return None
 
