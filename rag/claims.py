@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from index.arabic import normalize, tokenize
+from index.arabic import light_stem, normalize, skeleton, tokenize
 from index.lexical import DEFAULT_ANALYZER, analyze, is_stopword
 
 from .roles import mentions
-from .stances import content, months, other_month, stance_of, stances, window, window_text
+from .stances import content, months, other_month, stance_of, stances, window, window_text, words
 from .synonyms import implied, is_person, named, person_group
 
 
@@ -119,6 +119,44 @@ def _polar(text: str) -> dict[str, tuple[int, int]]:
     return {k: (next(iter(p)), at[k]) for k, p in seen.items() if len(p) == 1}
 
 
+# Stances with two sides, one of which wins: the winner's win is the other's loss.  Which side is
+# which is read from the word after the stance's preposition («فاز X على Y», «خسر Y أمام X», "won
+# against", "lost to"): "Real Madrid beat Barcelona" against "Barcelona lost to Real Madrid" was a
+# reported disagreement.
+RECIPROCAL = frozenset(("win",))
+_AGAINST = frozenset(normalize(w) for w in "على امام ضد مع against over to by".split())
+
+
+def _other_side(text: str, at: int) -> set[str]:
+    """The stems of the (up to three) content words after the stance's preposition.
+
+    >>> sorted(_other_side('فاز ريال مدريد على برشلونة في النهائي', 0))
+    ['برشلن']
+    """
+    ws = words(text)
+    for k in range(at + 1, min(len(ws), at + 6)):
+        if ws[k] in _AGAINST:
+            side = []
+            for w in ws[k + 1:k + 4]:  # the name right after it, up to the next small word
+                if is_stopword(w) or len(w) <= 2 or w in _AGAINST:
+                    break
+                side.append(skeleton(light_stem(w)))
+            return set(side)
+    return set()
+
+
+def _swapped(a: str, i: int, b: str, j: int) -> bool:
+    """Do the two sentences name each other's other side (the same two sides, roles swapped)?
+
+    >>> _swapped('فاز ريال مدريد على برشلونة', 0, 'خسر برشلونة أمام ريال مدريد', 0)
+    True
+    >>> _swapped('فاز ريال مدريد على برشلونة', 0, 'خسر ريال مدريد أمام برشلونة', 0)
+    False
+    """
+    oa, ob = _other_side(a, i), _other_side(b, j)
+    return bool(oa) and bool(ob) and not oa & ob and oa <= content(b) and ob <= content(a)
+
+
 def opposed(a: str, b: str) -> bool:
     """Do two sentences take opposite stances (an antonym, or a negation) on
     the same thing, whatever the word order: the content words around each
@@ -136,6 +174,8 @@ def opposed(a: str, b: str) -> bool:
     pa, pb = _polar(a), _polar(b)
     for key, (pol, i) in pa.items():
         if key in pb and pb[key][0] == -pol:
+            if key in RECIPROCAL and _swapped(a, i, b, pb[key][1]):
+                continue  # «فاز ريال مدريد على برشلونة» and «خسر برشلونة أمام ريال مدريد» say one thing
             wa, wb = window(a, i), window(b, pb[key][1])
             ca, cb = content(a), content(b)
             covered = max(len(wa & cb) / max(1, len(wa)), len(wb & ca) / max(1, len(wb)))

@@ -56,3 +56,13 @@ def test_a_count_that_looks_like_a_year_is_a_number():
     assert not has_type("تأسست عام 1950 في القاهرة", "number")
     assert not has_type("ابن خلدون (1332 - 1406م) مؤرخ", "number")
     assert not has_type("منذ الغزو في شباط/فبراير 2022", "number")
+
+
+def test_a_win_told_from_the_losers_side_is_not_a_disagreement():
+    from rag.claims import opposed
+
+    assert not opposed("فاز ريال مدريد على برشلونة في النهائي.", "خسر برشلونة أمام ريال مدريد في النهائي.")
+    assert not opposed("Real Madrid won against Barcelona in the final.", "Barcelona lost to Real Madrid in the final.")
+    # the same side winning and losing is one
+    assert opposed("فاز ريال مدريد على برشلونة في النهائي.", "خسر ريال مدريد أمام برشلونة في النهائي.")
+    assert opposed("Real Madrid won against Barcelona in the final.", "Real Madrid lost to Barcelona in the final.")
