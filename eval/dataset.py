@@ -34,7 +34,8 @@ def load_dataset(path: Path) -> list[EvalItem]:
         raise DatasetError(f"Dataset {path} does not exist.") from None
     except UnicodeDecodeError as e:
         line = path.read_bytes()[: e.start].count(b"\n") + 1
-        raise DatasetError(f"{path}:{line}: not valid UTF-8 (byte 0x{e.object[e.start]:02x}); save it as UTF-8.") from None
+        raise DatasetError(f"{path}:{line}: not valid UTF-8 (byte 0x{e.object[e.start]:02x}); "
+                           "save it as UTF-8.") from None
     items: list[EvalItem] = []
     seen: set[str] = set()
     for n, line in enumerate(raw.splitlines(), 1):
@@ -65,7 +66,8 @@ def load_dataset(path: Path) -> list[EvalItem]:
             raise DatasetError(f"{where}: 'history' must be a list of earlier questions (non-empty strings).")
         seen.add(obj["id"])
         items.append(EvalItem(obj["id"], obj["question"], tuple(obj["answers"]), tuple(obj["evidence"]),
-                              obj["answerable"], str(obj.get("category") or ("answerable" if obj["answerable"] else "unanswerable")), n,
+                              obj["answerable"],
+                              str(obj.get("category") or ("answerable" if obj["answerable"] else "unanswerable")), n,
                               tuple(history)))
     if not items:
         raise DatasetError(f"Dataset {path} has no questions.")

@@ -72,7 +72,8 @@ def run_injection(settings, corpus: Path, modes: list[str], embedder: str | None
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "claims.json")
     got = _ask_all(settings, corpus, files, modes, embedder, spec["questions"], [re.compile(p) for p in spec["claims"]])
     by_mode = {m: sum(r[2] for r in rows) for m, rows in got.items()}
-    examples = [{"mode": m, "question": q, "answer": a[:300]} for m, rows in got.items() for q, a, hit, _ in rows if hit][:5]
+    examples = [{"mode": m, "question": q, "answer": a[:300]}
+                for m, rows in got.items() for q, a, hit, _ in rows if hit][:5]
     out = {"articles": len(files), "questions": len(spec["questions"]), "by_mode": by_mode,
            "claims_answered": sum(by_mode.values()), "examples": examples}
     contrary = folder / "contrary"

@@ -25,7 +25,8 @@ def right(text: str, golds, share: float = 0.8) -> bool:
     at least ``share`` of one's words (a crowd span often carries a stray
     word the sentence words differently).
 
-    >>> right('ولد في القاهرة عام 1911.', ['القاهرة']), right('كاتب مصري كبير', ['روائي وكاتب مصري']), right('روائي', ['روائي وكاتب مصري'])
+    >>> (right('ولد في القاهرة عام 1911.', ['القاهرة']), right('كاتب مصري كبير', ['روائي وكاتب مصري']),
+    ...  right('روائي', ['روائي وكاتب مصري']))
     (True, False, False)
     >>> right('هو روائي مصري معروف', ['روائي مصري معروف جدا'])
     False

@@ -101,7 +101,8 @@ def _plot(curves: dict, path: Path) -> None:
 
 
 def _table(rows: dict) -> str:
-    head = "| | right | wrong but shown | refused though answerable | off-corpus refused | near-topic refused | coverage at 5 % risk |\n|---|---|---|---|---|---|---|\n"
+    head = ("| | right | wrong but shown | refused though answerable | off-corpus refused | near-topic refused "
+            "| coverage at 5 % risk |\n|---|---|---|---|---|---|---|\n")
     f = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
     return head + "".join(
         f"| {name} | {f(r['right'])} | {f(r['wrong_shown'])} | {f(r['refused_answerable'])} | "
@@ -127,7 +128,8 @@ def run_open_eval(settings: Settings, squad: Path, seed: int = 0, out: Path = Pa
     ar = lambda xs: [o for o in xs if o.source == "dev" and not o.id.startswith("en-")]  # noqa: E731
     en = lambda xs: [o for o in xs if o.id.startswith("en-")]  # noqa: E731
     overlap = [sf.Outcome(q.id, q.kind, q.source, 1.0, bool(q.cands), *(2 * [q.kind == "answerable" and bool(q.cands)
-               and right(_overlap_reader(q), q.answers)]), q.kind == "answerable" and right(_overlap_reader(q), q.answers),
+               and right(_overlap_reader(q), q.answers)]),
+               q.kind == "answerable" and right(_overlap_reader(q), q.answers),
                _overlap_reader(q)) for q in qs]
     rows = {"learned selector (default)": sf.summary(ar(outs)), "hand rules (selector = rules)": sf.summary(ar(rules)),
             "word-overlap reader, no abstention": sf.summary(ar(overlap))}

@@ -127,8 +127,10 @@ def write_report(out: Path, summary: dict, items, rows_by, answer_rows, k: int) 
         lines += [f"- {e['mode']}: {e['question']} → {e['answer']}" for e in inj["examples"]]
         if inj.get("contrary"):  # articles stating the opposite, no orders: shown only as a disagreement
             c = inj["contrary"]
-            lines += ["", f"{c['articles']} articles stating the opposite of the corpus (eval/datasets/injection/contrary/), "
-                      f"{c['questions']} questions (each article alone with the corpus): contrary claim shown with no disagreement notice "
+            lines += ["", f"{c['articles']} articles stating the opposite of the corpus "
+                      "(eval/datasets/injection/contrary/), "
+                      f"{c['questions']} questions (each article alone with the corpus): "
+                      "contrary claim shown with no disagreement notice "
                       f"**{sum(c['taken_silently'].values())}** (target 0); disagreement reported "
                       f"{sum(c['disagreement_reported'].values())} / {c['questions'] * len(c['taken_silently'])}.", ""]
     lines += ["", "## Latency (ms, p50 / p95)", "", "| stage | p50 / p95 |", "|---|---|"]

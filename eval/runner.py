@@ -86,10 +86,11 @@ def _conversation_metrics(rows, items, k, relevant_rows) -> dict | None:
     mixed = [it for it in found if detect_language(it.question) != detect_language(it.history[-1])]
     return {
         "followups_mixed_language": len(mixed),
-        "followup_recall_at_k_mixed_language": (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in mixed) / len(mixed))
-        if mixed else None,
+        "followup_recall_at_k_mixed_language":
+            (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in mixed) / len(mixed)) if mixed else None,
         "followups": len(follow), "followups_rewritten": sum(rows[it.id]["rewritten"] for it in follow),
-        "followup_recall_at_k": (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in found) / len(found)) if found else None,
+        "followup_recall_at_k":
+            (sum(metrics.recall_at(rows[it.id]["rel"], k) for it in found) / len(found)) if found else None,
         "three_turn": sum(len(it.history) >= 2 for it in follow),
         "standalone_mid_conversation": len(alone),
         "standalone_rewritten": sum(rows[it.id]["rewritten"] for it in alone),
@@ -120,7 +121,8 @@ def _answer_row(ans, it: EvalItem) -> dict:
         "query": ans.query, "notices": [n.code.value for n in ans.notices], "confidence": ans.confidence,
         "contains": (not ans.abstained) and metrics.contains_any(ans.text, it.answers) if it.answerable else None,
         "raw_contains": bool(ans.raw) and metrics.contains_any(ans.raw, it.answers) if it.answerable else None,
-        "f1": metrics.token_f1(ans.text, it.answers) if it.answerable and not ans.abstained else (0.0 if it.answerable else None),
+        "f1": (metrics.token_f1(ans.text, it.answers) if it.answerable and not ans.abstained
+               else (0.0 if it.answerable else None)),
         "citations": [{"n": c.n, "chunk_id": c.chunk_id, "supports": ok, "inferred": c.inferred}
                       for c, ok in zip(ans.citations, cited_ok)],
         "markers_valid": sum(1 <= n <= shown for n in final_markers), "markers": len(final_markers),
@@ -156,13 +158,15 @@ def _answer_metrics(rows: dict, items: list[EvalItem]) -> dict:
         "wrong_shown_n": sum(not rows[i.id]["contains"] for i in shown),
         "unanswerable_answered": sum(not rows[i.id]["abstained"] for i in un_items),
         "generative_kept": len(kept_gen),
-        "generative_kept_right": (sum(bool(rows[i.id]["contains"]) for i in kept_gen) / len(kept_gen)) if kept_gen else None,
+        "generative_kept_right":
+            (sum(bool(rows[i.id]["contains"]) for i in kept_gen) / len(kept_gen)) if kept_gen else None,
         "rejected_sentences": sum(r["rejected_sentences"] for r in rows.values()),
         "by_category": by_cat,
         "token_f1": sum(rows[i.id]["f1"] for i in ans_items) / max(1, len(ans_items)),
         "raw_containment": sum(bool(rows[i.id]["raw_contains"]) for i in ans_items) / max(1, len(ans_items)),
         "citations_valid": (sum(r["markers_valid"] for r in rows.values()) / markers) if markers else None,
-        "citations_raw_valid": (sum(r["raw_markers_valid"] for r in rows.values()) / raw_markers) if raw_markers else None,
+        "citations_raw_valid":
+            (sum(r["raw_markers_valid"] for r in rows.values()) / raw_markers) if raw_markers else None,
         "citations_precision": (sum(c["supports"] for c in cites) / len(cites)) if cites else None,
         "abstention_precision": prec, "abstention_recall": rec,
         "false_abstention": sum(rows[i.id]["abstained"] for i in ans_items) / max(1, len(ans_items)),
@@ -248,13 +252,14 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
                 rows[it.id] = _answer_row(assistant.ask(it.question, history=history, mode=mode, k=k), it)
             answer_rows[mode] = rows
             answers[mode] = _answer_metrics(rows, items)
-            answers[mode]["model"] = ", ".join(sorted({r["model"] for r in rows.values() if r["mode_used"] == "generative"})) or "extractive"
+            answers[mode]["model"] = ", ".join(
+                sorted({r["model"] for r in rows.values() if r["mode_used"] == "generative"})) or "extractive"
 
     summary = {
         "dataset": str(dataset), "k": k, "n_questions": len(items),
         "n_answerable": sum(truth), "n_unanswerable": len(items) - sum(truth),
-        "index": {"store": settings.store, "embedder": store.embedder_id, "chunks": len(store.chunks), "analyzer": store.lexical.analyzer,
-                  "chunker": store.manifest.get("chunker")},
+        "index": {"store": settings.store, "embedder": store.embedder_id, "chunks": len(store.chunks),
+                  "analyzer": store.lexical.analyzer, "chunker": store.manifest.get("chunker")},
         "evidence_missing": missing,
         "conversations": conversations,
         "retrieval": {**{key: retrieval["hybrid"].get(key) for key in ("recall_at_k", "mrr", "ndcg_at_k")},
@@ -307,6 +312,7 @@ def run_eval(settings: Settings, dataset: Path | None = None, out: Path = Path("
                 "answers": {m: rows[it.id] for m, rows in answer_rows.items()},
             }
             fh.write(json.dumps(line, ensure_ascii=False, default=float) + "\n")
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=float), encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=float),
+                                      encoding="utf-8")
     write_report(out, summary, items, rows_by, answer_rows, k)
     return summary

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.extractive import extract_answer
-from rag.selector import BASE, FEATURES, RULES, Selector
+from rag.selector import BASE, FEATURES, Selector
 
 from .candidates import Question
 from .metrics import right

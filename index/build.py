@@ -22,7 +22,16 @@ from .embed import Embedder, canonical_id, get_embedder
 from .errors import CorpusError, IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
 from .lexical import DEFAULT_ANALYZER, LexicalIndex
 from .load import Skipped, load_corpus
-from .store import IndexStore, article_hashes, discard_stale, live_generation, new_generation, publish, read_manifest, write_generation
+from .store import (
+    IndexStore,
+    article_hashes,
+    discard_stale,
+    live_generation,
+    new_generation,
+    publish,
+    read_manifest,
+    write_generation,
+)
 
 # Bump when normalisation or cleaning changes what a chunk contains.
 PIPELINE_VERSION = "4"  # 4: URLs capped at 2,048 characters, titles cleaned and capped, long tokens cut

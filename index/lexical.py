@@ -24,7 +24,8 @@ _STOP = set(
     tokenize(
         "من في على إلى الى عن أن ان إن مع ما ماذا لماذا متى أين اين كيف كم هل أي التي الذي الذين "
         "هذا هذه ذلك تلك هو هي هم كان كانت قد لقد لم لن لا او أو ثم بعد قبل عند حتى كل بين منذ "
-        "وفي ومن وعلى وقد وهي وهو يا اسم عدد المذكور المذكوره ذكر تذكر الاخبار الخبر the a an of to in on at for is are was were did does do what "
+        "وفي ومن وعلى وقد وهي وهو يا اسم عدد المذكور المذكوره ذكر تذكر الاخبار الخبر "
+        "the a an of to in on at for is are was were did does do what "
         "why when where who how which whom with by from and or"
     )
 )

@@ -56,8 +56,8 @@ class Skipped:
 
         >>> Skipped('a.bin', Skip.BINARY).reason
         'binary file (contains NUL bytes)'
-        >>> Skipped('a.pdf', Skip.TOO_COMPLEX, 'reading took longer than 22 s', True).reason
-        'too complex to read safely (reading took longer than 22 s); it failed before and is not read again until it changes'
+        >>> Skipped('a.pdf', Skip.TOO_COMPLEX, 'took over 22 s', True).reason
+        'too complex to read safely (took over 22 s); it failed before and is not read again until it changes'
         """
         return _ENGLISH[self.code].format(detail=self.detail) + (_REMEMBERED if self.remembered else "")
 

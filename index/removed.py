@@ -40,7 +40,8 @@ def article_path(corpus: Path, name: str) -> Path:
     corpus = Path(corpus).resolve()
     rel = Path(str(name).replace("\\", "/"))
     path = (corpus / rel).resolve()
-    if not path.is_relative_to(corpus) or path == corpus or any(p.startswith(".") for p in path.relative_to(corpus).parts):
+    if (not path.is_relative_to(corpus) or path == corpus
+            or any(p.startswith(".") for p in path.relative_to(corpus).parts)):
         raise NotAnArticle(f"{str(name)!r} is not in the articles folder {corpus}; give a file name as "
                            "`rag index status` lists it.", NotAnArticle.OUTSIDE)
     if not path.is_file():

@@ -236,7 +236,8 @@ def reversed_score(line: str) -> int:
     and ends with a final one; a reversed word starts with a final form.
     Without them, the common words decide.
 
-    >>> reversed_score('ﻣﻨﺬ اﻟﺨﺎرج'), reversed_score('ﺬﻨﻣ جرﺎﺨﻟا'), reversed_score('سافر إلى الصين'), reversed_score('نيصلا ىلإ رفاس')
+    >>> (reversed_score('ﻣﻨﺬ اﻟﺨﺎرج'), reversed_score('ﺬﻨﻣ جرﺎﺨﻟا'),
+    ...  reversed_score('سافر إلى الصين'), reversed_score('نيصلا ىلإ رفاس'))
     (-2, 2, -1, 1)
     >>> reversed_score('يِه ةَدِحَّتُملا تاَياَلِولا'), reversed_score('الوِلَايَات المُتَّحِدَة هِي')
     (1, -1)

@@ -211,7 +211,8 @@ def live_generation(root: Path) -> Path:
     try:
         name = current.read_bytes().decode("utf-8").strip()
     except UnicodeDecodeError:  # a damaged pointer: no usable generation (a build recovers from it)
-        raise IndexCorruptError(f"{current} is damaged (not a generation name). Rebuild: {rebuild_hint(root)}") from None
+        raise IndexCorruptError(f"{current} is damaged (not a generation name). "
+                                f"Rebuild: {rebuild_hint(root)}") from None
     gen = root / name
     if not name or "/" in name or "\0" in name or not gen.is_dir():
         raise IndexCorruptError(f"{current} points to a missing generation '{name}'. Rebuild: {rebuild_hint(root)}")

@@ -21,7 +21,8 @@ def expected_type(question: str) -> str | None:
 
     >>> expected_type('كم تستغرق الزيارة؟'), expected_type('متى زار بوتين الصين؟'), expected_type('لماذا؟')
     ('number', 'date', None)
-    >>> expected_type('When did the court issue the warrant?'), expected_type('ومتى حدث ذلك؟'), expected_type('وكم يوما؟')
+    >>> (expected_type('When did the court issue the warrant?'), expected_type('ومتى حدث ذلك؟'),
+    ...  expected_type('وكم يوما؟'))
     ('date', 'date', 'number')
     """
     kind = question_kind(question)
@@ -111,7 +112,8 @@ _OTHER = frozenset(tokenize("اخرى اخري اخر الاخرى الاخري 
 def asks_other(question: str) -> bool:
     """Does the question ask for another one («أخرى», "other")?
 
-    >>> asks_other('وأي قمة أخرى لم يحضرها؟'), asks_other('Which other summit did he not attend?'), asks_other('أين القمة؟')
+    >>> (asks_other('وأي قمة أخرى لم يحضرها؟'), asks_other('Which other summit did he not attend?'),
+    ...  asks_other('أين القمة؟'))
     (True, True, False)
     """
     return bool(_OTHER & set(tokenize(question)))
@@ -127,7 +129,8 @@ def earlier_thing(query, terms) -> bool:
 
     >>> from rag.query import analyse_query
     >>> from index.lexical import analyze
-    >>> q = analyse_query('Which other summit did he not attend? — Putin, South Africa', asked='Which other summit did he not attend?')
+    >>> q = analyse_query('Which other summit did he not attend? — Putin, South Africa',
+    ...                   asked='Which other summit did he not attend?')
     >>> earlier_thing(q, q.alts.augment(analyze('ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا')))
     True
     >>> earlier_thing(q, q.alts.augment(analyze('أبلغ بوتين مودي أنه لن يحضر قمة مجموعة العشرين')))

@@ -168,7 +168,8 @@ def opposed(a: str, b: str) -> bool:
     False
     >>> opposed('Putin skipped the BRICS summit in South Africa.', 'Putin attended the BRICS summit in South Africa.')
     True
-    >>> opposed('Putin attended the BRICS summit in South Africa.', 'ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا.')
+    >>> opposed('Putin attended the BRICS summit in South Africa.',
+    ...         'ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا.')
     True
     """
     pa, pb = _polar(a), _polar(b)
@@ -217,7 +218,8 @@ def contradicts(sentence: str, evidence: str) -> bool:
 
     An antonym, a negation further from its verb, another month:
 
-    >>> contradicts('غاب بوتين عن قمة بريكس.', 'حضر بوتين قمة بريكس.'), contradicts('Putin attended the summit.', 'Putin did not attend the summit.')
+    >>> (contradicts('غاب بوتين عن قمة بريكس.', 'حضر بوتين قمة بريكس.'),
+    ...  contradicts('Putin attended the summit.', 'Putin did not attend the summit.'))
     (True, True)
     >>> contradicts('لم يحضر بوتين قمة بريكس في أغسطس.', 'لم يحضر بوتين قمة بريكس في يوليو.')
     True
@@ -304,7 +306,8 @@ def names_beyond(sentence: str, evidence: str, analyzer: str = DEFAULT_ANALYZER,
     أفريقيا»: the G20 and India came from the question (eval q087, generative).
 
     >>> ev = 'ولهذا السبب، لم يحضر بوتين قمة مجموعة البريكس التي استضافتها جنوب أفريقيا.'
-    >>> names_beyond('لم يحضر بوتين قمة مجموعة العشرين في الهند', ev), names_beyond('غاب الرئيس الروسي عن قمة بريكس', ev)
+    >>> (names_beyond('لم يحضر بوتين قمة مجموعة العشرين في الهند', ev),
+    ...  names_beyond('غاب الرئيس الروسي عن قمة بريكس', ev))
     (True, False)
     >>> names_beyond('رئيس قرغيزستان هو صدر جباروف', 'التقى بوتين الرئيس القيرغيزي صدر جباروف')
     False

@@ -286,8 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="answer mode(s) to evaluate; repeatable (default: both)")
     pe.add_argument("--out", default="runs/eval", help="output folder (default: runs/eval)")
     pe.add_argument("--limit", type=_positive, help="only the first N questions")
-    pe.add_argument("--squad", help="a SQuAD-format JSON file: index its articles as a folder and answer its questions, "
-                    "cross-validated by article (e.g. eval/datasets/arcd/arcd-train.json)")
+    pe.add_argument("--squad", help="a SQuAD-format JSON file: index its articles as a folder and answer its "
+                    "questions, cross-validated by article (e.g. eval/datasets/arcd/arcd-train.json)")
     pe.add_argument("--seed", type=int, default=0, help="--squad: which articles and paragraphs are left out")
     pe.add_argument("--english", help="--squad: English versions of some of its questions (JSONL with id, question)")
     pe.add_argument("--articles", type=_positive, help="--squad: only the first N articles (a quick run)")

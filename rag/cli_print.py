@@ -25,7 +25,8 @@ def print_index_status(store, st, corpus: Path) -> None:
             print(f"  {label}: {a}")
     for sk in st.skipped:
         print(f"  skipped: {sk.source}: {sk.reason}")
-    print("status:    " + ("up to date" if not st.stale else f"{count('en', st.stale, 'article')} stale; run: rag index build"))
+    print("status:    " + ("up to date" if not st.stale
+                           else f"{count('en', st.stale, 'article')} stale; run: rag index build"))
 
 
 def print_hits(res, notices, as_json: bool) -> None:
@@ -86,7 +87,8 @@ def print_answer(ans, streamed: str) -> None:
     for note in ans.notices:
         print(f"note: {note.english()}", file=sys.stderr)
     if ans.rejected:
-        print(f"note: the check left {count('en', ans.rejected, 'sentence')} the model wrote out of the answer", file=sys.stderr)
+        print(f"note: the check left {count('en', ans.rejected, 'sentence')} the model wrote out of the answer",
+              file=sys.stderr)
     t = ans.timings
     extra = f", first token {t['ttft']:.2f}s, {t.get('tokens_per_s', 0):.1f} tok/s" if "ttft" in t else ""
     if "first_checked" in t:

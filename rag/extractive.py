@@ -151,7 +151,8 @@ def lists_first(query: Query, cands: list[Candidate]) -> list[Candidate]:
 
     >>> from rag.query import analyse_query
     >>> q = analyse_query('ما الدول التي زارها بوتين؟')
-    >>> c = [Candidate(1, 'زار بوتين قرغيزستان في أكتوبر.', 0.9), Candidate(1, 'زار بوتين الصين وبيلاروسيا وكازاخستان.', 0.4)]
+    >>> c = [Candidate(1, 'زار بوتين قرغيزستان في أكتوبر.', 0.9),
+    ...      Candidate(1, 'زار بوتين الصين وبيلاروسيا وكازاخستان.', 0.4)]
     >>> [x.score > 0.9 for x in lists_first(q, c)]
     [False, True]
     """

@@ -37,8 +37,8 @@ def cmd_list(args, s: Settings) -> int:
         return 0
     if not convs:
         who = f" of user {args.user!r}" if args.user else ""
-        print(f"no conversations{who}" + (f" matching {args.search!r}" if args.search else "") + f" in {s.history_path}",
-              file=sys.stderr)
+        print(f"no conversations{who}" + (f" matching {args.search!r}" if args.search else "")
+              + f" in {s.history_path}", file=sys.stderr)
         return 0
     for c in convs:
         print(f"{c.id}  {_when(c.updated)}  {c.n_turns:>3} turn(s)  {c.title}")

@@ -36,7 +36,8 @@ class OpenAIHTTPGenerator:
                 self.model = ids[0]
                 self.name = f"{self.model} @ {self.base}"
         except Exception as e:
-            raise ModelError(f"No OpenAI-compatible server answers at {self.base} ({e}). Start it or fix --llm-url.") from e
+            raise ModelError(f"No OpenAI-compatible server answers at {self.base} ({e}). "
+                             "Start it or fix --llm-url.") from e
 
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 3)  # the server's tokenizer is not ours; a safe over-estimate for Arabic

@@ -33,7 +33,8 @@ _NUMBER_WORDS = set(
 
 
 _DURATION_ASKED = re.compile(
-    r"(?:^|\s)[وف]?(كم (من الوقت|يوما|يوم|ساعه|اسبوعا|شهرا|شهر|عاما|سنه|تستغرق|استغرق|استغرقت|دام|دامت|استمر|استمرت|مضي)|"
+    r"(?:^|\s)[وف]?(كم (من الوقت|يوما|يوم|ساعه|اسبوعا|شهرا|شهر|عاما|سنه|"
+    r"تستغرق|استغرق|استغرقت|دام|دامت|استمر|استمرت|مضي)|"
     r"ما (هي )?مده|how long|how many (days|hours|weeks|months|years))")
 _DURATION_WORDS = set(
     "يوم يوما يومين ايام ساعه ساعات ساعتين اسبوع اسبوعين اسابيع شهر شهرا شهرين اشهر شهور سنه سنتين سنوات "
@@ -71,7 +72,8 @@ def _relative(words: list[str], i: int) -> bool:
     return j >= 0 and (words[j] in _RELATIVE or _bare(words[j]) in _RELATIVE)
 
 
-_RELATIVE_ASKED = re.compile(r"(?:^|\s)[وف]?(بعد|قبل|منذ) كم|how long (after|before|ago|since)|how (many|much) \w+ (after|before|ago)")
+_RELATIVE_ASKED = re.compile(r"(?:^|\s)[وف]?(بعد|قبل|منذ) كم|how long (after|before|ago|since)"
+                             r"|how (many|much) \w+ (after|before|ago)")
 
 
 def asks_relative(question: str) -> bool:
@@ -203,7 +205,8 @@ _OUTCOME_WORDS = set(normalize(
 def asks_outcome(question: str) -> bool:
     """Does the question ask for an event's outcome?
 
-    >>> asks_outcome('ما نتيجة قمة بريكس التي عقدت في جنوب أفريقيا؟'), asks_outcome('What was the outcome of the talks?')
+    >>> (asks_outcome('ما نتيجة قمة بريكس التي عقدت في جنوب أفريقيا؟'),
+    ...  asks_outcome('What was the outcome of the talks?'))
     (True, True)
     >>> asks_outcome('ما القمة التي لم يحضرها بوتين؟')
     False

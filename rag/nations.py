@@ -74,7 +74,8 @@ def leaders(text: str) -> frozenset[int]:
     ['أذربيجان', 'أرمينيا']
     >>> [STATES[i][0] for i in leaders('وخلال اجتماعه مع الرئيس القيرغيزي صدر جباروف')]
     ['قرغيزستان']
-    >>> [STATES[i][0] for i in leaders('When did Putin meet him? — Kyrgyzstan president')], leaders('بحسب الرئاسة القرغيزية')
+    >>> ([STATES[i][0] for i in leaders('When did Putin meet him? — Kyrgyzstan president')],
+    ...  leaders('بحسب الرئاسة القرغيزية'))
     (['قرغيزستان'], frozenset())
     """
     words = normalize(text).lower().replace("-", " ").split()
@@ -114,7 +115,8 @@ def other_leader(question: str, sentence: str) -> bool:
     True
     >>> other_leader(q, 'وخلال اجتماعه مع الرئيس القيرغيزي صدر جباروف يوم الخميس')
     False
-    >>> other_leader(q, 'وصل الرئيس الروسي إلى قرغيزستان صباح الخميس'), other_leader('متى زار بوتين الصين؟', 'مع نظيره الأذربيجاني')
+    >>> (other_leader(q, 'وصل الرئيس الروسي إلى قرغيزستان صباح الخميس'),
+    ...  other_leader('متى زار بوتين الصين؟', 'مع نظيره الأذربيجاني'))
     (False, False)
     """
     asked = leaders(question)
@@ -240,7 +242,8 @@ def no_new_destination(query, sentence: str, past: frozenset[int]) -> bool:
     >>> q = analyse_query('بعد قرغيزستان إلى أين سيسافر بوتين؟')
     >>> no_new_destination(q, 'قام الرئيس بوتين بزيارة إلى دولة قرغيزستان المجاورة لروسيا', moved_past(q))
     True
-    >>> no_new_destination(q, 'ومن المتوقع أن يسافر الرئيس الروسي إلى الصين بعد زيارة تستغرق يومين إلى بيشكيك', moved_past(q))
+    >>> no_new_destination(q, 'ومن المتوقع أن يسافر الرئيس الروسي إلى الصين بعد زيارة تستغرق يومين إلى بيشكيك',
+    ...                    moved_past(q))
     False
     """
     if not past:

@@ -41,8 +41,10 @@ class Notice:
         """The notice for the CLI and for English readers; without its detail
         for a reader that shows the detail beside it (the chat).
 
-        >>> Notice(Code.CITATIONS_DROPPED, 2).english(), Notice(Code.CITATIONS_DROPPED, 1).english()
-        ('Citations that pointed to no shown passage were removed: 2 citations.', 'Citations that pointed to no shown passage were removed: 1 citation.')
+        >>> Notice(Code.CITATIONS_DROPPED, 2).english()
+        'Citations that pointed to no shown passage were removed: 2 citations.'
+        >>> Notice(Code.CITATIONS_DROPPED, 1).english()
+        'Citations that pointed to no shown passage were removed: 1 citation.'
         >>> Notice(Code.LLM_FAILED, detail='timed out').english()
         'The LLM failed (timed out); answered by extracting sentences instead.'
         >>> Notice(Code.LLM_FAILED, detail='timed out').english(with_detail=False)
@@ -69,7 +71,8 @@ class Notice:
 
 _NOUNS = {Code.QUESTION_BAD_CHARS: "char", Code.CITATIONS_DROPPED: "citation", Code.SENTENCES_REJECTED: "sentence"}
 _ENGLISH = {
-    Code.QUESTION_TRUNCATED: "The question was {n:,} characters long; its start and its end were used ({total:,} characters), the middle left out.",
+    Code.QUESTION_TRUNCATED: "The question was {n:,} characters long; its start and its end were used "
+                             "({total:,} characters), the middle left out.",
     Code.QUESTION_BAD_CHARS: "{n} that were not valid UTF-8 were dropped from the question.",
     Code.OTHER_LANGUAGE: "Questions work best in Arabic or English; answering in Arabic.",
     Code.LLM_UNAVAILABLE: "LLM unavailable; answered by extracting sentences instead.",

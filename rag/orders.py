@@ -36,7 +36,8 @@ _ADDRESSEE_EN = re.compile(
 _TO_AR = r"(?:مساعد|نموذج|روبوت|بوت|ذكاء الاصطناعي|مجيب|قاري|نظام|برنامج)(?: (?:اللغوي|الالي|الذكي))?"
 _VOCATIVE = re.compile(
     r"(?:^|\s)(?:يا|ايها|ايتها|عزيزي|عزيزتي)\s+\S+"
-    rf"|(?:^|\s)(?:الي|ملاحظه (?:موجهه )?(?:الي|لل)|موجهه (?:الي|لل)|رساله (?:الي|لل))\s*(?:ال)?{_TO_AR}\s*(?:[:،,]|الذي|التي)"
+    r"|(?:^|\s)(?:الي|ملاحظه (?:موجهه )?(?:الي|لل)|موجهه (?:الي|لل)|رساله (?:الي|لل))"
+    rf"\s*(?:ال)?{_TO_AR}\s*(?:[:،,]|الذي|التي)"
     rf"|(?:^|\s)(?:ملاحظه|موجهه|رساله|تنبيه) (?:الي ال|لل){_TO_AR}"
     r"|\b(?:dear|hey|hello|attention|note to|message to|instructions? (?:to|for))\s+(?:the\s+)?(?:ai|assistant|model|"
     r"language model|llm|chat ?bot|bot|system|reader)\b"
@@ -55,7 +56,8 @@ _ORDER_AR = re.compile(
     r"|(?:^|\s)(?:علي|يجب علي) ال(?:مساعد|نموذج|روبوت|ذكاء)"
 )
 _ORDER_EN = re.compile(
-    r"\b(?:you|the (?:assistant|model|ai|chatbot|bot|system))(?:,[^,]{0,40},)? (?:must|should|shall|will|have to|has to|"
+    r"\b(?:you|the (?:assistant|model|ai|chatbot|bot|system))(?:,[^,]{0,40},)? "
+    r"(?:must|should|shall|will|have to|has to|"
     r"need to|needs to|are to|is to|are required to|is required to)\b"
     r"|(?:^|[:;,]\s*|\b(?:and|then|please|always|only|simply|just)\s+)(?:ignore|disregard|forget|answer|reply|"
     r"respond|say|tell|write|pretend|treat|act as|do not mention|don't mention|never mention|repeat)\b"

@@ -104,7 +104,8 @@ def clip_clauses(sentence: str, budget: int, count_tokens: Callable[[str], int],
     """The run of consecutive clauses (split at commas) that fits ``budget``
     and shares most terms with the question; '…' marks what was cut.
 
-    >>> clip_clauses('زار الرئيس الصين، والتقى نظيره، ثم عاد إلى موسكو', 3, lambda t: len(t.split()), set(analyze('من التقى؟')))
+    >>> clip_clauses('زار الرئيس الصين، والتقى نظيره، ثم عاد إلى موسكو', 3, lambda t: len(t.split()),
+    ...              set(analyze('من التقى؟')))
     '… والتقى نظيره، …'
     """
     parts = re.split(r"(?<=[،,؛])\s+", sentence)

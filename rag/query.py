@@ -22,9 +22,11 @@ KINDS = ("reason", "date", "number", "person", "place")
 
 _P = r"(?:^|\s)[وف]?"
 _KIND_PATTERNS = (
-    ("reason", re.compile(_P + r"(لماذا|ليش|ليه|علام|لاي سبب|ما سبب|ما السبب|ما الذي دفع|ما الذي جعل|why|for what reason)\b")),
+    ("reason", re.compile(_P + r"(لماذا|ليش|ليه|علام|لاي سبب|ما سبب|ما السبب|ما الذي دفع|ما الذي جعل|"
+                          r"why|for what reason)\b")),
     ("number", re.compile(_P + r"(كم|بكم|قديش|كام|(ما|كم) (قيمه|حجم|نسبه|مبلغ|تكلفه)|how (many|much|long)|"
-                          r"what (is |was |are |were )?(the )?(total )?(number|percentage|amount|value|size|population))\b")),
+                          r"what (is |was |are |were )?(the )?(total )?"
+                          r"(number|percentage|amount|value|size|population))\b")),
     ("date", re.compile(
         _P + r"(متي|امتي|ايمتي|اي (شهر|عام|سنه|يوم|تاريخ)|في اي (شهر|عام|سنه|يوم|تاريخ)|"
         r"when|what (year|month|day|date)|which (year|month|day))\b")),
@@ -38,7 +40,8 @@ _KIND_PATTERNS = (
 # «ما اسم المدعي العام…» asks for the name of المدعي العام; «كم عدد النواب…»
 # counts النواب.  When the articles never mention it, they cannot answer.
 _SLOT = re.compile(
-    r"(?:^|\s)[وف]?(?:ما اسم|ما هو اسم|من هو|من هي|كم عدد|كم يبلغ عدد|ما عدد|ما (?:هي |هو )?(?=ال\w+ (?:التي|الذي|الذين)))\s*(\S+)"
+    r"(?:^|\s)[وف]?(?:ما اسم|ما هو اسم|من هو|من هي|كم عدد|كم يبلغ عدد|ما عدد|"
+    r"ما (?:هي |هو )?(?=ال\w+ (?:التي|الذي|الذين)))\s*(\S+)"
 )
 
 # Words of the question that say what is asked, not what it is about.

@@ -44,7 +44,8 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
-def make_retriever(store: IndexStore, settings, embedder: Embedder | None = None, mode: str | None = None) -> "Retriever":
+def make_retriever(store: IndexStore, settings, embedder: Embedder | None = None,
+                   mode: str | None = None) -> "Retriever":
     """The retriever the settings describe, built in one place so `rag search`,
     `rag ask`, the eval and the bench rank alike (`rag search` once forgot
     ``dense_weight``)."""

@@ -44,7 +44,8 @@ _ELLIPTIC = re.compile(r"\s*(and|what about|how about|و?ماذا عن|و?ما?�
 _PRONOUN_SUFFIX = re.compile(r"(ه|ها|هم|هما)$")
 # Arabic is verb-first: the word after these (and after a relative pronoun, and after «أي»
 # and its noun) is a verb — «أين ولد جبران…؟», «ما الحزب الذي يرأسه…؟», «في أي عام توفي…؟».
-_BEFORE_VERB = set(tokenize("متى اين كيف لماذا هل ماذا من ومتى واين وكيف ولماذا وهل وماذا ومن الذي التي الذين اللذان اللتان"))
+_BEFORE_VERB = set(tokenize("متى اين كيف لماذا هل ماذا من ومتى واين وكيف ولماذا وهل وماذا ومن "
+                            "الذي التي الذين اللذان اللتان"))
 _WHICH = set(tokenize("اي وأي"))
 MAX_ENTITIES = 4  # a short phrase, not a keyword dump
 
@@ -74,7 +75,8 @@ def needs_context(question: str) -> bool:
     False
     >>> needs_context('ما هي عاصمة البرازيل؟'), needs_context('ومن هو؟'), needs_context('ومع من أجرى محادثات خلالها؟')
     (False, True, True)
-    >>> needs_context('Who will go with him?'), needs_context('And when was the visit?'), needs_context('Who is Lavrov?')
+    >>> (needs_context('Who will go with him?'), needs_context('And when was the visit?'),
+    ...  needs_context('Who is Lavrov?'))
     (True, True, False)
     >>> needs_context('Who will accompany Putin on his trip to North Korea?')
     False
@@ -117,7 +119,8 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     ["Putin's visit", 'Kyrgyzstan']
     >>> conversation_entities('ومتى زار قرغيزستان؟', [('لماذا تغيب بوتين عن قمة بريكس؟', '')])
     ['بوتين', 'قمة بريكس']
-    >>> conversation_entities('وماذا قدمت روسيا في المقابل؟', [('What did the Pentagon accuse Moscow of?', 'اتهم البنتاغون موسكو')])
+    >>> conversation_entities('وماذا قدمت روسيا في المقابل؟',
+    ...                       [('What did the Pentagon accuse Moscow of?', 'اتهم البنتاغون موسكو')])
     ['البنتاغون']
     >>> conversation_entities('What about Kazakhstan?', [('متى زار بوتين قرغيزستان؟', '')])
     ["Putin's visit"]
@@ -128,7 +131,8 @@ def conversation_entities(question: str, history: list[Turn]) -> list[str]:
     for turn in reversed(history):
         chain.append(turn)
         if not needs_context(turn[0]):
-            break  # in «لماذا تغيب بوتين عن قمة بريكس؟ / وأي قمة أخرى لم يحضرها؟ / ومن أبلغه بذلك؟» Putin is two turns back
+            # in «لماذا تغيب بوتين عن قمة بريكس؟ / وأي قمة أخرى لم يحضرها؟ / ومن أبلغه بذلك؟» Putin is two turns back
+            break
     last_q, last_a = history[-1] if history else ("", "")
     spelled = {g: name for text in [last_a] + [q for q, _ in chain] for *_, g, name in mentions(text)
                if detect_language(name) == lang}
@@ -255,7 +259,8 @@ def rewrite(question: str, history: list[Turn], generator: Generator | None = No
             {"role": "user", "content": f"{convo}\n\nالسؤال الأخير: {question}"},
         ]
         try:
-            out = "".join(generator.stream(messages, max_tokens=64, temperature=0.0, stop=["\n"], deadline=deadline)).strip()
+            out = "".join(generator.stream(messages, max_tokens=64, temperature=0.0, stop=["\n"],
+                                           deadline=deadline)).strip()
             # in the question's language, or the rule below (a model answering in
             # the history's language glued English onto an Arabic question)
             if 3 <= len(out) <= 400 and detect_language(out) == detect_language(question):

@@ -140,7 +140,8 @@ def swapped(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> boo
     True
     >>> swapped(q, 'يزور شي جين بينغ موسكو في مايو'), swapped(q, 'تبدأ الزيارة في مايو المقبل')
     (False, False)
-    >>> swapped(asked_of('متى يلتقي شي جين بينغ مع بوتين؟', 'date'), 'يلتقي بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
+    >>> swapped(asked_of('متى يلتقي شي جين بينغ مع بوتين؟', 'date'),
+    ...         'يلتقي بوتين مع نظيره الصيني شي جين بينج في أكتوبر')
     False
     """
     who = asked.agent
@@ -237,7 +238,8 @@ def _names_by(text: str, person: int, analyzer: str, titles: bool) -> bool:
 def name_asked(question: str, analyzer: str = "stem+skeleton") -> int | None:
     """The person whose name the question asks for, naming them by a title only.
 
-    >>> name_asked('ما اسم الزعيم الكوري الشمالي؟'), name_asked('من هو كيم جونغ أون؟'), name_asked('متى زار الزعيم الكوري الشمالي روسيا؟')
+    >>> (name_asked('ما اسم الزعيم الكوري الشمالي؟'), name_asked('من هو كيم جونغ أون؟'),
+    ...  name_asked('متى زار الزعيم الكوري الشمالي روسيا؟'))
     (2, None, None)
     """
     if not _ASKS_NAME.search(normalize(question).lower()):
@@ -254,7 +256,8 @@ def unnamed(asked: Asked, sentence: str, analyzer: str = "stem+skeleton") -> boo
     >>> q = asked_of('ما اسم الزعيم الكوري الشمالي؟', None)
     >>> unnamed(q, 'بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى')
     True
-    >>> unnamed(q, 'استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون'), unnamed(asked_of('متى زار بوتين الصين؟', 'date'), 'زار الصين')
+    >>> (unnamed(q, 'استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون'),
+    ...  unnamed(asked_of('متى زار بوتين الصين؟', 'date'), 'زار الصين'))
     (False, False)
     """
     person = asked.name
@@ -280,7 +283,8 @@ def names_nobody_else(asked: Asked, sentence: str, analyzer: str = "stem+skeleto
     >>> q = asked_of('Who did Russia send instead of Putin?', 'person')
     >>> names_nobody_else(q, 'بوتين لم يخرج من روسيا منذ بدء الحرب')
     True
-    >>> names_nobody_else(q, 'أرسلت وزير الخارجية سيرغي لافروف بدلاً من بوتين'), names_nobody_else(q, 'التقى بوتين لافروف')
+    >>> (names_nobody_else(q, 'أرسلت وزير الخارجية سيرغي لافروف بدلاً من بوتين'),
+    ...  names_nobody_else(q, 'التقى بوتين لافروف'))
     (False, False)
     >>> names_nobody_else(q, 'وتحدث المستشار الدبلوماسي لفلاديمير بوتين، يوري أوشاكوف')
     False

@@ -110,9 +110,11 @@ class Settings:
              f"chunk_size {self.chunk_size} is too small (at least 20 characters or 5 words)"),
             (self.chunk_overlap >= 0, f"chunk_overlap must be 0 or more, not {self.chunk_overlap}"),
             (self.store in ("faiss", "milvus"), f"store must be faiss or milvus, not {self.store!r}"),
-            (self.milvus_collection.replace("_", "a").isalnum() and self.milvus_collection.isascii() and not self.milvus_collection[:1].isdigit(),
+            (self.milvus_collection.replace("_", "a").isalnum() and self.milvus_collection.isascii()
+             and not self.milvus_collection[:1].isdigit(),
              f"milvus_collection must be letters, digits and underscores, not {self.milvus_collection!r}"),
-            (self.index_type in ("flat", "hnsw", "ivf"), f"index_type must be flat, hnsw or ivf, not {self.index_type!r}"),
+            (self.index_type in ("flat", "hnsw", "ivf"),
+             f"index_type must be flat, hnsw or ivf, not {self.index_type!r}"),
             (self.retriever in ("hybrid", "dense", "bm25"),
              f"retriever must be hybrid, dense or bm25, not {self.retriever!r}"),
             (self.selector in ("learned", "rules"), f"selector must be learned or rules, not {self.selector!r}"),
@@ -127,7 +129,8 @@ class Settings:
             (self.read_seconds > 0 and self.read_seconds_per_mb >= 0 and self.read_max_seconds >= self.read_seconds
              and self.read_memory_mb >= 256, "read_seconds must be positive, read_seconds_per_mb 0 or more, "
              "read_max_seconds at least read_seconds and read_memory_mb at least 256"),
-            (self.login_rate_per_minute >= 1, f"login_rate_per_minute must be at least 1, not {self.login_rate_per_minute}"),
+            (self.login_rate_per_minute >= 1,
+             f"login_rate_per_minute must be at least 1, not {self.login_rate_per_minute}"),
         )
         errors = [msg for ok, msg in checks if not ok]
         if errors:

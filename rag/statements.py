@@ -79,7 +79,8 @@ def states_cause(question: str, sentence: str) -> bool:
     explains a warrant or a charge counts only for a question about it.
 
     >>> s = 'وصل بوتين إلى قيرغيزستان منذ أن أصدرت المحكمة مذكرة اعتقال بحقه بتهمة ارتكاب جرائم حرب'
-    >>> states_cause('Why is Putin not at risk of arrest in Kyrgyzstan?', s), states_cause('Why did the ICC issue a warrant?', s)
+    >>> (states_cause('Why is Putin not at risk of arrest in Kyrgyzstan?', s),
+    ...  states_cause('Why did the ICC issue a warrant?', s))
     (False, True)
     >>> states_cause('Why?', 'يزور بوتين قرغيزستان منذ أن أصدرت المحكمة مذكرة توقيف بحقه، في مارس، على خلفية الترحيل')
     False
@@ -117,7 +118,8 @@ def event_stated(question: str, sentence: str, analyzer: str = "stem+skeleton") 
     (the verb after «لماذا», or a synonym of it)?  Questions without such a
     verb («لماذا لم يكن…», «ولماذا؟») are not checked.
 
-    >>> event_stated('لماذا اعتقلت كازاخستان بوتين؟', 'ومنذ إصدار أمر الاعتقال لم يغادر بوتين إلا إلى دول مثل كازاخستان')
+    >>> event_stated('لماذا اعتقلت كازاخستان بوتين؟',
+    ...              'ومنذ إصدار أمر الاعتقال لم يغادر بوتين إلا إلى دول مثل كازاخستان')
     False
     >>> event_stated('لماذا غضبت موسكو من البرلمان؟', 'وافق البرلمان على خطوة ما أثار غضب موسكو')
     True
@@ -193,7 +195,8 @@ def restates(query: Query, sentence: str) -> bool:
     but says nothing about it (no cause, no purpose, no circumstance).
 
     >>> q = analyse_query('لماذا سيغيب باشينيان عن قمة رابطة الدول المستقلة؟')
-    >>> restates(q, 'التقى بوتين علييف، وسيغيب عن قمة "رابطة الدول المستقلة" رئيس الوزراء الأرميني نيكول باشينيان، بحسب الرئاسة.')
+    >>> restates(q, 'التقى بوتين علييف، وسيغيب عن قمة "رابطة الدول المستقلة" '
+    ...             'رئيس الوزراء الأرميني نيكول باشينيان، بحسب الرئاسة.')
     True
     >>> restates(q, 'سيغيب باشينيان عن قمة رابطة الدول المستقلة احتجاجا على موقف موسكو من قره باغ.')
     False

@@ -31,8 +31,8 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     # states, their capitals and seats of power (with their English names: an
     # English question shares no words with Arabic articles but these)
     ("روسيا", "موسكو", "الكرملين", "Russia", "Russian", "Moscow", "Kremlin"),
-    ("الولايات المتحدة", "واشنطن", "أمريكا", "البيت الأبيض", "United States", "US", "USA", "Washington", "America", "American",
-     "White House"),
+    ("الولايات المتحدة", "واشنطن", "أمريكا", "البيت الأبيض", "United States", "US", "USA", "Washington", "America",
+     "American", "White House"),
     ("الصين", "بكين", "China", "Chinese", "Beijing"),
     ("كوريا الشمالية", "بيونغ يانغ", "بيونغيانغ", "North Korea", "North Korean", "Pyongyang"),
     ("كوريا الجنوبية", "سيول", "South Korea", "Seoul"),
@@ -68,8 +68,8 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("البنك المركزي", "المصرف المركزي", "السلطة النقدية", "central bank"),
     ("البنوك", "المصارف", "banks"),
     ("بريكس", "الاقتصادات الناشئة", "BRICS"),
-    ("رابطة الدول المستقلة", "جمهوريات سوفياتية سابقة", "الاتحاد السوفييتي السابق", "Commonwealth of Independent States",
-     "CIS"),
+    ("رابطة الدول المستقلة", "جمهوريات سوفياتية سابقة", "الاتحاد السوفييتي السابق",
+     "Commonwealth of Independent States", "CIS"),
     ("مجموعة العشرين", "G20"),
     ("حلف شمال الأطلسي", "الناتو", "NATO"),
 )

@@ -38,7 +38,8 @@ class FakeHit:
     def __init__(self, text):
         from index.chunk import Chunk
 
-        self.chunk = Chunk(id=str(hash(text)), article_id="a", title="t", source="a.txt", start=0, end=len(text), text=text)
+        self.chunk = Chunk(id=str(hash(text)), article_id="a", title="t", source="a.txt", start=0, end=len(text),
+                           text=text)
         self.score, self.dense, self.lexical = 1.0, 0.5, 1.0
 
 
@@ -75,7 +76,8 @@ def test_expected_type(q, kind):
 
 
 @pytest.mark.parametrize(
-    "sentence, kind, ok", [("في 12 أكتوبر", "date", True), ("صباح الخميس", "date", True), ("أربع شركات", "number", True),
+    "sentence, kind, ok", [("في 12 أكتوبر", "date", True), ("صباح الخميس", "date", True),
+                           ("أربع شركات", "number", True),
                            ("وافق البرلمان على خطوة", "number", False), ("وافق البرلمان على خطوة", "date", False)],
 )
 def test_has_type(sentence, kind, ok):
@@ -179,7 +181,8 @@ def test_citation_to_a_passage_not_shown_is_dropped(store):
 
 @pytest.mark.parametrize(
     "gen, notice",
-    [(FakeGen(fail=True), Code.LLM_FAILED), (FakeGen("الطقس جميل اليوم في روما وباريس ولندن."), Code.MODEL_UNSUPPORTED)],
+    [(FakeGen(fail=True), Code.LLM_FAILED),
+     (FakeGen("الطقس جميل اليوم في روما وباريس ولندن."), Code.MODEL_UNSUPPORTED)],
 )
 def test_llm_failure_or_unsupported_answer_falls_back_to_extractive(store, gen, notice):
     ans = make(store, gen=gen).ask(BRICS)
@@ -194,10 +197,12 @@ def test_model_saying_no_is_an_abstention(store):
 
 def test_small_context_keeps_fewer_passages(store):
     hits = make(store).retriever.search(BRICS, 5).hits
-    p = build_prompt(analyse_query(BRICS), hits, "ar", lambda t: len(t) // 3 + 1, context_size=900, max_tokens=128, chat=True)
+    p = build_prompt(analyse_query(BRICS), hits, "ar", lambda t: len(t) // 3 + 1, context_size=900, max_tokens=128,
+                     chat=True)
     assert 1 <= len(p.hits) < 5 and p.notice == Notice(Code.PASSAGES_TRIMMED, len(p.hits), 5)
     with pytest.raises(GenerationError, match="too small"):
-        build_prompt(analyse_query(BRICS), hits, "ar", lambda t: len(t) // 3 + 1, context_size=300, max_tokens=128, chat=True)
+        build_prompt(analyse_query(BRICS), hits, "ar", lambda t: len(t) // 3 + 1, context_size=300, max_tokens=128,
+                     chat=True)
     ans = make(store, gen=FakeGen("غاب بوتين عن قمة بريكس [1].", context_size=300)).ask(BRICS)
     assert ans.mode == "extractive" and any(n.code == Code.LLM_FAILED and "too small" in n.detail for n in ans.notices)
 
@@ -308,7 +313,8 @@ def test_question_of_only_stopwords_abstains(store, q):
 
 
 def test_answer_cue_echoed_by_the_model_is_removed(store):
-    ans = make(store, gen=FakeGen("الجواب: لم يحضر بوتين قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية [{n}].")).ask(BRICS)
+    ans = make(store, gen=FakeGen("الجواب: لم يحضر بوتين قمة بريكس لأن جنوب أفريقيا عضو في المحكمة الجنائية الدولية "
+                                  "[{n}].")).ask(BRICS)
     assert ans.mode == "generative" and not ans.text.startswith("الجواب") and "جنوب أفريقيا" in ans.text
 
 

@@ -9,7 +9,8 @@ def _size(text: str, cfg: ChunkConfig) -> int:
     return len(text) if cfg.unit == "chars" else len(text.split())
 
 
-@pytest.mark.parametrize("cfg", [ChunkConfig(), ChunkConfig(size=300, overlap=2), ChunkConfig(size=60, overlap=1, unit="words"), ChunkConfig(size=100, overlap=0)])
+@pytest.mark.parametrize("cfg", [ChunkConfig(), ChunkConfig(size=300, overlap=2),
+                                 ChunkConfig(size=60, overlap=1, unit="words"), ChunkConfig(size=100, overlap=0)])
 def test_offsets_budget_and_overlap_on_real_corpus(cfg):
     arts, _ = load_corpus(ARTICLES)
     for a in arts:
@@ -70,8 +71,8 @@ def _hostile_texts(seed: int) -> list[str]:
     return ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 12))) for _ in range(25)]
 
 
-@pytest.mark.parametrize("cfg", [ChunkConfig(600, 1, "chars"), ChunkConfig(50, 2, "chars"), ChunkConfig(120, 1, "words"),
-                                 ChunkConfig(20, 0, "chars")])
+@pytest.mark.parametrize("cfg", [ChunkConfig(600, 1, "chars"), ChunkConfig(50, 2, "chars"),
+                                 ChunkConfig(120, 1, "words"), ChunkConfig(20, 0, "chars")])
 @pytest.mark.parametrize("seed", range(4))
 def test_no_chunk_ever_exceeds_its_budget_on_hostile_text(cfg, seed):
     """A 200,000-character URL became one 200,020-character chunk: a single

@@ -47,7 +47,8 @@ def cli(capsys, monkeypatch):
 
 
 def test_help_is_instant_and_imports_nothing_heavy():
-    code = "import sys, rag.cli; rag.cli.build_parser(); print(sorted(m for m in ('torch','gradio','llama_cpp','faiss','sentence_transformers','numpy') if m in sys.modules))"
+    code = ("import sys, rag.cli; rag.cli.build_parser(); print(sorted(m for m in "
+            "('torch','gradio','llama_cpp','faiss','sentence_transformers','numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
     assert rag("--help").returncode == 0
@@ -140,7 +141,8 @@ def test_settings_precedence(tmp_path):
     assert s2.k == 3
 
 
-@pytest.mark.parametrize("toml, msg", [("k = [", "not valid TOML"), ("colour = 1", "Unknown setting"), ('k = "many"', "must be int")])
+@pytest.mark.parametrize("toml, msg", [("k = [", "not valid TOML"), ("colour = 1", "Unknown setting"),
+                                       ('k = "many"', "must be int")])
 def test_bad_settings(tmp_path, toml, msg):
     from index.errors import RagError
     from rag.settings import load_settings

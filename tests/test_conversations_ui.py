@@ -234,7 +234,8 @@ def test_an_older_answers_sources_come_from_its_stored_turn(setup):
     got = convs.turn_sources(state, "0:123", req("alice"))
     assert got.startswith('<div class="rag-turn-sources" data-turn="0"><div class="rag-turn-note">')
     assert got.endswith(f"{first_panel}</div>") and first_panel != latest_panel and BRICS in got  # says which answer
-    assert convs.turn_sources(state, "1:9", req("alice")) == f'<div class="rag-turn-sources" data-turn="1">{latest_panel}</div>'
+    assert (convs.turn_sources(state, "1:9", req("alice"))
+            == f'<div class="rag-turn-sources" data-turn="1">{latest_panel}</div>')
 
     # another user's conversation, a turn that does not exist, a malformed pick: nothing changes
     for who, pick in (("bob", "0:1"), ("alice", "7:1"), ("alice", "-1:1"), ("alice", "x")):

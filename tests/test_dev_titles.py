@@ -4,8 +4,6 @@ title on the first line («نجيب محفوظ», «مصر»), a blank line, the
 and as Markdown and HTML.  The scraped-page clean-up made for the bundled pages
 must keep every title and every paragraph of them."""
 
-from pathlib import Path
-
 import pytest
 
 from eval.dev_articles import dev_articles, write_corpus

@@ -33,18 +33,21 @@ def _write(tmp_path: Path, lines, name="d.jsonl", raw=None) -> Path:
     if raw is not None:
         p.write_bytes(raw)
     else:
-        p.write_text("\n".join(l if isinstance(l, str) else json.dumps(l, ensure_ascii=False) for l in lines), encoding="utf-8")
+        p.write_text("\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
+                               for line in lines), encoding="utf-8")
     return p
 
 
-GOOD = {"id": "a", "question": "متى زار بوتين قرغيزستان؟", "answers": ["12 أكتوبر"], "evidence": ["12 أكتوبر"], "answerable": True}
+GOOD = {"id": "a", "question": "متى زار بوتين قرغيزستان؟", "answers": ["12 أكتوبر"], "evidence": ["12 أكتوبر"],
+        "answerable": True}
 
 
 @pytest.mark.parametrize(
     "lines, raw, msg",
     [
         ([GOOD, "{broken json"], None, r"d\.jsonl:2: malformed JSON"),
-        ([GOOD, {k: v for k, v in GOOD.items() if k != "answers"} | {"id": "b"}], None, r"d\.jsonl:2: missing field 'answers'"),
+        ([GOOD, {k: v for k, v in GOOD.items() if k != "answers"} | {"id": "b"}], None,
+         r"d\.jsonl:2: missing field 'answers'"),
         ([GOOD | {"answerable": "yes"}], None, r"d\.jsonl:1: field 'answerable' must be bool"),
         ([GOOD, GOOD], None, "duplicate id"),
         ([], "x".encode() + b"\n\xff\xfe", r"d\.jsonl:2: not valid UTF-8"),
@@ -74,7 +77,8 @@ def test_rag_eval_on_another_dataset(built_index, tmp_path):
         {"id": "b", "question": "من يرافق بوتين إلى كوريا الشمالية؟", "answers": ["سيرغي لافروف", "لافروف"],
          "evidence": ["وزير الخارجية الروسي سيرغي لافروف"], "answerable": True},
         {"id": "c", "question": "ما طريقة تحضير الكبسة؟", "answers": [], "evidence": [], "answerable": False},
-        {"id": "d", "question": "من هو رئيس فرنسا؟", "answers": ["ماكرون"], "evidence": ["إيمانويل ماكرون رئيس فرنسا"], "answerable": True},
+        {"id": "d", "question": "من هو رئيس فرنسا؟", "answers": ["ماكرون"], "evidence": ["إيمانويل ماكرون رئيس فرنسا"],
+         "answerable": True},
         {"id": "e", "question": "من يرافق بوتين في رحلته إلى كوريا الشمالية؟", "answers": ["لافروف"],
          "evidence": ["وزير الخارجية الروسي سيرغي لافروف", "جملة لا توجد في أي مقال"], "answerable": True},
     ])
@@ -89,7 +93,8 @@ def test_rag_eval_on_another_dataset(built_index, tmp_path):
     assert s["n_questions"] == 5 and s["evidence_missing"] == {
         "d": ["إيمانويل ماكرون رئيس فرنسا"], "e": ["جملة لا توجد في أي مقال"]}
     assert "scored with the others): e" in r.stderr  # one evidence string left: still scored
-    rows = {json.loads(x)["id"]: json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()}
+    rows = {json.loads(x)["id"]: json.loads(x)
+            for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()}
     assert rows["e"]["first_relevant_rank"]["hybrid"] is not None
     for key in ("recall_at_k", "mrr", "ndcg_at_k"):
         assert 0.0 <= s["retrieval"][key] <= 1.0
@@ -98,7 +103,7 @@ def test_rag_eval_on_another_dataset(built_index, tmp_path):
     assert s["citations"]["valid"] == 1.0
     assert {"precision", "recall"} <= set(s["abstention"])
     assert "retrieval_total" in s["latency"] and "extractive_total" in s["latency"]
-    rows = [json.loads(l) for l in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["a", "b", "c", "d", "e"] and rows[3]["evidence_missing"]
     assert rows[1]["answers"]["extractive"]["answer"]
     report = (out / "report.md").read_text(encoding="utf-8")

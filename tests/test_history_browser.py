@@ -99,7 +99,8 @@ def test_a_conversation_comes_back_after_reload_and_restart(server, chromium):
     _wait_answers(page, 1)
     _ask(page, FOLLOW_UP, 2)
     _wait_items(page, 1)
-    assert _items(page) == [BRICS] and "سؤالان" in page.locator(ITEMS).first.inner_text()  # two: the dual (CLDR plural rules)
+    # two: the dual (CLDR plural rules)
+    assert _items(page) == [BRICS] and "سؤالان" in page.locator(ITEMS).first.inner_text()
     answers = page.locator("#rag-chat .rag-ans").all_inner_texts()
     cards = page.locator("#rag-sources .rag-src-cited").all_inner_texts()
 

@@ -90,7 +90,8 @@ def test_warm_puts_the_instructions_in_the_kv_cache(built_index, gguf):
     a = Assistant(s, store=IndexStore.load(built_index))
     a.warm()
     gen = a.generator()
-    system = gen.count_tokens(flatten(build_prompt(analyse_query("?"), [], "ar", gen.count_tokens, 4096, 64, False).messages[:1]))
+    system = gen.count_tokens(flatten(
+        build_prompt(analyse_query("?"), [], "ar", gen.count_tokens, 4096, 64, False).messages[:1]))
     assert gen._llm.n_tokens >= system  # the prefix the next question reuses
 
 

@@ -303,7 +303,8 @@ def test_scale_bench_stand_in_vectors_and_exact_truth():
     n = BATCH + 300  # crosses a batch boundary
     whole = stand_in(bases, 0, n, seed=3)
     assert np.allclose(np.linalg.norm(whole, axis=1), 1, atol=1e-5)
-    assert np.array_equal(stand_in(bases, BATCH - 5, BATCH + 5, seed=3), whole[BATCH - 5:BATCH + 5])  # i depends on i only
+    # i depends on i only
+    assert np.array_equal(stand_in(bases, BATCH - 5, BATCH + 5, seed=3), whole[BATCH - 5:BATCH + 5])
     assert not np.array_equal(stand_in(bases, 0, 10, seed=4), whole[:10])
     q = rng.standard_normal((3, 16)).astype(np.float32)
     brute = np.argsort(-(q @ whole.T), axis=1, kind="stable")[:, :10]
@@ -336,7 +337,8 @@ def test_lexical_top_takes_text_or_analysed_terms(milvus_db, built_index):
 def test_an_index_built_with_another_embedder_is_refused_with_what_to_do(milvus_db):
     from index.errors import IndexMismatchError
 
-    with pytest.raises(IndexMismatchError, match=r"built with embedder 'use-m3'.*rag index build --full --store milvus"):
+    with pytest.raises(IndexMismatchError,
+                       match=r"built with embedder 'use-m3'.*rag index build --full --store milvus"):
         MilvusStore.open(str(milvus_db), expect_embedder="sentence-transformers:other")
     assert MilvusStore.open(str(milvus_db), expect_embedder="use-m3").meta["embedder"] == {"id": "use-m3", "dim": 512}
 

@@ -40,12 +40,14 @@ def test_what_a_person_said_needs_that_person_speaking():
     q = "ماذا قال بوتين عن الزيارة؟"
     for other in ("وقال يوري أوشاكوف إن بوتين يعتزم زيارة الصين", "قالت المتحدثة إن زيارة بوتين ستستغرق يومين"):
         assert unspoken(asked_of(q, None), other), other
-    for own in ("وقال بوتين: إن هذه الزيارة طال انتظارها", "بوتين قال إن الزيارة مهمة", "أكد الرئيس الروسي أهمية الزيارة"):
+    for own in ("وقال بوتين: إن هذه الزيارة طال انتظارها", "بوتين قال إن الزيارة مهمة",
+                "أكد الرئيس الروسي أهمية الزيارة"):
         assert not unspoken(asked_of(q, None), own), own
-    assert not unspoken(asked_of("متى زار بوتين الصين؟", "date"), "قال أوشاكوف إن بوتين زار الصين")  # not a speech question
+    # not a speech question
+    assert not unspoken(asked_of("متى زار بوتين الصين؟", "date"), "قال أوشاكوف إن بوتين زار الصين")
     qa = analyse_query(q)
-    assert usable(qa, [cand("وقال يوري أوشاكوف إن بوتين يعتزم زيارة الصين")], set(qa.terms), {t: 1.0 for t in qa.terms}) \
-        == ([], ROLES_SWAPPED)
+    assert usable(qa, [cand("وقال يوري أوشاكوف إن بوتين يعتزم زيارة الصين")], set(qa.terms),
+                  {t: 1.0 for t in qa.terms}) == ([], ROLES_SWAPPED)
 
 
 def test_a_name_asked_behind_a_title_needs_the_name():
@@ -54,7 +56,8 @@ def test_a_name_asked_behind_a_title_needs_the_name():
     assert name_asked(q) is not None and name_asked("من هو كيم جونغ أون؟") is None
     assert unnamed(asked_of(q, None), "بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى الروسي")
     assert not unnamed(asked_of(q, None), "استقبل بوتين الزعيم الكوري الشمالي كيم جونغ أون في الشرق الأقصى")
-    assert not unnamed(asked_of("من هو رئيس وزراء أرمينيا؟", None), "وسيغيب رئيس الوزراء الأرميني نيكول باشينيان عن القمة")
+    assert not unnamed(asked_of("من هو رئيس وزراء أرمينيا؟", None),
+                       "وسيغيب رئيس الوزراء الأرميني نيكول باشينيان عن القمة")
     qa = analyse_query(q)
     only_title = cand("وتأتي الزيارة بعد تسعة أشهر من استقباله الزعيم الكوري الشمالي في الشرق الأقصى")
     assert usable(qa, [only_title], set(qa.terms) | set(with_clitics(qa.slot)), {t: 1.0 for t in qa.terms}) \

@@ -54,7 +54,8 @@ def test_questions_that_stand_alone_are_never_rewritten():
     history = [(NK_EN, "يزور الرئيس الروسي فلاديمير بوتين، كوريا الشمالية الثلاثاء والأربعاء [1]."),
                ("ومتى كانت الزيارة؟", "الثلاثاء والأربعاء [1].")]
     for q in ("ما هي عاصمة البرازيل؟", "What is the capital of Brazil?", "Who is Lavrov?", "من هو لافروف؟",
-              "Who will accompany Putin on his trip to North Korea?", "لماذا استخدمت روسيا الفيتو في مجلس الأمن الدولي؟",
+              "Who will accompany Putin on his trip to North Korea?",
+              "لماذا استخدمت روسيا الفيتو في مجلس الأمن الدولي؟",
               "ما الاتفاقية التي صادق عليها بوتين مع قرغيزستان في مايو؟"):
         assert rewrite_rule(q, history) == q, q
 
@@ -118,7 +119,8 @@ def test_the_eval_sets_conversations_keep_to_the_rules():
 
     turns = [it for it in load_dataset(DEFAULT_DATASET) if it.history]
     alone = [it for it in turns if it.category != "followup"]
-    mixed = [it for it in turns if it.category == "followup" and LATIN.search(it.question) != LATIN.search(it.history[-1])]
+    mixed = [it for it in turns
+             if it.category == "followup" and LATIN.search(it.question) != LATIN.search(it.history[-1])]
     assert len(alone) >= 9 and len(mixed) >= 6
     assert [it.id for it in alone if rewrite_rule(it.question, [(h, "") for h in it.history]) != it.question] == []
     for it in mixed:

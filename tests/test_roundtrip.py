@@ -9,7 +9,6 @@ About a minute on this machine: one document per producer, not one per article.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest

@@ -53,11 +53,11 @@ def test_split_never_splits_an_article_and_near_topic_answers_are_absent():
 
 
 def test_threshold_is_the_lowest_that_keeps_wrong_answers_under_the_cap():
-    O = sf.Outcome
-    outs = [O("a", "answerable", "dev", 0.9, True, True, True, True, "x"),
-            O("b", "answerable", "dev", 0.4, True, False, False, False, "y"),
-            O("c", "answerable", "dev", 0.6, True, True, True, True, "w"),
-            O("d", "off_corpus", "dev", 0.3, True, False, False, False, "z")]
+    Out = sf.Outcome
+    outs = [Out("a", "answerable", "dev", 0.9, True, True, True, True, "x"),
+            Out("b", "answerable", "dev", 0.4, True, False, False, False, "y"),
+            Out("c", "answerable", "dev", 0.6, True, True, True, True, "w"),
+            Out("d", "off_corpus", "dev", 0.3, True, False, False, False, "z")]
     t = sf.choose_threshold(outs, max_wrong=0.05)
     assert 0.4 < t <= 0.6  # refuses the wrong one, keeps both right ones
     assert sf.wrong_shown(outs, t) == 0 and sf.wrong_shown(outs, 0.4) == pytest.approx(1 / 3)

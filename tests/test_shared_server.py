@@ -7,13 +7,11 @@ is refused in the client's language; a conversation left without an answer
 by a killed server is gone after the restart."""
 
 import json
-import os
 import shutil
 import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,7 +28,8 @@ SECRET = "zq7alicesecret"  # in alice's questions only: no file outside the data
 HOSTILE_ARTICLE = ("مهرجان التمور في الواحة الخضراء <img src=x onerror=alert(1)>\n"
                    "يقام مهرجان التمور السنوي في مدينة الواحة الخضراء في شهر أكتوبر من كل عام "
                    "[انقر](javascript:alert(2)) <script>alert(3)</script> \u202eويشارك فيه مئتا مزارع.\n")
-QUESTION = f"متى يقام مهرجان التمور في الواحة الخضراء؟ {SECRET} <img src=x onerror=alert(4)> [x](javascript:alert(5)) \u202e"
+QUESTION = (f"متى يقام مهرجان التمور في الواحة الخضراء؟ {SECRET} "
+            "<img src=x onerror=alert(4)> [x](javascript:alert(5)) \u202e")
 
 
 @pytest.fixture(scope="module")

@@ -44,8 +44,8 @@ EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
 def _passage(n, text, cited=True, title="عنوان", source="a.txt", start=0):
-    return Passage(n=n, chunk_id=f"c{n}", article_id=source, title=title, source=source, start=start, end=start + len(text), text=text,
-                   score=0.1234, dense=0.5, bm25=3.2, cited=cited)
+    return Passage(n=n, chunk_id=f"c{n}", article_id=source, title=title, source=source, start=start,
+                   end=start + len(text), text=text, score=0.1234, dense=0.5, bm25=3.2, cited=cited)
 
 
 def _answer(text, sentences, passages, citations=(), abstained=False, query=None, notices=()):
@@ -108,7 +108,8 @@ def test_abstention_is_labelled_and_sources_show_closest_passages():
 
 def test_followup_query_and_notices_are_shown():
     p1 = _passage(1, "زار بوتين قرغيزستان في أكتوبر.")
-    ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].", [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
+    ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].",
+                  [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
                   [p1], [_cite(p1)], query="متى زار بوتين قرغيزستان",
                   notices=[Notice(Code.QUESTION_TRUNCATED, 2000, 1000)])
     html = answer_html(ans)
@@ -163,7 +164,8 @@ def test_cited_spans_and_context():
     art = "كلمة " * 200 + "<المقطع>" + " كلمة" * 200
     start = art.index("<المقطع>")
     html = context_html(art, start, start + len("<المقطع>"), chars=50)
-    assert html.startswith("… ") and html.endswith(" …") and '<mark class="rag-ctx-passage">&lt;المقطع&gt;</mark>' in html
+    assert (html.startswith("… ") and html.endswith(" …")
+            and '<mark class="rag-ctx-passage">&lt;المقطع&gt;</mark>' in html)
     assert len(html) < 400
 
 
@@ -582,7 +584,8 @@ def test_server_rendered_html_follows_the_reader_language(tmp_path, built_index,
     en = status_html(corpus, manifest, lang="en")
     assert "Indexed articles" in en and "المقالات المفهرسة" not in en
     p1 = _passage(1, "زار بوتين قرغيزستان في أكتوبر.")
-    ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].", [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
+    ans = _answer("زار بوتين قرغيزستان في أكتوبر [1].",
+                  [SentenceCheck("زار بوتين قرغيزستان في أكتوبر.", (1,), True, 1)],
                   [p1], [_cite(p1)], notices=[Notice(Code.CITATIONS_DROPPED, 2)])
     html = answer_html(ans, "en")
     assert "shown passage were removed: 2 citations" in html and "extractive" in html and "Source 1" in html

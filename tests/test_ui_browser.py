@@ -303,7 +303,8 @@ def test_generated_sentences_are_shown(tmp_path_factory, browser):
         assert "توليدي" in answer.locator(".rag-foot").inner_text()
         assert answer.locator(".rag-notices li").count() == 0, answer.inner_text()  # nothing replaced, nothing failed
         marks = page.locator("#rag-sources .rag-src-cited mark.rag-hl").all_inner_texts()
-        assert marks == ["ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا، العضو في المحكمة الجنائية الدولية، في يوليو/تموز."], marks
+        assert marks == ["ولم يحضر بوتين قمة بريكس التي استضافتها جنوب أفريقيا، "
+                         "العضو في المحكمة الجنائية الدولية، في يوليو/تموز."], marks
         assert external == []
         page.close()
 
@@ -409,7 +410,8 @@ def test_phone_opens_at_the_header_and_desktop_focuses_the_question(server, brow
     phone.wait_for_timeout(1200)
     assert phone.evaluate("window.scrollY") < 40
     # the question box and the send button are on the first screen (they were ~1,000 px down)
-    bottom = phone.evaluate("Math.max(...['#rag-question', '#rag-send'].map(s => document.querySelector(s).getBoundingClientRect().bottom))")
+    bottom = phone.evaluate("Math.max(...['#rag-question', '#rag-send']"
+                            ".map(s => document.querySelector(s).getBoundingClientRect().bottom))")
     assert bottom <= 844, bottom
     assert not phone.evaluate("document.activeElement && document.activeElement.closest('#rag-question') !== null")
     phone.close()
@@ -484,7 +486,8 @@ def test_english_browser_gets_an_english_left_to_right_page(server, browser):
 # Latin words a screen reader may hear on an Arabic page: names (API in the footer link), and the English
 # example question (content, as in ALLOWED_LATIN).  BM25 (the score tooltip) has too few letters to count.
 LABELS = """() => [...document.querySelectorAll('[aria-label], [title], .sr-only')].map(e =>
-    [e.getAttribute('aria-label') || '', e.getAttribute('title') || '', e.classList.contains('sr-only') ? e.textContent : '']
+    [e.getAttribute('aria-label') || '', e.getAttribute('title') || '', \
+e.classList.contains('sr-only') ? e.textContent : '']
     .join(' ')).join(' ')"""
 
 
@@ -551,7 +554,8 @@ def _rename(page, title: str) -> None:
 def test_the_title_box_shows_the_start_of_a_long_title(server, browser):
     """The one-line title box was left to right, so an Arabic title that overflowed showed its end."""
     page, _ = _open(browser, server)
-    title = "عنوان طويل للاختبار " + str(time.time_ns()) + " عن زيارة الرئيس الروسي إلى قرغيزستان وقمة بريكس في جنوب أفريقيا"
+    title = ("عنوان طويل للاختبار " + str(time.time_ns())
+             + " عن زيارة الرئيس الروسي إلى قرغيزستان وقمة بريكس في جنوب أفريقيا")
     _a_saved_conversation(page)
     _rename(page, title)
     page.click("#rag-clear")
@@ -588,7 +592,8 @@ def test_the_delete_confirmation_ends_with_its_window(server, browser):
     page.click("#rag-clear")  # a new conversation: nothing to confirm any more
     says(delete)
     page.locator("#rag-conv-list li button", has_text=title).click()
-    page.wait_for_function("t => document.querySelector('#rag-conv-title input').value === t", arg=title, timeout=90_000)
+    page.wait_for_function("t => document.querySelector('#rag-conv-title input').value === t", arg=title,
+                           timeout=90_000)
     page.click("#rag-conv-delete")
     says(confirm)
     armed = time.monotonic()
@@ -657,7 +662,8 @@ def test_no_translation_key_is_spoken_or_shown(server, browser, locale, tmp_path
     page.locator("#rag-upload input[type=file]").set_input_files(str(tmp_path / "festival.txt"))
     page.wait_for_selector("#rag-upload td.filename")
     # the tab's status event ended: the live region says so (after a moment)
-    page.wait_for_function("() => window.__spoken.some(s => /اكتمل|Complete|common\\.complete/.test(s))", timeout=15_000)
+    page.wait_for_function("() => window.__spoken.some(s => /اكتمل|Complete|common\\.complete/.test(s))",
+                           timeout=15_000)
     heard = " | ".join(page.evaluate("window.__spoken") + [page.evaluate(SPOKEN)] + [page.inner_text("body")])
     keys = {k for k in KEY.findall(heard) if k.rsplit(".", 1)[1] not in FILE_EXT}
     assert not keys, sorted(keys)
@@ -679,7 +685,8 @@ def test_the_upload_box_shows_file_names_in_order_and_its_label_clear(server, br
                                                                   str(tmp_path / "مهرجان.txt")])
     page.wait_for_function("() => document.querySelectorAll('#rag-upload td.filename').length === 2")
     order = page.evaluate("""() => [...document.querySelectorAll('#rag-upload td.filename')].map(td => {
-        const s = td.querySelector('.stem').getBoundingClientRect(), x = td.querySelector('.ext').getBoundingClientRect();
+        const s = td.querySelector('.stem').getBoundingClientRect(), \
+x = td.querySelector('.ext').getBoundingClientRect();
         return x.left >= s.right - 1; })""")
     assert order == [True, True], order  # name, then its extension, left to right
     size_text = page.locator("#rag-upload td.download a").first
@@ -701,7 +708,8 @@ def test_the_rebuild_shows_one_bar_filling_from_the_right(server, browser):
     # a long article: its embedding takes long enough to see the bar move
     lines = [f"سطر {i} من أخبار الواحة الخضراء: قافلة وسوق ومهرجان للتمور والنخيل في الشتاء والصيف رقم {i}."
              for i in range(700)]
-    (server.corpus / "long-festival.txt").write_text("أخبار الواحة الخضراء الطويلة\n" + "\n".join(lines), encoding="utf-8")
+    (server.corpus / "long-festival.txt").write_text("أخبار الواحة الخضراء الطويلة\n" + "\n".join(lines),
+                                                     encoding="utf-8")
     page = _page(browser, server)
     page.get_by_role("tab", name="المقالات").click()
     page.wait_for_selector("#rag-rebuild")
@@ -737,7 +745,8 @@ def test_an_english_page_keeps_the_lead_in_and_extensions_in_order(server, brows
     _wait_answers(page, 1)
     lead = page.locator('#rag-chat .rag-ans .rag-part[dir="ltr"]').first
     assert lead.inner_text().strip().endswith(":"), lead.inner_text()
-    colon_at_end = lead.evaluate("""e => { const n = e.firstChild, i = n.data.lastIndexOf(':'), r = document.createRange();
+    colon_at_end = lead.evaluate("e => { const n = e.firstChild, i = n.data.lastIndexOf(':'), "
+                                 """r = document.createRange();
         r.setStart(n, i); r.setEnd(n, i + 1); const c = r.getBoundingClientRect(), s = e.getBoundingClientRect();
         r.setStart(n, 0); r.setEnd(n, 1); const f = r.getBoundingClientRect();
         return c.left > f.left && s.right - c.right < 2; }""")
@@ -807,7 +816,8 @@ def test_conversations_are_reachable_and_new_chat_differs_from_delete(server, br
     jump = page.locator("#rag-convs-jump")
     if size == "phone":
         box = jump.bounding_box()
-        title = page.evaluate("""() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('.rag-brand h1'));
+        title = page.evaluate("() => { const r = document.createRange(); "
+                              """r.selectNodeContents(document.querySelector('.rag-brand h1'));
             const b = r.getBoundingClientRect(); return {x: b.left, y: b.top, width: b.width, height: b.height}; }""")
         assert box and box["y"] + box["height"] <= SIZES[size][1], box  # on the first screen
         assert box["x"] + box["width"] <= title["x"] + 1 or box["y"] >= title["y"] + title["height"], (box, title)
@@ -815,7 +825,8 @@ def test_conversations_are_reachable_and_new_chat_differs_from_delete(server, br
         page.wait_for_function("() => { const r = document.querySelector('#rag-conv-list').getBoundingClientRect();"
                                " return r.top >= 0 && r.top < innerHeight; }", timeout=5000)
         # what is drawn there is the list (the sources panel's cards ran on over it)
-        on_top = page.evaluate("""() => { const b = document.querySelector('#rag-conv-list li button').getBoundingClientRect();
+        on_top = page.evaluate("() => { const b = document.querySelector('#rag-conv-list li button')"
+                               """.getBoundingClientRect();
             const e = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
             return !!(e && e.closest('#rag-conv-list')); }""")
         spill = page.evaluate("""() => { const e = document.querySelector('#rag-sources');
@@ -831,7 +842,8 @@ def test_conversations_are_reachable_and_new_chat_differs_from_delete(server, br
         assert top < SIZES[size][1], top
         _shot(page, "conversations-ar")
     # the two actions say two different things: a new chat keeps the saved one, delete removes it
-    trash = page.locator("#rag-chat button[aria-label]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    trash = page.locator("#rag-chat button[aria-label]").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))")
     assert t("ar", "chatbot.clear") in trash, trash
     delete = page.locator("#rag-conv-delete").inner_text().strip()
     assert delete == t("ar", "conv_delete") and "المحفوظة" in delete and "محفوظة" in t("ar", "chatbot.clear")

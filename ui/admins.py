@@ -36,7 +36,8 @@ class Admins:
     def html(self, user: str, lang: str = "ar") -> str:
         """The Articles tab's line saying who may change the articles (and whether the reader may).
 
-        >>> 'alice' in Admins(False, ('alice',)).html('bob', 'en'), 'You are not' in Admins(False, ('a',)).html('b', 'en')
+        >>> ('alice' in Admins(False, ('alice',)).html('bob', 'en'),
+        ...  'You are not' in Admins(False, ('a',)).html('b', 'en'))
         (True, True)
         """
         if self.everyone:

@@ -171,7 +171,8 @@ def rebuild_index(be: Backend, progress=None, lang: str = "ar") -> tuple[str, st
         raise gr.Error(toast(user_message(e, lang)), title=t(lang, "build_failed_title"),
                        print_exception=False) from None
     lines = "".join(f"<li>{esc(line)}</li>" for line in build_summary(lang, report))
-    summary = f'<div class="rag-msg"><p class="rag-ok">{OK} {t(lang, "built")}</p><ul class="rag-build">{lines}</ul></div>'
+    summary = (f'<div class="rag-msg"><p class="rag-ok">{OK} {t(lang, "built")}</p>'
+               f'<ul class="rag-build">{lines}</ul></div>')
     return summary, status_html(be.settings.corpus, be.manifest(), lang=lang), be.info_html(lang)
 
 
@@ -271,7 +272,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                     convs.render(i18n)  # saved conversations (ui/conversations.py)
                     with gr.Column(scale=3, min_width=420, elem_classes="rag-chat-col"):
                         chatbot = gr.Chatbot(
-                            elem_id="rag-chat", label=i18n("chat_label"), show_label=False, height="58vh", min_height=360,
+                            elem_id="rag-chat", label=i18n("chat_label"), show_label=False, height="58vh",
+                            min_height=360,
                             buttons=[], feedback_options=None, latex_delimiters=[], rtl=True,
                             placeholder=i18n("placeholder"),
                         )
@@ -288,7 +290,8 @@ def build_app(settings: Settings, backend: Backend | None = None) -> gr.Blocks:
                                                   placeholder=i18n("question_ph"),
                                                   lines=1, max_lines=4, scale=8, elem_id="rag-question",
                                                   submit_btn=False)  # focused by JS on wide screens only
-                            send = gr.Button(i18n("send"), variant="primary", scale=1, min_width=100, elem_id="rag-send")
+                            send = gr.Button(i18n("send"), variant="primary", scale=1, min_width=100,
+                                             elem_id="rag-send")
                             clear = gr.Button(i18n("new_chat"), size="sm", scale=1, min_width=120, elem_id="rag-clear")
                         with gr.Accordion(i18n("settings"), open=False, elem_id="rag-settings"):
                             with gr.Row():

@@ -37,7 +37,8 @@ class UploadError(RagError):
     def text(self, lang: str) -> str:
         kw = dict(self.kw)
         if isinstance(kw.get("reason"), tuple):  # skip codes, said in the reader's language
-            kw["reason"] = ("؛ " if lang == "ar" else "; ").join(dict.fromkeys(skip_text(lang, c) for c in kw["reason"]))
+            kw["reason"] = ("؛ " if lang == "ar" else "; ").join(
+                dict.fromkeys(skip_text(lang, c) for c in kw["reason"]))
         return t(lang, self.key, **kw)
 
 
@@ -244,14 +245,17 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str 
     elif not st["corpus_ok"]:
         state = f'<div class="rag-status-bad">{esc(st.get("corpus_error", ""))}</div>'
     elif stale:
-        state = f'<div class="rag-status-warn">{stale_text(lang, len(st["new"]), len(st["changed"]), len(st["missing"]))}</div>'
+        state = (f'<div class="rag-status-warn">'
+                 f'{stale_text(lang, len(st["new"]), len(st["changed"]), len(st["missing"]))}</div>')
     else:
         state = f'<div class="rag-status-ok">{t(lang, "st_ok")}</div>'
-    table = "".join(f'<span class="rag-k">{t(lang, k)}</span><bdi class="rag-v" dir="auto">{esc(v)}</bdi>' for k, v in rows)
+    table = "".join(f'<span class="rag-k">{t(lang, k)}</span><bdi class="rag-v" dir="auto">{esc(v)}</bdi>'
+                    for k, v in rows)
     folder = f'<div class="rag-folder">{t(lang, "st_folder")} <bdi dir="ltr">{esc(corpus)}</bdi></div>'
     items = "".join(
         f'<li class="rag-art-{_STATE[s][1]}"><span class="rag-art-title">{esc(title)}</span>'
-        f'<bdi class="rag-file" dir="auto">{esc(aid)}</bdi><span class="rag-art-state">{t(lang, _STATE[s][0])}</span></li>'
+        f'<bdi class="rag-file" dir="auto">{esc(aid)}</bdi>'
+        f'<span class="rag-art-state">{t(lang, _STATE[s][0])}</span></li>'
         for aid, title, s in st["articles"]
     )
     items += "".join(
@@ -260,7 +264,8 @@ def status_html(corpus: Path, manifest: dict | None, error: str = "", lang: str 
     )
     items += "".join(
         f'<li class="rag-art-skip"><span class="rag-art-title">{esc(skip_text(lang, code))}</span>'
-        f'<bdi class="rag-file" dir="auto">{esc(src)}</bdi><span class="rag-art-state">{t(lang, "art_skipped")}</span></li>'
+        f'<bdi class="rag-file" dir="auto">{esc(src)}</bdi>'
+        f'<span class="rag-art-state">{t(lang, "art_skipped")}</span></li>'
         for src, code in st["skipped"]
     )
     return (f'<div class="rag-status">{state}<div class="rag-kv">{table}</div>{folder}'

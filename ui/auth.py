@@ -182,7 +182,8 @@ class LoginCheck:
                 len(self._recent(k, now)) for k in [k for k in self._failures if k[0] == client])
             if len(mine) >= self.MAX_FAILURES or from_there >= self.MAX_ADDRESS_FAILURES:
                 print(f"login refused for user {name[:40]!r} from {client or '?'}: locked after {len(mine)} "
-                      f"failed attempts ({from_there} from there) in {self.WINDOW_S:.0f} s", file=sys.stderr, flush=True)
+                      f"failed attempts ({from_there} from there) in {self.WINDOW_S:.0f} s",
+                      file=sys.stderr, flush=True)
                 return False
             ok = False
             for u, p in self._users:  # every user compared: the time says nothing about which names exist

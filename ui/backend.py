@@ -115,7 +115,8 @@ class Backend:
         s = self._settings_for(self.default_model)
         pin_generator(s.llm_model, s.llm_url, s.llm_ctx, s.llm_threads)  # the default stays loaded
         self.assistant()  # the default one; loads the index lazily
-        self.examples = Examples(settings, self.assistant, self.manifest)  # refreshed at start-up (launch) and after a build
+        # refreshed at start-up (launch) and after a build
+        self.examples = Examples(settings, self.assistant, self.manifest)
 
     def _settings_for(self, key: str) -> Settings:
         return self.settings.replace(llm_model="" if key == BUNDLED else key)

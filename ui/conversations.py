@@ -105,7 +105,8 @@ class Conversations:
                                         elem_id="rag-conv-title", submit_btn=False)
                 with gr.Row():
                     self.rename_btn = gr.Button(i18n("conv_rename"), size="sm", elem_id="rag-conv-rename")
-                    self.delete_btn = gr.Button(i18n("conv_delete"), size="sm", variant="stop", elem_id="rag-conv-delete")
+                    self.delete_btn = gr.Button(i18n("conv_delete"), size="sm", variant="stop",
+                                                elem_id="rag-conv-delete")
                 with gr.Row():
                     # links to ui/exports.py's route: the export is made when its owner clicks
                     self.md = gr.Button(i18n("conv_export_md"), size="sm", interactive=False,
@@ -232,7 +233,8 @@ class Conversations:
         # an older answer's panel says so (the latest answer's is the panel as it was)
         note = (f'<div class="rag-turn-note">{esc(t(lang, "turn_sources", n=i + 1, q=turn.question))}</div>'
                 if i < len(turns) - 1 else "")
-        return f'<div class="rag-turn-sources" data-turn="{i}">{note}{sources_html(turn.answer, self.articles, lang)}</div>'
+        return (f'<div class="rag-turn-sources" data-turn="{i}">'
+                f'{note}{sources_html(turn.answer, self.articles, lang)}</div>')
 
     @staticmethod
     def disarm(request: gr.Request):

@@ -51,8 +51,10 @@ def is_demo(corpus: Path, demo: Path | None = None, exact: bool = True) -> bool:
 def candidates(title: str) -> list[str]:
     """Questions a title asks, most natural first; none for a title that is a sentence.
 
-    >>> candidates("نجيب محفوظ"), candidates("الموناليزا")
-    (['من هو نجيب محفوظ؟', 'ماذا تعرف عن نجيب محفوظ؟'], ['ما هي الموناليزا؟', 'ما هو الموناليزا؟', 'ماذا تعرف عن الموناليزا؟'])
+    >>> candidates("نجيب محفوظ")
+    ['من هو نجيب محفوظ؟', 'ماذا تعرف عن نجيب محفوظ؟']
+    >>> candidates("الموناليزا")
+    ['ما هي الموناليزا؟', 'ما هو الموناليزا؟', 'ماذا تعرف عن الموناليزا؟']
     >>> candidates("Thomas Edison"), candidates("وُلد في القاهرة عام 1911 وكتب روايات كثيرة عن حياة الناس")
     (['Who is Thomas Edison?', 'What is Thomas Edison?'], [])
     """
@@ -96,7 +98,8 @@ def from_titles(titles, ask, shown: int = SHOWN, tries: int = MAX_TRIES, first: 
 
     >>> from types import SimpleNamespace as N
     >>> ask = lambda q: N(abstained="محفوظ" not in q, citations=[1])
-    >>> from_titles([("نجيب محفوظ (11 ديسمبر 1911 - 30 أغسطس 2006) روائي مصري، هو أول عربي", "نجيب محفوظ"), "ابن خلدون"], ask)
+    >>> from_titles([("نجيب محفوظ (11 ديسمبر 1911 - 30 أغسطس 2006) روائي مصري، هو أول عربي", "نجيب محفوظ"),
+    ...              "ابن خلدون"], ask)
     ['من هو نجيب محفوظ؟']
     >>> from_titles(["ابن خلدون"], ask, first=("ما هو محفوظ؟", "من هو فلان؟"))
     ['ما هو محفوظ؟']

@@ -55,7 +55,8 @@ def list_html(convs: list[Conversation], current: str = "", search: str = "", er
     if error:
         return f'{head}<div class="rag-convs-error">{esc(error)}</div></div>'
     if not convs:
-        return f'{head}<div class="rag-convs-empty">{t(lang, "conv_no_match" if search.strip() else "conv_empty")}</div></div>'
+        return (f'{head}<div class="rag-convs-empty">'
+                f'{t(lang, "conv_no_match" if search.strip() else "conv_empty")}</div></div>')
     items = []
     for c in convs:
         cls = ' class="rag-conv-current"' if c.id == current else ""

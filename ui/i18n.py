@@ -145,7 +145,8 @@ _AR: dict[str, str] = {
     "art_missing": "حُذف من المجلد",
     "art_skipped": "متجاهَل",
     # uploads
-    "up_no_ext": "«{name}» بلا امتداد؛ الأنواع المقبولة: {types}",  # no final stop: it drew «..docx» beside the last, left-to-right type
+    # no final stop: it drew «..docx» beside the last, left-to-right type
+    "up_no_ext": "«{name}» بلا امتداد؛ الأنواع المقبولة: {types}",
     "up_bad_type": "«{name}»: نوع الملف {ext} غير مدعوم؛ الأنواع المقبولة: {types}",
     "up_too_big": "«{name}» حجمه {mb:.1f} ميغابايت؛ الحد {limit:.0f} ميغابايت للملف.",
     "up_refused": "رُفض «{name}»: {reason}.",
@@ -192,7 +193,8 @@ _AR: dict[str, str] = {
     "export_missing": "لا محادثة بهذا الرقم لهذا المستخدم.",
     "who_all": "يستطيع كل مستخدم رفع المقالات وإعادة بناء الفهرس، وما يغيّره يغيّر إجابات الجميع.",
     "who_admins": "رفع المقالات وإعادة بناء الفهرس للمشرفين فقط ({names})، لأنهما يغيّران إجابات كل المستخدمين.",
-    "who_none": "لا يرفع أحد المقالات ولا يعيد بناء الفهرس من الصفحة: للخادم عدة مستخدمين ولا مشرف مسمّى (RAG_CHAT_ADMINS)؛ يفعل ذلك المشغّل بالأمر rag index build.",
+    "who_none": ("لا يرفع أحد المقالات ولا يعيد بناء الفهرس من الصفحة: للخادم عدة مستخدمين ولا مشرف مسمّى "
+                 "(RAG_CHAT_ADMINS)؛ يفعل ذلك المشغّل بالأمر rag index build."),
     "who_you": "أنت منهم.",
     "who_not_you": "لست منهم: تقرأ المقالات ولا تغيّرها.",
     "not_admin": "لا يحق لهذا الحساب رفع المقالات أو إعادة بناء الفهرس: ذلك للمشرفين المسمّين في RAG_CHAT_ADMINS.",
@@ -284,7 +286,8 @@ _EN: dict[str, str] = {
     "built": "The index was built and the chat uses it now.",
     "build_full": "full build",
     "build_incremental": "incremental build",
-    "build_counts": "{kind}: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged, {skipped} skipped",
+    "build_counts": ("{kind}: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged, "
+                     "{skipped} skipped"),
     "build_chunks": "{total} in the index, {embedded} embedded now ({s:.1f} s)",
     "build_added": "added",
     "build_updated": "updated",
@@ -353,7 +356,8 @@ _EN: dict[str, str] = {
     "st_embedder": "Embedder",
     "st_index_type": "Index type",
     "st_none": "No index yet. Press “Rebuild the index”.",
-    "st_stale": "The index does not match the articles folder ({what}): press “Rebuild the index” so it follows these changes.",
+    "st_stale": ("The index does not match the articles folder ({what}): "
+                 "press “Rebuild the index” so it follows these changes."),
     "st_part_new": "added to the folder: {n}",
     "st_part_changed": "changed: {n}",
     "st_part_missing": "removed from the folder: {n}",
@@ -407,15 +411,19 @@ _EN: dict[str, str] = {
     "conv_renamed": "The conversation was renamed.",
     "conv_deleted": "The conversation was deleted.",
     "conv_nothing": "No conversation is open yet: ask a question first.",
-    "conv_save_later": "The conversation database is locked by another program; the answer is saved once it is free and may appear in the list later.",
+    "conv_save_later": ("The conversation database is locked by another program; "
+                        "the answer is saved once it is free and may appear in the list later."),
     "export_login": "Log in first to download your conversations.",
     "export_missing": "No conversation with this id for this user.",
     "who_all": "Every user may upload articles and rebuild the index, and what they change changes everyone's answers.",
-    "who_admins": "Only the admins ({names}) may upload articles and rebuild the index: both change every user's answers.",
-    "who_none": "Nobody may upload articles or rebuild the index from the page: the server has several users and no admin named (RAG_CHAT_ADMINS); the operator runs rag index build.",
+    "who_admins": ("Only the admins ({names}) may upload articles and rebuild the index: "
+                   "both change every user's answers."),
+    "who_none": ("Nobody may upload articles or rebuild the index from the page: the server has several users "
+                 "and no admin named (RAG_CHAT_ADMINS); the operator runs rag index build."),
     "who_you": "You are one of them.",
     "who_not_you": "You are not: you read the articles but do not change them.",
-    "not_admin": "This account may not upload articles or rebuild the index: that is for the admins named in RAG_CHAT_ADMINS.",
+    "not_admin": ("This account may not upload articles or rebuild the index: "
+                  "that is for the admins named in RAG_CHAT_ADMINS."),
     "not_admin_title": "Not allowed",
     "conv_tools": "Manage the conversation",
     "conv_jump": "Conversations ↓",
@@ -547,7 +555,7 @@ def stale_text(lang: str, new: int, changed: int, missing: int) -> str:
 
     >>> stale_text('en', 0, 1, 2)
     'The index does not match the articles folder (changed: 1 article; removed from the folder: 2 articles): press “Rebuild the index” so it follows these changes.'
-    """
+    """  # noqa: E501 - a doctest's output line cannot be wrapped
     parts = [t(lang, f"st_part_{k}", n=count(lang, v, "article"))
              for k, v in (("new", new), ("changed", changed), ("missing", missing)) if v]
     return t(lang, "st_stale", what=("؛ " if lang == "ar" else "; ").join(parts))

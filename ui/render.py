@@ -47,7 +47,7 @@ def notice_html(notice: Notice, lang: str = "ar") -> str:
 
     >>> print(notice_html(Notice(Code.LLM_UNAVAILABLE, detail='Run `rag models pull x`.')))
     <li class="rag-notice-llm_unavailable">النموذج اللغوي غير متاح؛ عُرضت جمل مستخرجة من المقالات بدلاً منه. <bdi class="rag-detail">Run `rag models pull x`.</bdi></li>
-    """
+    """  # noqa: E501 - a doctest's output line cannot be wrapped
     extra = f' <bdi class="rag-detail">{esc(notice.detail)}</bdi>' if notice.detail else ""
     # The English original as a tooltip on English pages only: screen readers read titles, and an
     # Arabic page must not speak English (the visible text says it all, its detail included).
@@ -70,7 +70,7 @@ def text_with_badges(text: str, titles: dict[int, str] | None = None, lang: str 
 
     >>> text_with_badges('a <b> [1, 2].')
     'a <span class="rag-nw">&lt;b&gt;<sup class="rag-cite" data-n="1" title="المصدر 1"><span class="rag-br">[</span>1<span class="rag-br">]</span></sup><sup class="rag-cite" data-n="2" title="المصدر 2"><span class="rag-br">[</span>2<span class="rag-br">]</span></sup><span class="rag-punct">.</span></span>'
-    """
+    """  # noqa: E501 - a doctest's output line cannot be wrapped
     titles = titles or {}
     out, pos = [], 0
     for s, e, nums in parse_markers(text):
@@ -154,8 +154,8 @@ def answer_html(ans, lang: str = "ar") -> str:
                     break
             # Each part in its own direction, isolated: «From the Arabic articles:» keeps its
             # colon at its end inside an Arabic answer.
-            inner = " ".join(f'<span class="rag-part" dir="{direction(part)}">{_lines(text_with_badges(part, titles, lang))}'
-                             '</span>' for part in _split_lead(sent))
+            inner = " ".join(f'<span class="rag-part" dir="{direction(part)}">'
+                             f'{_lines(text_with_badges(part, titles, lang))}</span>' for part in _split_lead(sent))
             if check is not None and not check.supported:
                 tip = t(lang, "unsupported")
                 parts.append(f'<span class="rag-sent rag-unsupported" title="{tip}">{inner}'
@@ -352,8 +352,8 @@ def sources_html(ans, article_text: ArticleText | None = None, lang: str = "ar")
     conf = getattr(ans, "confidence", None)  # the selector's calibrated probability (rag/selector.py)
     sure = (f' · <span class="rag-confidence" title="{esc(t(lang, "confidence_tip"))}">'
             f'{t(lang, "confidence", p=round(100 * conf))}</span>') if conf is not None else ""
-    note = (f'<div class="rag-sources-note">{t(lang, "cited_of", n=len(order), total=count(lang, len(ans.passages), "passage"))}'
-            f'{sure}</div>')
+    note = (f'<div class="rag-sources-note">'
+            f'{t(lang, "cited_of", n=len(order), total=count(lang, len(ans.passages), "passage"))}{sure}</div>')
     more = ""
     if rest:
         more = (f'<details class="rag-uncited"><summary>{t(lang, "uncited", n=len(rest))}</summary>'

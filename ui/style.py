@@ -52,7 +52,8 @@ def font_css() -> str:
 
 # Gradio's login page gets neither the app's CSS nor its JS; its message is HTML, so the page's direction and the
 # message in the page's language come with it (Gradio sets <html lang> from the browser's locale).
-LOGIN_CSS = ('html[lang^="ar"] body, html[lang^="ar"] .wrap, html[lang^="ar"] form { direction: rtl; text-align: right; }'
+LOGIN_CSS = ('html[lang^="ar"] body, html[lang^="ar"] .wrap, html[lang^="ar"] form '
+             '{ direction: rtl; text-align: right; }'
              'html[lang^="ar"] input { direction: rtl; unicode-bidi: plaintext; text-align: right; }'
              'html[lang^="ar"] .rag-login-en, html:not([lang^="ar"]) .rag-login-ar { display: none; }')
 
@@ -88,7 +89,7 @@ JS = """() => {
   // only says whose message it is.
   const A11Y = __A11Y__;
   const A11Y_PREFIX = __A11Y_PREFIX__;  // [English start, Arabic start]: "range slider for <label>"
-  const BUBBLE = /^(\w+)'s message: /s;
+  const BUBBLE = /^(\\w+)'s message: /s;
   const relabel = (el) => {
     for (const attr of ['aria-label', 'title']) {
       const v = el.getAttribute(attr);
@@ -189,22 +190,29 @@ JS = """() => {
   });
 }""".replace("__A11Y__", json.dumps({t("en", k): t("ar", k) for k in A11Y_KEYS}, ensure_ascii=False)).replace(
     "__A11Y_PREFIX__", json.dumps([[t("en", k), t("ar", k)] for k in A11Y_PREFIX_KEYS], ensure_ascii=False)).replace(
-    "__USER_MSG__", json.dumps(t("ar", "a11y_user_msg"))).replace("__BOT_MSG__", json.dumps(t("ar", "a11y_bot_msg"))).replace(
-    "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace("__BUSY__", json.dumps(t("ar", "queue_full"))).replace("__TITLE_EN__", json.dumps(t("en", "title"))).replace(
+    "__USER_MSG__", json.dumps(t("ar", "a11y_user_msg"))).replace(
+    "__BOT_MSG__", json.dumps(t("ar", "a11y_bot_msg"))).replace(
+    "__TOO_BIG__", json.dumps(t("ar", "too_big_upload"))).replace(
+    "__BUSY__", json.dumps(t("ar", "queue_full"))).replace(
+    "__TITLE_EN__", json.dumps(t("en", "title"))).replace(
     "__QUEUE__", json.dumps(t("ar", "in_queue"))).replace("__RUNNING__", json.dumps(t("ar", "running")))
 
 CSS = """
 :root { --rag-dir: rtl; }
 :root { --rag-accent: #0f766e; --rag-warn: #b45309; --rag-hl: rgba(250, 204, 21, .38);
         --rag-ctx: rgba(20, 184, 166, .16); --rag-muted: var(--body-text-color-subdued); }
-.dark { --rag-accent: #5eead4; --rag-warn: #fbbf24; --rag-hl: rgba(250, 204, 21, .28); --rag-ctx: rgba(45, 212, 191, .18); }
-.gradio-container { direction: var(--rag-dir); font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
+.dark { --rag-accent: #5eead4; --rag-warn: #fbbf24; --rag-hl: rgba(250, 204, 21, .28); \
+--rag-ctx: rgba(45, 212, 191, .18); }
+.gradio-container { direction: var(--rag-dir); \
+font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
 .gradio-container .prose, .gradio-container input, .gradio-container textarea, .gradio-container button,
 .gradio-container label { font-family: "Noto Sans Arabic", "Noto Naskh Arabic", Tahoma, sans-serif; }
 
 /* Gradio's HTML/Markdown blocks default to left-to-right */
-.gradio-container [data-testid="block-info"], .gradio-container label { direction: var(--rag-dir); unicode-bidi: plaintext; }
-.rag-brand, .rag-info, .rag-examples-label, .rag-sources, .rag-status, .rag-md, .rag-msg { direction: var(--rag-dir); text-align: start; }
+.gradio-container [data-testid="block-info"], .gradio-container label { direction: var(--rag-dir); \
+unicode-bidi: plaintext; }
+.rag-brand, .rag-info, .rag-examples-label, .rag-sources, .rag-status, .rag-md, .rag-msg { direction: var(--rag-dir); \
+text-align: start; }
 .rag-msg ul { list-style: none; padding: 0; margin: 4px 0; } .rag-msg li { padding: 2px 0; }
 .rag-msg .rag-bad { color: #dc2626; } .rag-msg ul.rag-build { font-size: .85rem; color: var(--rag-muted); }
 .rag-msg ul.rag-build li { unicode-bidi: plaintext; }
@@ -212,25 +220,30 @@ CSS = """
 
 /* header */
 .rag-header { align-items: center; gap: 12px; padding: 4px 2px 0; }
-.rag-brand h1 { font-size: 1.7rem; margin: 0; color: var(--rag-accent); font-family: "Noto Kufi Arabic", "Noto Sans Arabic", sans-serif; }
+.rag-brand h1 { font-size: 1.7rem; margin: 0; color: var(--rag-accent); \
+font-family: "Noto Kufi Arabic", "Noto Sans Arabic", sans-serif; }
 .rag-brand p { margin: 2px 0 0; color: var(--rag-muted); font-size: .95rem; }
-.rag-info { display: flex; flex-wrap: wrap; gap: 6px 16px; justify-content: flex-end; font-size: .85rem; color: var(--rag-muted); }
+.rag-info { display: flex; flex-wrap: wrap; gap: 6px 16px; justify-content: flex-end; font-size: .85rem; \
+color: var(--rag-muted); }
 .rag-info span { background: var(--block-background-fill); border: 1px solid var(--border-color-primary);
                  border-radius: 999px; padding: 3px 12px; }
 
 /* chat messages: real RTL, each paragraph's direction from its own text (mixed Arabic/English) */
 #rag-chat .message, #rag-chat .message-content, #rag-chat .prose, .rag-ans, .rag-q {
   direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
-#rag-chat .prose p, #rag-chat .rag-q, #rag-chat .rag-meta > div, #rag-chat .rag-meta li { unicode-bidi: plaintext; text-align: start; }
+#rag-chat .prose p, #rag-chat .rag-q, #rag-chat .rag-meta > div, #rag-chat .rag-meta li { unicode-bidi: plaintext; \
+text-align: start; }
 /* An answer's base direction is its majority script; each sentence keeps its own direction inside it. */
 .rag-body.rag-rtl { direction: rtl; unicode-bidi: isolate; text-align: start; }
 .rag-body.rag-ltr { direction: ltr; unicode-bidi: isolate; text-align: start; }
 .rag-body .rag-part { unicode-bidi: isolate; }
 #rag-chat .icon-button-wrapper.top-panel { right: auto !important; left: 6px !important; }
-.rag-ans, .rag-q { line-height: 1.95; font-size: 1.05rem; font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
+.rag-ans, .rag-q { line-height: 1.95; font-size: 1.05rem; \
+font-family: "Noto Naskh Arabic", "Noto Sans Arabic", Tahoma, sans-serif; }
 .rag-placeholder { text-align: center; color: var(--rag-muted); line-height: 2; font-size: 1.05rem; }
 sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; line-height: 1; font-weight: 700;
-  min-width: 1.45em; padding: .18em .38em; margin: 0; margin-inline-start: .12em; border-radius: 999px; text-align: center;
+  min-width: 1.45em; padding: .18em .38em; margin: 0; margin-inline-start: .12em; border-radius: 999px; \
+text-align: center;
   color: #fff; background: var(--rag-accent); font-family: "DejaVu Sans", sans-serif; cursor: help; }
 .dark sup.rag-cite { color: #042f2e; }
 .rag-nw { white-space: nowrap; }
@@ -252,7 +265,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-meta { margin-top: 8px; font-size: .8rem; color: var(--rag-muted); line-height: 1.6; }
 .rag-meta ul.rag-notices { margin: 2px 0; padding: 0; list-style: none; }
 /* an "i" in a circle drawn with CSS: the ⓘ glyph is in none of the bundled fonts (it showed as a box) */
-.rag-meta ul.rag-notices li::before { content: "i"; display: inline-block; width: 1.15em; height: 1.15em; line-height: 1.1em;
+.rag-meta ul.rag-notices li::before { content: "i"; display: inline-block; width: 1.15em; height: 1.15em; \
+line-height: 1.1em;
   margin-inline-end: .4em; border: 1px solid currentColor; border-radius: 50%; text-align: center; font-size: .85em;
   font-style: italic; font-family: "DejaVu Serif", serif; }
 .rag-query bdi { font-style: italic; }
@@ -268,28 +282,33 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 /* the question's direction follows what is typed (Arabic in an English page too); the placeholder the page's */
 #rag-question textarea { font-size: 1.05rem; direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
 /* one-line boxes are <input>s: in the page's direction too, so an Arabic title shows its start (it showed its end) */
-#rag-conv-search textarea, #rag-conv-title textarea, #rag-conv-search input, #rag-conv-title input { direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
+#rag-conv-search textarea, #rag-conv-title textarea, #rag-conv-search input, #rag-conv-title input { \
+direction: var(--rag-dir); unicode-bidi: plaintext; text-align: start; }
 .rag-examples-label { color: var(--rag-muted); font-size: .9rem; white-space: nowrap; }
 .rag-examples { flex-wrap: wrap; gap: 8px; align-items: center; }
 .rag-examples .rag-ex-label { flex: 0 0 auto !important; min-width: 0 !important; width: auto !important; }
-.rag-examples button.rag-example { flex: 0 1 auto !important; min-width: 0 !important; width: auto; border-radius: 999px;
+.rag-examples button.rag-example { flex: 0 1 auto !important; min-width: 0 !important; width: auto; \
+border-radius: 999px;
   font-weight: 500; padding: 6px 14px; unicode-bidi: plaintext; }
 
 /* sources panel */
 /* !important: Gradio's block sets overflow visible inline, so a long panel ran on over what follows it
    (on a phone, 600 px of cards drawn over the conversation list) */
 #rag-sources { max-height: calc(58vh + 170px); overflow-y: auto !important; }
-.rag-sources { direction: var(--rag-dir); text-align: start; font-size: .93rem; line-height: 1.85; padding: 2px 6px 8px; }
+.rag-sources { direction: var(--rag-dir); text-align: start; font-size: .93rem; line-height: 1.85; \
+padding: 2px 6px 8px; }
 .rag-sources-title { font-weight: 700; font-size: 1.15rem; color: var(--rag-accent); margin-bottom: 2px; }
 .rag-sources-note { color: var(--rag-muted); font-size: .85rem; margin-bottom: 8px; }
 .rag-abstain-note { color: var(--rag-warn); font-weight: 600; }
-.rag-empty { color: var(--rag-muted); border: 1px dashed var(--border-color-primary); border-radius: 10px; padding: 16px; }
+.rag-empty { color: var(--rag-muted); border: 1px dashed var(--border-color-primary); border-radius: 10px; \
+padding: 16px; }
 .rag-src { border: 1px solid var(--border-color-primary); border-radius: 12px; padding: 10px 12px; margin: 8px 0;
   background: var(--block-background-fill); }
 .rag-src-cited { border-inline-start: 4px solid var(--rag-accent); }
 .rag-src-head { display: flex; gap: 8px; align-items: baseline; font-weight: 700; }
 .rag-num { flex: none; display: inline-block; min-width: 1.7em; text-align: center; border-radius: 999px;
-  background: var(--rag-accent); color: #fff; font-size: .8rem; padding: 0 .4em; font-family: "DejaVu Sans", sans-serif; }
+  background: var(--rag-accent); color: #fff; font-size: .8rem; padding: 0 .4em; \
+font-family: "DejaVu Sans", sans-serif; }
 .dark .rag-num { color: #042f2e; }
 .rag-src:not(.rag-src-cited) .rag-num { background: var(--neutral-400); }
 .rag-title { unicode-bidi: plaintext; }
@@ -301,7 +320,8 @@ sup.rag-cite { display: inline-block; vertical-align: super; font-size: .68em; l
 .rag-src-text { unicode-bidi: plaintext; white-space: normal; }
 mark.rag-hl { background: var(--rag-hl); color: inherit; border-radius: 3px; padding: 0 2px; }
 details.rag-context { margin-top: 6px; }
-details.rag-context > summary, details.rag-uncited > summary { cursor: pointer; color: var(--rag-accent); font-size: .85rem; }
+details.rag-context > summary, details.rag-uncited > summary { cursor: pointer; color: var(--rag-accent); \
+font-size: .85rem; }
 .rag-ctx-body { margin-top: 6px; padding: 8px 10px; border-radius: 8px; background: var(--background-fill-secondary);
   font-size: .88rem; color: var(--body-text-color); max-height: 320px; overflow-y: auto; unicode-bidi: plaintext; }
 mark.rag-ctx-passage { background: var(--rag-ctx); color: inherit; border-radius: 3px; }
@@ -318,7 +338,8 @@ details.rag-uncited .rag-src { opacity: .9; }
 .rag-status-bad { color: #dc2626; font-weight: 700; }
 .rag-folder { font-size: .85rem; color: var(--rag-muted); }
 ul.rag-articles { list-style: none; padding: 0; margin: 10px 0 0; }
-ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6px 0; border-bottom: 1px solid var(--border-color-primary); }
+ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6px 0; \
+border-bottom: 1px solid var(--border-color-primary); }
 .rag-art-title { flex: 1; unicode-bidi: plaintext; }
 .rag-art-state { font-size: .8rem; color: #15803d; white-space: nowrap; }
 .rag-art-new .rag-art-state, .rag-art-skip .rag-art-state { color: var(--rag-warn); }
@@ -329,13 +350,15 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 .rag-msg pre { white-space: pre-wrap; font-size: .8rem; max-height: 240px; overflow: auto; }
 .rag-md pre, .rag-md code { direction: ltr; text-align: left; unicode-bidi: isolate; }
 #rag-queue:empty { display: none; }
-/* the upload box's file names and sizes are left-to-right data: festival.txt showed as «txt.festival», 194.0 B as «B 194.0» */
+/* the upload box's file names and sizes are left-to-right data: festival.txt showed as «txt.festival», \
+194.0 B as «B 194.0» */
 #rag-upload td.filename, #rag-upload td.download a { direction: ltr; unicode-bidi: isolate; }
 :root[dir="rtl"] #rag-upload td.filename { text-align: right; }
 /* its upload/clear icons sat in the corner where an RTL label starts, over «الملفات»: the other corner */
 :root[dir="rtl"] #rag-upload .icon-button-wrapper.top-panel { right: auto !important; left: 6px !important; }
 /* Gradio's progress line and bar inside its (left-to-right) blocks: in the page's direction, in the page's font */
-.progress-text, .meta-text, .meta-text-center, .progress-level-inner { direction: var(--rag-dir); unicode-bidi: plaintext;
+.progress-text, .meta-text, .meta-text-center, .progress-level-inner { direction: var(--rag-dir); \
+unicode-bidi: plaintext;
   font-family: "Noto Sans Arabic", "DejaVu Sans", sans-serif !important; }
 :root[dir="rtl"] .progress-level, :root[dir="rtl"] .progress-level-inner { direction: rtl; }
 .rag-queue { color: var(--rag-warn); font-size: .9rem; padding: 2px 4px; direction: var(--rag-dir); text-align: start; }
@@ -346,7 +369,8 @@ ul.rag-articles li { display: flex; gap: 12px; align-items: baseline; padding: 6
 /* model names are Latin: the dropdown's field stays left to right, clear of its chevron */
 :root[dir="rtl"] #rag-model .wrap { direction: ltr; }
 /* a phone: the buttons go under the question box, which keeps its full width */
-@media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { flex: 1 1 100% !important; } }
+@media (max-width: 640px) { .rag-input-row { flex-wrap: wrap; } .rag-input-row > :first-child { \
+flex: 1 1 100% !important; } }
 /* a phone: the header's facts under the title; an article's file and state under its title */
 @media (max-width: 640px) {
   /* the question box on the first screen: a shorter chat, the examples in one scrolling row */

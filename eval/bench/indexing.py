@@ -110,8 +110,8 @@ def bench_incremental(corpus: SynthCorpus, work: Path, s: Settings, full_repeats
         profile = None
         if summary(incs)["median"] / summary(fulls)["median"] > limit:
             target.write_text(original + f"{extra_sentence} (0)\n", encoding="utf-8")
-            _, profile = profile_call(lambda: build_index(corpus.path, root, embedder=EMBEDDER, chunk_cfg=s.chunk_config(),
-                                                          analyzer=s.analyzer))
+            _, profile = profile_call(lambda: build_index(corpus.path, root, embedder=EMBEDDER,
+                                                          chunk_cfg=s.chunk_config(), analyzer=s.analyzer))
     finally:
         target.write_text(original, encoding="utf-8")
         shutil.rmtree(root, ignore_errors=True)

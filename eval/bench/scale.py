@@ -281,7 +281,8 @@ def write_scale_report(out_dir: Path, r: dict) -> None:
             rows.append(f"| {x['backend']} | {x['n']:,} | {x['build_s']:.1f} | {x['peak_rss_mb']:.0f} | "
                         f"{x['p50_ms']:.2f} | {x['p95_ms']:.2f} | {x['recall_at_10']:.3f} | {x['disk_mb']:.0f} |")
     (out_dir / "scale.md").write_text(
-        f"# rag bench --scale ({r['date']}, {r['cores']} cores)\n\n{r['dim']}-d stand-in vectors from {r['bases']} real "
+        f"# rag bench --scale ({r['date']}, {r['cores']} cores)\n\n"
+        f"{r['dim']}-d stand-in vectors from {r['bases']} real "
         f"USE vectors (sigma {r['sigma']}, seed {r['seed']}), {r['queries']} real queries, top {CANDIDATES} "
         f"candidates one query at a time; HNSW M=32 efConstruction=80, IVF nlist ~4 sqrt(n) (FAISS trains on "
         f"at most 100k vectors); ivfsq = IVF over 8-bit codes, candidates re-ranked exactly from the float32 "
