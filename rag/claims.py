@@ -154,7 +154,7 @@ def _swapped(a: str, i: int, b: str, j: int) -> bool:
     False
     """
     oa, ob = _other_side(a, i), _other_side(b, j)
-    return bool(oa) and bool(ob) and not oa & ob and oa <= content(b) and ob <= content(a)
+    return bool(oa & content(b)) and bool(ob & content(a)) and not oa & ob
 
 
 def opposed(a: str, b: str) -> bool:

@@ -107,12 +107,15 @@ def has_duration(sentence: str, relative: bool = False) -> bool:
     return False
 
 
-# A 19xx/20xx that is a year: after a month or «عام/سنة/في/منذ…» ("in", "since"…), with «م/هـ», or in
-# a range («1332 - 1406م»).  Every 19xx/20xx was taken for a year, and a village of «2000 نسمة» had no number.
-_YEAR_BEFORE = _EXACT_DATE | {"عام", "العام", "عاما", "سنه", "السنه", "في", "منذ", "حتي", "مطلع", "اواخر",
-                              "اوايل", "بدايه", "نهايه", "خلال", "قبل", "بعد", "in", "since", "until", "by",
-                              "of", "from", "to", "during", "before", "after"}
-_YEAR_TOKEN = re.compile(r"\W*(?:19|20)\d\d(?:م|ه|هـ)?\W*")
+# A number that is a year: a 19xx/20xx after a month or «في/منذ…» ("in", "since"…); any three or four
+# digits after «عام/سنة» or with «م/هـ» after them; both ends of a range («1332 - 1406م»).  Every
+# 19xx/20xx was taken for a year (a village of «2000 نسمة» had no number) and no earlier year was.
+_YEAR_WORDS = {"عام", "العام", "عاما", "عامي", "سنه", "السنه", "سنة", "year", "years"}
+_YEAR_BEFORE = _EXACT_DATE | _YEAR_WORDS | {"في", "منذ", "حتي", "مطلع", "اواخر", "اوايل", "بدايه", "نهايه",
+                                            "خلال", "قبل", "بعد", "in", "since", "until", "by", "of", "from",
+                                            "to", "during", "before", "after"}
+_MODERN_YEAR = re.compile(r"\W*(?:19|20)\d\d(?:م|ه|هـ)?\W*")
+_ANY_YEAR = re.compile(r"\W*[وب]?\d{3,4}(?:م|ه|هـ)?\W*")
 _YEAR_RANGE = re.compile(r"(?<!\d)\d{3,4}\s*[-–]\s*\d{3,4}\s?(?:م|هـ|ه)?(?!\d)")
 
 
@@ -121,14 +124,18 @@ def _without_years(s: str) -> str:
 
     >>> _without_years('تأسست عام 1950 ويسكنها 2000 نسمة (1332 - 1406م)')
     'تأسست عام ويسكنها 2000 نسمة ( )'
+    >>> _without_years('سقطت غرناطة عام 1492، وعاش بين عامي 1332 و1406م، ويضم 500 كتاب')
+    'سقطت غرناطة عام وعاش بين عامي ويضم 500 كتاب'
     """
     toks = _YEAR_RANGE.sub(" ", s).split()
     out = []
     for i, tok in enumerate(toks):
         prev = (re.findall(r"\w+", toks[i - 1].lower()) or [""])[-1] if i else ""  # «شباط/فبراير»: فبراير
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if _YEAR_TOKEN.fullmatch(tok) and (re.search(r"\d(?:م|ه|هـ)\W*$", tok) or prev in _YEAR_BEFORE
-                                           or prev[1:] in _YEAR_BEFORE or nxt in ("م", "ه", "هـ")):
+        marked = bool(re.search(r"\d(?:م|ه|هـ)\W*$", tok)) or nxt in ("م", "ه", "هـ")
+        if _ANY_YEAR.fullmatch(tok) and (marked or prev in _YEAR_WORDS or prev[1:] in _YEAR_WORDS):
+            continue
+        if _MODERN_YEAR.fullmatch(tok) and (prev in _YEAR_BEFORE or prev[1:] in _YEAR_BEFORE):
             continue
         out.append(tok)
     return " ".join(out)

@@ -81,3 +81,25 @@ def test_the_disagreement_check_finds_none_among_the_dev_articles_sentences():
     pairs = [(a, b) for (a, wa), (b, wb) in itertools.combinations(zip(sents, words_of), 2) if len(wa & wb) >= 2]
     assert len(pairs) > 15_000
     assert [p for p in pairs if opposite(*p)] == []
+
+
+TOPICS = Path(__file__).resolve().parents[1] / "eval" / "datasets" / "topics" / "sport-history-science.txt"
+
+
+def test_the_guards_on_sport_history_and_science():
+    """A second topic, written by hand (eval/datasets/topics): no order in it, the one pair marked
+    "!" the only disagreement (the same side winning and losing the same final), and the numbers
+    that are years told from the numbers that count."""
+    import itertools
+
+    from rag.claims import opposite
+
+    lines = [line for line in TOPICS.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    marked = {line[2:] for line in lines if line.startswith("! ")}
+    sents = [line[2:] if line.startswith("! ") else line for line in lines]
+    assert len(sents) >= 25 and len(marked) == 2
+    assert [s for s in sents if is_instruction(s)] == []
+    assert [{a, b} for a, b in itertools.combinations(sents, 2) if opposite(a, b)] == [marked]
+    counts = [s for s in sents if has_type(s, "number")]
+    assert any("2000 نسمة" in s for s in counts) and any("300 ألف" in s for s in counts)
+    assert not any(w in s for s in counts for w in ("1492", "756م", "1406م", "1928"))
