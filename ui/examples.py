@@ -104,19 +104,15 @@ def from_titles(titles, ask, shown: int = SHOWN, tries: int = MAX_TRIES, first: 
     >>> from_titles(["ابن خلدون"], ask, first=("ما هو محفوظ؟", "من هو فلان؟"))
     ['ما هو محفوظ؟']
     """
+    # one group per article (its questions, most natural first: the first answered is kept), and
+    # each ready-made question a group of its own
+    groups = [[q] for q in first] + [
+        [q for n in dict.fromkeys(n for n in ((item,) if isinstance(item, str) else item) if n) for q in candidates(n)]
+        for item in titles]
     out: list[str] = []
     seen: set[str] = set()
-    for q in first:
-        if tries <= 0 or len(out) >= shown:
-            return out
-        tries -= 1
-        seen.add(q)
-        if _answers(ask, q):
-            out.append(q)
-    for item in titles:
-        names = [n for n in ((item,) if isinstance(item, str) else item) if n]
-        qs = [q for n in dict.fromkeys(names) for q in candidates(n) if q not in seen]
-        for q in qs:
+    for qs in groups:
+        for q in (q for q in qs if q not in seen):
             if tries <= 0 or len(out) >= shown:
                 return out
             tries -= 1
