@@ -21,6 +21,9 @@ DEMO = (
 )
 SHOWN = 4  # chips under the chat
 MAX_TITLE_WORDS = 6  # longer "titles" are sentences (a body's first words standing in for a lost title)
+# Endings of a feminine or plural Arabic noun (ة, ات, ا, ى, اء): «ما هي…»; else «ما هو…».
+_FEMININE = ("ة", "ات", "ا", "ى", "اء")
+_LINEAGE = {"بن", "ابن", "بنت"}  # «العربي بن مهيدي»: a person's name, though it starts with «ال»
 MAX_TRIES = 12  # questions asked at start-up or after a build; ~0.6 s each in extractive mode
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 
@@ -55,6 +58,8 @@ def candidates(title: str) -> list[str]:
     ['من هو نجيب محفوظ؟', 'ماذا تعرف عن نجيب محفوظ؟']
     >>> candidates("الموناليزا")
     ['ما هي الموناليزا؟', 'ما هو الموناليزا؟', 'ماذا تعرف عن الموناليزا؟']
+    >>> candidates("الاتحاد السوفيتي")[0], candidates("الولايات المتحدة")[0], candidates("العربي بن مهيدي")[0]
+    ('ما هو الاتحاد السوفيتي؟', 'ما هي الولايات المتحدة؟', 'من هو العربي بن مهيدي؟')
     >>> candidates("Thomas Edison"), candidates("وُلد في القاهرة عام 1911 وكتب روايات كثيرة عن حياة الناس")
     (['Who is Thomas Edison?', 'What is Thomas Edison?'], [])
     """
@@ -64,9 +69,12 @@ def candidates(title: str) -> list[str]:
         return []
     if not _ARABIC.search(title):
         return [f"Who is {title}?", f"What is {title}?"]
-    if words[0].startswith("ال"):  # a thing with the article: «ما هي/ما هو»; the checked answer decides
-        return [f"ما هي {title}؟", f"ما هو {title}؟", f"ماذا تعرف عن {title}؟"]
-    return [f"من هو {title}؟", f"ماذا تعرف عن {title}؟"]
+    if words[0].startswith("ال") and not set(words[1:]) & _LINEAGE:
+        # a thing with the article, «ما هي» first for a feminine or plural word: «ما هي الولايات المتحدة؟»,
+        # «ما هو الاتحاد السوفيتي؟» (the folder's examples read «ما هي الاتحاد السوفيتي؟»)
+        she, he = f"ما هي {title}؟", f"ما هو {title}؟"
+        return [*((she, he) if words[0].endswith(_FEMININE) else (he, she)), f"ماذا تعرف عن {title}؟"]
+    return [f"من هو {title}؟", f"ماذا تعرف عن {title}؟"]  # a name, «العربي بن مهيدي» too
 
 
 def name_title(file_name: str) -> str:
@@ -132,6 +140,7 @@ def _answers(ask, q: str) -> bool:
 
 
 CACHE_FILE = "examples.json"  # in the index folder: a restart on the same index asks nothing again
+FORMAT = 2  # bump when the questions made from a title change: cached examples of another format are made again
 
 
 def cache_key(manifest: dict | None, settings) -> str:
@@ -151,7 +160,7 @@ def cache_key(manifest: dict | None, settings) -> str:
         return ""
     answer = {n: getattr(settings, n, None) for n in ("selector", "answerable_threshold", "support_threshold", "k",
                                                       "retriever", "rrf_k", "dense_weight")}
-    blob = json.dumps([manifest, answer, SHOWN, MAX_TRIES], sort_keys=True, ensure_ascii=False, default=str)
+    blob = json.dumps([manifest, answer, SHOWN, MAX_TRIES, FORMAT], sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
